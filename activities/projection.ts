@@ -1,0 +1,64 @@
+import { lt } from 'drizzle-orm';
+import type { OrderStatus } from '../domain/order.js';
+import { orderEvents, orders } from '../db/schema.js';
+import type { OrderState } from '../workflows/definitions.js';
+import type { ActivityDeps } from './index.js';
+
+export interface OrderEventInput {
+  seq: number;
+  type: string;
+  status: OrderStatus;
+  actor: string;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export function createProjectionActivities({ database }: ActivityDeps) {
+  return {
+    /**
+     * Projects one workflow event: appends it to the timeline and moves the read model forward.
+     * Idempotent: a retry (or a replayed activity after a worker crash) finds its row by
+     * (order_id, seq) and changes nothing; an older event never overwrites a newer status.
+     */
+    async recordOrderEvent({ snapshot, event }: { snapshot: OrderState; event: OrderEventInput }): Promise<void> {
+      const { order } = snapshot;
+      const row = {
+        orderId: snapshot.orderId,
+        status: event.status,
+        product: order.product,
+        partnerId: order.partner.id,
+        partnerName: order.partner.name,
+        customerName: order.customer.name,
+        contactEmail: order.provisioningContactEmail,
+        repEmail: order.rep.email,
+        requestedStartDate: order.requestedStartDate,
+        timezone: order.timezone,
+        startAt: new Date(snapshot.startAt),
+        payload: order,
+        payloadHash: snapshot.payloadHash,
+        lastSeq: event.seq,
+        createdAt: new Date(snapshot.receivedAt),
+        updatedAt: new Date(event.occurredAt),
+      };
+      await database.db.transaction(async (tx) => {
+        const { createdAt: _createdAt, ...changes } = row;
+        await tx
+          .insert(orders)
+          .values(row)
+          .onConflictDoUpdate({ target: orders.orderId, set: changes, setWhere: lt(orders.lastSeq, event.seq) });
+        await tx
+          .insert(orderEvents)
+          .values({
+            orderId: snapshot.orderId,
+            seq: event.seq,
+            type: event.type,
+            status: event.status,
+            actor: event.actor,
+            data: event.data,
+            occurredAt: new Date(event.occurredAt),
+          })
+          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] });
+      });
+    },
+  };
+}

@@ -1,0 +1,181 @@
+// What the order routes do, kept out of the routes: start the workflow for an intake, read an
+// order's live state. The API never writes order state itself; the workflow does.
+import { createHash } from 'node:crypto';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { asc, eq } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { orderEvents, orders, type OrderRow } from '../db/schema.js';
+import { type OrderPayload, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
+import { setupEmailMoment } from '../domain/schedule.js';
+import { OrderStatusKey } from '../domain/search-attributes.js';
+import { getStateQuery, type OrderState } from '../workflows/definitions.js';
+import type { orderWorkflow } from '../workflows/order.js';
+import { conflict, notFound } from './problem.js';
+import type { OrderDetail, OrderView } from './schemas.js';
+
+/** How long a read waits for the workflow before answering from the read model instead. */
+const LIVE_QUERY_DEADLINE_MS = 3_000;
+
+export interface OrderServiceDeps {
+  config: Config;
+  database: Database;
+  temporal: Client;
+  /** Base URL of the Temporal Web UI, when one is known (dev server). */
+  temporalUiUrl?: string | undefined;
+  clock?: () => Date;
+}
+
+/** The order as stored: defaults applied, emails lower-cased, services in one order. */
+export function normaliseOrder(body: OrderPayload): OrderWorkflowInput['order'] {
+  return {
+    ...body,
+    timezone: body.timezone ?? 'UTC',
+    provisioningContactEmail: body.provisioningContactEmail.trim().toLowerCase(),
+    services: [...body.services].sort(),
+    rep: { ...body.rep, email: body.rep.email.trim().toLowerCase() },
+  };
+}
+
+/** JSON with sorted keys, so the hash does not depend on the order the sender wrote fields in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export const payloadHash = (order: OrderWorkflowInput['order']): string =>
+  createHash('sha256').update(canonicalJson(order)).digest('hex');
+
+function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt'>): OrderView {
+  const { order } = state;
+  return {
+    orderId: state.orderId,
+    status: state.status,
+    product: order.product,
+    requestedStartDate: order.requestedStartDate,
+    timezone: order.timezone,
+    startAt: state.startAt,
+    provisioningContactEmail: order.provisioningContactEmail,
+    partner: order.partner,
+    customer: order.customer,
+    services: order.services,
+    rep: order.rep,
+    receivedAt: state.receivedAt,
+  };
+}
+
+function viewFromRow(row: OrderRow): OrderView {
+  return viewFromState({
+    orderId: row.orderId,
+    status: row.status,
+    order: { ...row.payload, timezone: row.timezone },
+    startAt: row.startAt.toISOString(),
+    receivedAt: row.createdAt.toISOString(),
+  });
+}
+
+export function createOrderService({ config, database, temporal, temporalUiUrl, clock = () => new Date() }: OrderServiceDeps) {
+  const { db } = database;
+
+  async function readRow(orderId: string): Promise<OrderRow | undefined> {
+    const [row] = await db.select().from(orders).where(eq(orders.orderId, orderId)).limit(1);
+    return row;
+  }
+
+  /** The workflow's own state, or undefined when no worker answered in time. */
+  async function queryLive(orderId: string): Promise<OrderState | undefined> {
+    const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+    try {
+      return await temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => handle.query(getStateQuery));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw notFound(`There is no order ${orderId}.`);
+      return undefined;
+    }
+  }
+
+  return {
+    /**
+     * Starts the order's workflow. The workflow id is the business key, so a re-delivery, also a
+     * concurrent one, starts nothing new: Temporal refuses the second start, and the payload hash
+     * kept in the first one's memo tells a re-delivery (200) from a conflicting order (409).
+     */
+    async intake(body: OrderPayload): Promise<{ created: boolean; order: OrderView }> {
+      const order = normaliseOrder(body);
+      const hash = payloadHash(order);
+      const input: OrderWorkflowInput = {
+        order,
+        payloadHash: hash,
+        startAt: setupEmailMoment(order.requestedStartDate, order.timezone, config.setupEmailLocalTime).toISOString(),
+        receivedAt: clock().toISOString(),
+      };
+      const workflowId = orderWorkflowId(order.orderId);
+      try {
+        await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+          workflowId,
+          taskQueue: config.temporal.taskQueue,
+          args: [input],
+          memo: { payloadHash: hash },
+          typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
+          // An order id names one order forever, even after its workflow has ended.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+        return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED' }) };
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      const description = await temporal.workflow.getHandle(workflowId).describe();
+      if (description.memo?.payloadHash !== hash) {
+        throw conflict('order-conflict', `Order ${order.orderId} was already received with a different payload.`);
+      }
+      const live = await queryLive(order.orderId);
+      if (live) return { created: false, order: viewFromState(live) };
+      const row = await readRow(order.orderId);
+      return { created: false, order: row ? viewFromRow(row) : viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED' }) };
+    },
+
+    /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
+    async get(orderId: string): Promise<OrderDetail> {
+      const [live, row, events] = await Promise.all([
+        queryLive(orderId),
+        readRow(orderId),
+        db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
+      ]);
+      const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
+      if (!view) throw notFound(`There is no order ${orderId}.`);
+      const workflowId = orderWorkflowId(orderId);
+      return {
+        ...view,
+        live: live !== undefined,
+        workflow: {
+          workflowId,
+          ...(temporalUiUrl
+            ? {
+                temporalUiUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+              }
+            : {}),
+        },
+        timeline: events.map((e) => ({
+          seq: e.seq,
+          type: e.type,
+          status: e.status,
+          actor: e.actor,
+          data: e.data,
+          occurredAt: e.occurredAt.toISOString(),
+        })),
+      };
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;

@@ -1,0 +1,39 @@
+// Typed errors the API answers with; one error handler turns them into application/problem+json.
+
+export interface FieldError {
+  /** JSON pointer into the request, e.g. `/body/partner/name`. */
+  field: string;
+  message: string;
+}
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    /** Short slug naming the kind of problem; becomes the `type` URI. */
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'ProblemError';
+  }
+}
+
+export const problemType = (slug: string): string => `urn:order-provisioning:problem:${slug}`;
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new ProblemError(400, 'invalid-request', 'The request is invalid', detail, errors);
+
+export const unauthorized = (detail: string, scheme?: string) =>
+  new ProblemError(401, 'unauthorized', 'Authentication required', detail, undefined, scheme ? { 'www-authenticate': scheme } : {});
+
+export const notFound = (detail: string) => new ProblemError(404, 'not-found', 'Not found', detail);
+
+export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, 'Conflict', detail);
+
+export const unavailable = (detail: string, retryAfterSeconds: number) =>
+  new ProblemError(503, 'unavailable', 'Service unavailable', detail, undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });

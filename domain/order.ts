@@ -1,0 +1,50 @@
+// The order as the commerce system sends it, and the statuses of SPEC §2. Pure types and
+// constants: imported by workflows, activities and the API alike.
+
+export const PRODUCTS = ['A-WX', 'A-SPK'] as const;
+export type Product = (typeof PRODUCTS)[number];
+
+export const SERVICES = ['messaging', 'meetings', 'calling'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const ORDER_STATUSES = [
+  'SCHEDULED',
+  'AWAITING_SETUP',
+  'ESCALATED',
+  'IN_PROGRESS',
+  'ON_HOLD',
+  'ORDER_CONFIGURED',
+  'SERVICE_SETUP',
+  'PROVISIONED',
+  'CANCELLED',
+  'EXPIRED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['PROVISIONED', 'CANCELLED', 'EXPIRED'];
+
+export interface OrderPayload {
+  orderId: string;
+  product: Product;
+  /** Calendar date `YYYY-MM-DD` in `timezone`. */
+  requestedStartDate: string;
+  /** IANA zone; `UTC` when the commerce system sends none. */
+  timezone?: string;
+  provisioningContactEmail: string;
+  partner: { id: string; name: string };
+  customer: { name: string; country: string };
+  services: Service[];
+  rep: { name: string; email: string };
+}
+
+/** What the order workflow is started with. The start moment is computed outside the workflow. */
+export interface OrderWorkflowInput {
+  order: OrderPayload & { timezone: string };
+  /** sha256 of the canonical payload: tells a re-delivery from a conflicting one. */
+  payloadHash: string;
+  /** ISO instant of the "Configure now" email: the start date at SETUP_EMAIL_LOCAL_TIME, local time. */
+  startAt: string;
+  receivedAt: string;
+}
+
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;

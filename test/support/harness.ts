@@ -1,0 +1,141 @@
+// One test file's world: a real worker on its own task queue against the run's Temporal dev
+// server and database, the API built around a real Temporal client, and signed-request helpers.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import type { LightMyRequestResponse } from 'fastify';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { signIntakeBody } from '../../api/signature.js';
+import { loadConfig } from '../../config.js';
+import { type Database, openDatabase } from '../../db/client.js';
+import type { OrderPayload } from '../../domain/order.js';
+import { createOrderWorker } from '../../worker.js';
+
+export const HMAC_SECRET = 'test-intake-secret-0123456789';
+export const REP_TOKEN = 'test-rep-token-0123456789abcdef';
+
+export async function openTestDatabase(): Promise<Database> {
+  const url = inject('databaseUrl');
+  const database = await openDatabase({ url, maxConnections: 5 });
+  if (!url) await database.migrate();
+  return database;
+}
+
+export interface Harness {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  client: Client;
+  database: Database;
+  config: ReturnType<typeof loadConfig>;
+  /** Every log line the API wrote, as parsed JSON. */
+  logLines: Array<Record<string, unknown>>;
+  postOrder(body: unknown, options?: { signature?: string | null; timestamp?: number; raw?: string }): Promise<LightMyRequestResponse>;
+  repGet(url: string, token?: string | null): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'orders-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    INTAKE_HMAC_SECRET: HMAC_SECRET,
+    REP_API_TOKENS: `${REP_TOKEN},second-rep-token-0123456789`,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const database = await openTestDatabase();
+  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker: Worker = await createOrderWorker({
+    config,
+    database,
+    connection: nativeConnection,
+    workflowBundlePath: inject('workflowBundlePath'),
+  });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+
+  const logLines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  const app = await buildApp({
+    config,
+    database,
+    temporal: client,
+    logger: { level: 'info', stream, redact: ['req.headers.authorization', 'req.headers["x-signature"]'] },
+  });
+
+  return {
+    app,
+    client,
+    database,
+    config,
+    logLines,
+    postOrder(body, options = {}) {
+      const raw = options.raw ?? JSON.stringify(body);
+      const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+      const signature = options.signature === undefined ? signIntakeBody(HMAC_SECRET, raw, timestamp) : options.signature;
+      return app.inject({
+        method: 'POST',
+        url: '/api/orders',
+        headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-signature': signature }) },
+        payload: raw,
+      });
+    },
+    repGet(url, token = REP_TOKEN) {
+      return app.inject({ method: 'GET', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+    },
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await workerRun;
+      await nativeConnection.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** A valid order, unique per call; `overrides` replace top-level fields. */
+export function makeOrder(overrides: Partial<OrderPayload> = {}): OrderPayload {
+  const id = randomUUID().slice(0, 8);
+  return {
+    orderId: `CCW-${id}`,
+    product: 'A-WX',
+    requestedStartDate: '2030-01-15',
+    timezone: 'Europe/Oslo',
+    provisioningContactEmail: `contact-${id}@partner.example`,
+    partner: { id: `P-${id}`, name: 'Fjord Networks AS' },
+    customer: { name: 'Acme Shipping', country: 'NO' },
+    services: ['messaging', 'meetings'],
+    rep: { name: 'Rita Rep', email: 'rita.rep@cisco.example' },
+    ...overrides,
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined (no fixed sleeps in tests). */
+export async function eventually<T>(check: () => Promise<T | undefined>, { timeoutMs = 20_000, intervalMs = 100 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
