@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup-runtime.ts'],
     // Temporal workers use native threads: run test files in child processes, not worker threads.
     pool: 'forks',
     maxWorkers: 2,

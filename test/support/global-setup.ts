@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../db/client.js';
@@ -34,7 +34,7 @@ async function createRunDatabase(): Promise<{ url: string; drop: () => Promise<v
     await admin`select 1`;
   } catch (error) {
     await admin.end({ timeout: 1 });
-    if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL does not answer: ${(error as Error).message}`);
+    if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL does not answer: ${(error as Error).message}`, { cause: error });
     return undefined;
   }
   const name = `orders_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -55,7 +55,7 @@ export default async function setup(project: TestProject) {
   const [server, runDatabase, bundle] = await Promise.all([
     startTemporalDevServer({ cliPath, searchAttributes: SEARCH_ATTRIBUTES, log: () => {} }),
     createRunDatabase(),
-    bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: undefined }),
+    bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: new DefaultLogger('WARN') }),
   ]);
   if (runDatabase) {
     const database = await openDatabase({ url: runDatabase.url, maxConnections: 1 });

@@ -1,0 +1,99 @@
+// `npm start`: the whole service in one command on embedded defaults — a Temporal dev server
+// (unless TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the worker and the API.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { buildApp } from '../api/app.js';
+import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+import { createOrderWorker } from '../worker.js';
+import { ensureTemporalCli } from './temporal-binaries.js';
+import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
+
+const say = (line: string) => console.log(`[start] ${line}`);
+
+async function main() {
+  const config = loadConfigOrExit();
+  for (const line of describeGeneratedSecrets(config)) say(line);
+
+  // This process decides when to stop: the worker must not react to signals on its own.
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (code: number) => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: unknown) => console.error('[start] while stopping:', error));
+      }
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const cliPath = await ensureTemporalCli((line) => say(line));
+      say(`starting the Temporal dev server (state in ${path.join(config.dataDir, 'temporal.db')})`);
+      const server: DevServer = await startTemporalDevServer({
+        cliPath,
+        port: 7233,
+        uiPort: 8233,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        searchAttributes: SEARCH_ATTRIBUTES,
+        log: (line) => console.error(line),
+      });
+      cleanups.push(() => server.stop());
+      temporalAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+    } else {
+      await ensureSearchAttributes(temporalAddress, config.temporal.namespace, SEARCH_ATTRIBUTES).catch((error: unknown) =>
+        say(`could not register search attributes on ${temporalAddress} (${(error as Error).message}); register OrderStatus=Keyword yourself`),
+      );
+    }
+
+    const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+    cleanups.push(() => database.close());
+    await database.migrate();
+    say(`database: ${database.description} (migrations applied)`);
+
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    cleanups.push(() => nativeConnection.close());
+    const worker = await createOrderWorker({ config, database, connection: nativeConnection });
+    const workerRun = worker.run();
+    say(`worker polling task queue ${config.temporal.taskQueue}`);
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+    workerRun.catch((error: unknown) => {
+      console.error('[start] the worker stopped:', error);
+      void stop(1);
+    });
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    cleanups.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const app = await buildApp({ config, database, temporal, temporalUiUrl });
+    cleanups.push(() => app.close());
+    await app.listen({ port: config.port, host: config.host });
+
+    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    say(`API            ${base}  (public links use ${config.publicBaseUrl})`);
+    say(`API docs       ${base}/docs`);
+    say(`Temporal       ${temporalAddress} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`);
+    if (temporalUiUrl) say(`Temporal UI    ${temporalUiUrl}`);
+    say('ready; Ctrl-C stops everything');
+  } catch (error) {
+    console.error('[start] could not start:', error instanceof Error ? error.message : error);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,114 @@
+// Pure rules: configuration parsing, calendar arithmetic, intake signatures.
+import { describe, expect, it } from 'vitest';
+import { signIntakeBody, verifyIntakeSignature } from '../api/signature.js';
+import { ConfigError, loadConfig, parseDuration } from '../config.js';
+import { isValidCalendarDate, setupEmailMoment } from '../domain/schedule.js';
+
+const base = { NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), DATA_DIR: '/tmp/unused' };
+
+describe('config', () => {
+  it('applies the defaults of SPEC §5', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      temporal: { address: undefined, namespace: 'default' },
+      emailFrom: 'provisioning@localhost',
+      publicBaseUrl: 'http://localhost:3000',
+      escalationAfterMs: 86_400_000,
+      orderExpiresAfterMs: 30 * 86_400_000,
+      setupEmailLocalTime: '09:00',
+      generatedSecrets: [],
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not a url'],
+    ['TEMPORAL_ADDRESS', 'http://localhost:7233'],
+    ['RESEND_BASE_URL', 'ftp://x'],
+    ['EMAIL_FROM', 'nobody'],
+    ['PUBLIC_BASE_URL', 'localhost:3000'],
+    ['INTAKE_HMAC_SECRET', 'short'],
+    ['REP_API_TOKENS', 'ok-token-0123456789,short'],
+    ['ESCALATION_AFTER', '1 day'],
+    ['ESCALATION_AFTER', '0s'],
+    ['ORDER_EXPIRES_AFTER', '-1d'],
+    ['SETUP_EMAIL_LOCAL_TIME', '9am'],
+    ['SETUP_EMAIL_LOCAL_TIME', '24:00'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...base, [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toMatch(new RegExp(`^Invalid environment: ${name} `));
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes credentials of a malformed database URL', () => {
+    expect(() => loadConfig({ ...base, DATABASE_URL: 'mysql://user:hunter2@db/x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, DATABASE_URL: 'postgres://user:hunter2@' })).not.toThrow(/hunter2/);
+  });
+
+  it('requires real secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', REP_API_TOKENS: 't'.repeat(32) })).toThrow(/INTAKE_HMAC_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', INTAKE_HMAC_SECRET: 's'.repeat(32) })).toThrow(/REP_API_TOKENS/);
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('2s')).toBe(2000);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1d12h')).toBe(129_600_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('1.5d')).toBeUndefined();
+  });
+});
+
+describe('setup email moment', () => {
+  it.each([
+    ['2026-12-01', 'Europe/Oslo', '09:00', '2026-12-01T08:00:00.000Z'],
+    ['2026-07-01', 'Europe/Oslo', '09:00', '2026-07-01T07:00:00.000Z'],
+    ['2026-12-01', 'Asia/Kolkata', '09:00', '2026-12-01T03:30:00.000Z'],
+    ['2026-12-01', 'America/New_York', '09:00', '2026-12-01T14:00:00.000Z'],
+    ['2026-12-01', 'Pacific/Kiritimati', '00:00', '2026-11-30T10:00:00.000Z'],
+    // Spring forward: 02:30 does not exist; it becomes 03:30 local.
+    ['2026-03-08', 'America/New_York', '02:30', '2026-03-08T07:30:00.000Z'],
+    ['2026-03-29', 'Europe/Oslo', '02:30', '2026-03-29T01:30:00.000Z'],
+    // Fall back: 01:30 happens twice; the first one counts.
+    ['2026-11-01', 'America/New_York', '01:30', '2026-11-01T05:30:00.000Z'],
+    ['2026-10-25', 'Europe/Oslo', '02:30', '2026-10-25T00:30:00.000Z'],
+  ])('%s in %s at %s is %s', (date, zone, time, expected) => {
+    expect(setupEmailMoment(date, zone, time).toISOString()).toBe(expected);
+  });
+
+  it('knows real calendar dates', () => {
+    expect(isValidCalendarDate('2028-02-29')).toBe(true);
+    expect(isValidCalendarDate('2027-02-29')).toBe(false);
+    expect(isValidCalendarDate('2027-13-01')).toBe(false);
+  });
+});
+
+describe('intake signature', () => {
+  const secret = 'k'.repeat(32);
+  const body = '{"orderId":"A"}';
+  it('accepts its own signature and one of several v1 values (key rotation)', () => {
+    const header = signIntakeBody(secret, body, 1_000_000);
+    expect(verifyIntakeSignature(header, body, secret, 1_000_100)).toEqual({ ok: true });
+    const rotated = `${header.split(',')[0]},v1=${'0'.repeat(64)},${header.split(',')[1]}`;
+    expect(verifyIntakeSignature(rotated, body, secret, 1_000_000)).toEqual({ ok: true });
+  });
+  it('refuses a changed body, a stale time and garbage', () => {
+    const header = signIntakeBody(secret, body, 1_000_000);
+    expect(verifyIntakeSignature(header, `${body} `, secret, 1_000_000).ok).toBe(false);
+    expect(verifyIntakeSignature(header, body, secret, 1_000_301).ok).toBe(false);
+    expect(verifyIntakeSignature('t=,v1=', body, secret, 1_000_000).ok).toBe(false);
+    expect(verifyIntakeSignature(undefined, body, secret, 1_000_000).ok).toBe(false);
+  });
+});
