@@ -18,16 +18,20 @@ export interface Config {
   };
   resend: { apiKey: string | undefined; baseUrl: string | undefined };
   emailFrom: string;
+  /** Emails per second across all workers (Resend's default account limit is 2). */
+  emailRatePerSecond: number;
   publicBaseUrl: string;
   intakeHmacSecret: string;
   repApiTokens: string[];
+  /** Key from which wizard link tokens are derived (HMAC of the link id); never stored with them. */
+  linkTokenSecret: string;
   escalationAfterMs: number;
   orderExpiresAfterMs: number;
   /** `HH:MM`, local to the order's time zone. */
   setupEmailLocalTime: string;
   dataDir: string;
   /** Names of the dev-only secrets that were generated because they were unset. */
-  generatedSecrets: Array<'INTAKE_HMAC_SECRET' | 'REP_API_TOKENS'>;
+  generatedSecrets: Array<'INTAKE_HMAC_SECRET' | 'REP_API_TOKENS' | 'LINK_TOKEN_SECRET'>;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +71,14 @@ function port(env: Env, name: string, fallback: number): number {
   if (!/^\d+$/.test(raw) || value < 0 || value > 65_535) {
     throw new ConfigError(name, `must be a port number 0-65535 (got "${raw}")`);
   }
+  return value;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0) throw new ConfigError(name, `must be a positive number (got "${raw}")`);
   return value;
 }
 
@@ -143,12 +155,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (repApiTokens !== undefined && repApiTokens.some((t) => t.length < 16)) {
     throw new ConfigError('REP_API_TOKENS', 'must be comma-separated tokens of at least 16 characters each');
   }
+  let linkTokenSecret = read(env, 'LINK_TOKEN_SECRET');
+  if (linkTokenSecret !== undefined && linkTokenSecret.length < 32) {
+    throw new ConfigError('LINK_TOKEN_SECRET', 'must be at least 32 characters');
+  }
   if (nodeEnv === 'production') {
     if (!intakeHmacSecret) throw new ConfigError('INTAKE_HMAC_SECRET', 'is required in production');
     if (!repApiTokens?.length) throw new ConfigError('REP_API_TOKENS', 'is required in production');
+    if (!linkTokenSecret) throw new ConfigError('LINK_TOKEN_SECRET', 'is required in production');
   }
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? '.data');
-  if (!intakeHmacSecret || !repApiTokens?.length) {
+  if (!intakeHmacSecret || !repApiTokens?.length || !linkTokenSecret) {
     const devSecrets = loadOrCreateDevSecrets(dataDir);
     if (!intakeHmacSecret) {
       intakeHmacSecret = devSecrets.intakeHmacSecret;
@@ -157,6 +174,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (!repApiTokens?.length) {
       repApiTokens = [devSecrets.repApiToken];
       generatedSecrets.push('REP_API_TOKENS');
+    }
+    if (!linkTokenSecret) {
+      linkTokenSecret = devSecrets.linkTokenSecret;
+      generatedSecrets.push('LINK_TOKEN_SECRET');
     }
   }
 
@@ -176,9 +197,11 @@ export function loadConfig(env: Env = process.env): Config {
       baseUrl: url(env, 'RESEND_BASE_URL', ['http:', 'https:']),
     },
     emailFrom,
+    emailRatePerSecond: positiveNumber(env, 'EMAIL_RATE_PER_SECOND', 2),
     publicBaseUrl,
     intakeHmacSecret,
     repApiTokens,
+    linkTokenSecret,
     escalationAfterMs: duration(env, 'ESCALATION_AFTER', '1d'),
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     setupEmailLocalTime,
@@ -190,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
 interface DevSecrets {
   intakeHmacSecret: string;
   repApiToken: string;
+  linkTokenSecret: string;
 }
 
 /**
@@ -200,11 +224,12 @@ function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (stored.intakeHmacSecret && stored.repApiToken) return stored as DevSecrets;
+    if (stored.intakeHmacSecret && stored.repApiToken && stored.linkTokenSecret) return stored as DevSecrets;
   }
   const secrets: DevSecrets = {
     intakeHmacSecret: randomBytes(32).toString('hex'),
     repApiToken: randomBytes(24).toString('base64url'),
+    linkTokenSecret: randomBytes(32).toString('hex'),
   };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });

@@ -23,17 +23,45 @@ const sourceExtension = path.extname(fileURLToPath(import.meta.url));
 /** The prebuilt bundle `npm run build` writes; cold start skips webpack when it exists. */
 export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
 
-export async function createOrderWorker({ config, database, connection, workflowBundlePath, clock }: WorkerDeps): Promise<Worker> {
+/** Emails have their own task queue, so its rate limit paces emails and nothing else. */
+export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
+
+export interface OrderWorkers {
+  /** Runs both workers until shutdown(); rejects if either fails. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock }: WorkerDeps): Promise<OrderWorkers> {
   const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
-  return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(bundlePath
-      ? { workflowBundle: { codePath: bundlePath } }
-      : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
-    activities: createActivities({ database, config, ...(clock ? { clock } : {}) }),
-  });
+  const activities = createActivities({ database, config, ...(clock ? { clock } : {}) });
+  const workers = [
+    await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(bundlePath
+        ? { workflowBundle: { codePath: bundlePath } }
+        : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
+      activities,
+    }),
+    await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: emailTaskQueue(config),
+      activities,
+      // Resend's default account limit is 2 requests/s: pace every worker's emails together.
+      maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
+    }),
+  ];
+  return {
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
 }
 
 async function main() {
@@ -45,9 +73,9 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   await database.migrate();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createOrderWorker({ config, database, connection });
+  const workers = await createOrderWorkers({ config, database, connection });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
-  await worker.run();
+  await workers.run();
   await connection.close();
   await database.close();
 }

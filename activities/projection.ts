@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
 import type { OrderStatus } from '../domain/order.js';
-import { orderEvents, orders } from '../db/schema.js';
+import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
 import type { ActivityDeps } from './index.js';
 

@@ -10,7 +10,7 @@ import {
 import { asc, eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents, orders, type OrderRow } from '../db/schema.js';
+import { orderEvents, orders, type OrderRow } from '../db/schema/index.js';
 import { type OrderPayload, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';

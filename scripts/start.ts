@@ -7,7 +7,7 @@ import { buildApp } from '../api/app.js';
 import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
-import { createOrderWorker } from '../worker.js';
+import { createOrderWorkers } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
 
@@ -65,11 +65,11 @@ async function main() {
 
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     cleanups.push(() => nativeConnection.close());
-    const worker = await createOrderWorker({ config, database, connection: nativeConnection });
-    const workerRun = worker.run();
+    const workers = await createOrderWorkers({ config, database, connection: nativeConnection });
+    const workerRun = workers.run();
     say(`worker polling task queue ${config.temporal.taskQueue}`);
     cleanups.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      workers.shutdown();
       await workerRun;
     });
     workerRun.catch((error: unknown) => {

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIntakeBody } from '../api/signature.js';
-import { orderEvents, orders } from '../db/schema.js';
+import { orderEvents, orders } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
 import { eventually, HMAC_SECRET, type Harness, makeOrder, startHarness } from './support/harness.js';
 

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents } from '../db/schema.js';
+import { orderEvents } from '../db/schema/index.js';
 import type { OrderWorkflowInput } from '../domain/order.js';
 import { getStateQuery } from '../workflows/definitions.js';
 import { makeOrder, openTestDatabase } from './support/harness.js';
@@ -39,7 +39,7 @@ const DAY = 86_400_000;
 
 it('sleeps until the start moment days ahead, and not a moment less', async () => {
   const taskQueue = `ts-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32) });
+  const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import type { LightMyRequestResponse } from 'fastify';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { signIntakeBody } from '../../api/signature.js';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
 import type { OrderPayload } from '../../domain/order.js';
-import { createOrderWorker } from '../../worker.js';
+import { createOrderWorkers } from '../../worker.js';
 
 export const HMAC_SECRET = 'test-intake-secret-0123456789';
 export const REP_TOKEN = 'test-rep-token-0123456789abcdef';
@@ -44,6 +44,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     NODE_ENV: 'test',
     INTAKE_HMAC_SECRET: HMAC_SECRET,
     REP_API_TOKENS: `${REP_TOKEN},second-rep-token-0123456789`,
+    LINK_TOKEN_SECRET: 'test-link-token-secret-0123456789abcdef',
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
@@ -52,13 +53,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   });
   const database = await openTestDatabase();
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker: Worker = await createOrderWorker({
+  const workers = await createOrderWorkers({
     config,
     database,
     connection: nativeConnection,
     workflowBundlePath: inject('workflowBundlePath'),
   });
-  const workerRun = worker.run();
+  const workerRun = workers.run();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -98,7 +99,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     async close() {
       await app.close();
-      worker.shutdown();
+      workers.shutdown();
       await workerRun;
       await nativeConnection.close();
       await connection.close();

@@ -13,13 +13,11 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
-import type { OrderPayload, OrderStatus } from '../domain/order.js';
+import type { OrderPayload, OrderStatus } from '../../domain/order.js';
+import { timestamps } from './columns.js';
 
-const timestamps = {
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-};
 
 export const orders = pgTable(
   'orders',
@@ -76,3 +74,61 @@ export const orderEvents = pgTable(
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderEventRow = typeof orderEvents.$inferSelect;
+
+/** Rep work items: escalations, holds, rejected addresses, failed provisioning. */
+export const repTasks = pgTable(
+  'rep_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    kind: text('kind').$type<RepTaskKind>().notNull(),
+    /** Workflow-assigned key (kind + seq), so a retried activity opens the task once. */
+    taskKey: text('task_key').notNull(),
+    status: text('status').$type<'open' | 'closed'>().notNull().default('open'),
+    detail: text('detail').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closedReason: text('closed_reason'),
+  },
+  (t) => [
+    uniqueIndex('rep_tasks_order_key_uq').on(t.orderId, t.taskKey),
+    // The rep queue: open tasks, oldest first.
+    index('rep_tasks_open_idx').on(t.openedAt).where(sql`${t.status} = 'open'`),
+  ],
+);
+
+export type RepTaskKind = 'escalation' | 'on-hold' | 'email-rejected' | 'expired' | 'provisioning-failed';
+
+/**
+ * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the
+ * activity that emails it can derive the same token again after a crash, and a database leak
+ * alone reveals no working link.
+ */
+export const linkTokens = pgTable(
+  'link_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    /** Workflow-assigned (e.g. `link-3`): one link per issue, whatever the retries. */
+    issueKey: text('issue_key').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    recipientEmail: text('recipient_email').notNull(),
+    /** Who the link is for: the contact, a colleague, or the customer. */
+    audience: text('audience').$type<'contact' | 'colleague' | 'customer'>().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('link_tokens_order_issue_uq').on(t.orderId, t.issueKey),
+    // Every wizard request looks its token up by hash.
+    uniqueIndex('link_tokens_hash_uq').on(t.tokenHash),
+  ],
+);
+
+export type RepTaskRow = typeof repTasks.$inferSelect;
+export type LinkTokenRow = typeof linkTokens.$inferSelect;

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { orders } from './orders.js';
+
+/**
+ * One row per email the service means to send. The idempotency key (order, purpose, issue) is
+ * unique, so an email is sent at most once per purpose per order, also after a worker crash and
+ * after Resend's own 24 h idempotency window.
+ */
+export const emailDeliveries = pgTable(
+  'email_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    purpose: text('purpose').notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    /** Bodies are kept only for the dev outbox (no provider): they hold a working link. */
+    html: text('html'),
+    text: text('text'),
+    status: text('status').$type<'pending' | 'sent' | 'outbox' | 'rejected'>().notNull().default('pending'),
+    providerMessageId: text('provider_message_id'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('email_deliveries_key_uq').on(t.idempotencyKey),
+    index('email_deliveries_order_idx').on(t.orderId, t.createdAt),
+    // The dev outbox lists the newest first.
+    index('email_deliveries_outbox_idx').on(t.createdAt.desc()).where(sql`${t.status} = 'outbox'`),
+  ],
+);
+
+export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;

@@ -1,0 +1,4 @@
+export * from './email.js';
+export * from './orders.js';
+export * from './organizations.js';
+export * from './provisioning.js';

@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { orders } from './orders.js';
+
+/** Webex organizations: partner orgs (one per commerce partner) and customer orgs. */
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').$type<'partner' | 'customer'>().notNull(),
+    name: text('name').notNull(),
+    country: text('country').notNull(),
+    address: text('address'),
+    /** The commerce system's partner id: set on partner orgs only. */
+    partnerId: text('partner_id'),
+    /** The partner org that manages this customer org; null when the customer configured alone. */
+    managedByOrgId: uuid('managed_by_org_id'),
+    /** The order whose step 8 created this org: a retried commit finds it instead of creating another. */
+    createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One partner org per commerce partner.
+    uniqueIndex('organizations_partner_uq').on(t.partnerId).where(sql`${t.kind} = 'partner'`),
+    check('organizations_partner_has_id', sql`(${t.kind} = 'partner') = (${t.partnerId} is not null)`),
+    check('organizations_kind', sql`${t.kind} in ('partner', 'customer')`),
+  ],
+);
+
+/** Users of Webex orgs. A user belongs to exactly one org: the email is unique across all orgs. */
+export const orgUsers = pgTable(
+  'org_users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    email: text('email').notNull(),
+    role: text('role').$type<'admin' | 'user'>().notNull(),
+    /** scrypt/argon2 hash (PHC string); set by step 9 for a new partner org's admin. */
+    passwordHash: text('password_hash'),
+    createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The invariant of step 6: two racing orders can never put one address in two orgs.
+    uniqueIndex('org_users_email_uq').on(sql`lower(${t.email})`),
+    // Step 7 candidates: customer orgs with users on the admin email's domain.
+    index('org_users_domain_idx').on(sql`lower(split_part(${t.email}, '@', 2))`),
+    index('org_users_org_idx').on(t.orgId),
+  ],
+);
+
+/** The step 8 commit of an order: which orgs and admin it created or linked. Keyed by order. */
+export const orderConfigurations = pgTable('order_configurations', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.orderId),
+  partnerOrgId: uuid('partner_org_id').references(() => organizations.id),
+  customerOrgId: uuid('customer_org_id')
+    .notNull()
+    .references(() => organizations.id),
+  adminUserId: uuid('admin_user_id')
+    .notNull()
+    .references(() => orgUsers.id),
+  committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type OrganizationRow = typeof organizations.$inferSelect;
+export type OrgUserRow = typeof orgUsers.$inferSelect;

@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm';
+import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { orders } from './orders.js';
+import { organizations } from './organizations.js';
+
+/** Webex meeting sites. A subdomain names one site across all orders, whatever its case. */
+export const meetingSites = pgTable(
+  'meeting_sites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.orderId),
+    subdomain: text('subdomain').notNull(),
+    /** `reserved` when step 10c saves it, `active` once provisioning created the site. */
+    status: text('status').$type<'reserved' | 'active'>().notNull().default('reserved'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+  },
+  (t) => [
+    // Two racing wizards can never both hold one subdomain.
+    uniqueIndex('meeting_sites_subdomain_uq').on(sql`lower(${t.subdomain})`),
+    // One site per order: saving another subdomain replaces the reservation.
+    uniqueIndex('meeting_sites_order_uq').on(t.orderId),
+    check('meeting_sites_subdomain_format', sql`${t.subdomain} ~ '^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$'`),
+  ],
+);
+
+/** The activated subscription of an order: one per order. */
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.orderId),
+    customerOrgId: uuid('customer_org_id')
+      .notNull()
+      .references(() => organizations.id),
+    services: text('services').array().notNull(),
+    activatedAt: timestamp('activated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('subscriptions_order_uq').on(t.orderId)],
+);
+
+/** Billing starts exactly once per order: the primary key is the order. */
+export const billingStarts = pgTable('billing_starts', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.orderId),
+  subscriptionId: uuid('subscription_id')
+    .notNull()
+    .references(() => subscriptions.id),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type MeetingSiteRow = typeof meetingSites.$inferSelect;
