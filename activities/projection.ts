@@ -34,6 +34,7 @@ export function createProjectionActivities({ database }: ActivityDeps) {
         requestedStartDate: order.requestedStartDate,
         timezone: order.timezone,
         startAt: new Date(snapshot.startAt),
+        escalated: snapshot.escalated,
         payload: order,
         payloadHash: snapshot.payloadHash,
         lastSeq: event.seq,

@@ -12,8 +12,12 @@ import type { Database } from '../db/client.js';
 import { createOrderService } from './order-service.js';
 import errors from './plugins/errors.js';
 import repAuth from './plugins/rep-auth.js';
+import devOutbox from './routes/dev-outbox.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
+import wizard from './routes/wizard.js';
+import { createWizardService } from './wizard-service.js';
+import { createWorkflowCalls } from './workflow-calls.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface AppDeps {
@@ -111,6 +115,10 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
+  const calls = createWorkflowCalls(temporal);
+  await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
+  // No email provider: show what would have been sent. Never in production, where it would leak live links.
+  if (!config.resend.apiKey && config.nodeEnv !== 'production') await app.register(devOutbox, { database });
 
   return app;
 }

@@ -7,17 +7,18 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents, orders, type OrderRow } from '../db/schema/index.js';
-import { type OrderPayload, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
+import { orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
+import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
-import { getStateQuery, type OrderState } from '../workflows/definitions.js';
+import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
-import { conflict, notFound } from './problem.js';
+import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
+import { createWorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
 const LIVE_QUERY_DEADLINE_MS = 3_000;
@@ -57,11 +58,12 @@ function canonicalJson(value: unknown): string {
 export const payloadHash = (order: OrderWorkflowInput['order']): string =>
   createHash('sha256').update(canonicalJson(order)).digest('hex');
 
-function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt'>): OrderView {
+function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt' | 'escalated'>): OrderView {
   const { order } = state;
   return {
     orderId: state.orderId,
     status: state.status,
+    escalated: state.escalated,
     product: order.product,
     requestedStartDate: order.requestedStartDate,
     timezone: order.timezone,
@@ -82,11 +84,13 @@ function viewFromRow(row: OrderRow): OrderView {
     order: { ...row.payload, timezone: row.timezone },
     startAt: row.startAt.toISOString(),
     receivedAt: row.createdAt.toISOString(),
+    escalated: row.escalated,
   });
 }
 
 export function createOrderService({ config, database, temporal, temporalUiUrl, clock = () => new Date() }: OrderServiceDeps) {
   const { db } = database;
+  const calls = createWorkflowCalls(temporal);
 
   async function readRow(orderId: string): Promise<OrderRow | undefined> {
     const [row] = await db.select().from(orders).where(eq(orders.orderId, orderId)).limit(1);
@@ -118,6 +122,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         payloadHash: hash,
         startAt: setupEmailMoment(order.requestedStartDate, order.timezone, config.setupEmailLocalTime).toISOString(),
         receivedAt: clock().toISOString(),
+        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs },
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {
@@ -130,7 +135,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           // An order id names one order forever, even after its workflow has ended.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
-        return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED' }) };
+        return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
@@ -141,15 +146,16 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       const live = await queryLive(order.orderId);
       if (live) return { created: false, order: viewFromState(live) };
       const row = await readRow(order.orderId);
-      return { created: false, order: row ? viewFromRow(row) : viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED' }) };
+      return { created: false, order: row ? viewFromRow(row) : viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
     },
 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
-      const [live, row, events] = await Promise.all([
+      const [live, row, events, tasks] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
+        db.select().from(repTasks).where(eq(repTasks.orderId, orderId)).orderBy(asc(repTasks.openedAt)),
       ]);
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
@@ -165,6 +171,13 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
               }
             : {}),
         },
+        tasks: tasks.map((t) => ({
+          kind: t.kind,
+          status: t.status,
+          detail: t.detail,
+          openedAt: t.openedAt.toISOString(),
+          ...(t.closedAt ? { closedAt: t.closedAt.toISOString(), closedReason: t.closedReason ?? '' } : {}),
+        })),
         timeline: events.map((e) => ({
           seq: e.seq,
           type: e.type,
@@ -175,7 +188,68 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         })),
       };
     },
+
+    /** The rep list from the read model: newest first, filtered, paginated by a keyset cursor. */
+    async list(filter: { status?: OrderStatus[]; escalated?: boolean; q?: string; cursor?: string; limit: number }) {
+      const conditions: SQL[] = [];
+      if (filter.status?.length) conditions.push(inArray(orders.status, filter.status));
+      if (filter.escalated !== undefined) conditions.push(eq(orders.escalated, filter.escalated));
+      if (filter.q) {
+        const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        conditions.push(
+          or(
+            ilike(orders.orderId, pattern),
+            ilike(orders.partnerName, pattern),
+            ilike(orders.partnerId, pattern),
+            ilike(orders.customerName, pattern),
+            ilike(orders.contactEmail, pattern),
+          )!,
+        );
+      }
+      if (filter.cursor) {
+        const after = decodeCursor(filter.cursor);
+        conditions.push(or(lt(orders.createdAt, after.createdAt), and(eq(orders.createdAt, after.createdAt), lt(orders.orderId, after.orderId)))!);
+      }
+      const rows = await db
+        .select()
+        .from(orders)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(orders.createdAt), desc(orders.orderId))
+        .limit(filter.limit + 1);
+      const page = rows.slice(0, filter.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(viewFromRow),
+        nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
+      };
+    },
+
+    /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
+    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string) {
+      const request = { action, repId, ...body };
+      if (action === 'reschedule' && body.requestedStartDate) {
+        const state = await calls.queryOrUnavailable(orderId);
+        const startAt = setupEmailMoment(body.requestedStartDate, state.order.timezone, config.setupEmailLocalTime).toISOString();
+        return viewFromState(await calls.repAction(orderId, { ...request, startAt }));
+      }
+      return viewFromState(await calls.repAction(orderId, request));
+    },
   };
+}
+
+function encodeCursor(row: OrderRow): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.orderId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
+  try {
+    const [createdAt, orderId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(createdAt));
+    if (typeof orderId !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { createdAt: date, orderId };
+  } catch {
+    throw badRequest('The cursor is not one this API gave out.', [{ field: '/querystring/cursor', message: 'is not valid' }]);
+  }
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;

@@ -37,6 +37,7 @@ export const OrderStatusSchema = Type.Enum(ORDER_STATUSES);
 export const OrderSchema = Type.Object({
   orderId: Type.String(),
   status: OrderStatusSchema,
+  escalated: Type.Boolean({ description: 'An escalation task is open: nobody started the wizard in time' }),
   product: Type.String(),
   requestedStartDate: Type.String(),
   timezone: Type.String(),
@@ -64,6 +65,16 @@ export const OrderDetailSchema = Type.Intersect([
   Type.Object({
     live: Type.Boolean({ description: 'true: read from the running workflow; false: from the read model' }),
     workflow: Type.Object({ workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }),
+    tasks: Type.Array(
+      Type.Object({
+        kind: Type.String(),
+        status: Type.String(),
+        detail: Type.String(),
+        openedAt: Type.String({ format: 'date-time' }),
+        closedAt: Type.Optional(Type.String({ format: 'date-time' })),
+        closedReason: Type.Optional(Type.String()),
+      }),
+    ),
     timeline: Type.Array(TimelineEventSchema),
   }),
 ]);

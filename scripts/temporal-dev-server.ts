@@ -175,8 +175,9 @@ export async function ensureSearchAttributes(address: string, namespace: string,
   const wanted = Object.entries(attrs).map(([name, type]) => [name, toIndexedValueType(name, type)] as const);
   if (wanted.length === 0) return;
 
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  const connection = Connection.lazy({ address, connectTimeout: 5_000 });
   try {
+    await connection.ensureConnected();
     const list = async () => {
       const res = await connection.withDeadline(Date.now() + 10_000, () => connection.operatorService.listSearchAttributes({ namespace }));
       return { custom: res.customAttributes ?? {}, system: res.systemAttributes ?? {} };
@@ -240,11 +241,14 @@ async function waitUntilReady(
   for (;;) {
     if (hasExited()) throw new Error(describe());
     let abandoned = false;
+    const remaining = Math.max(100, deadline - Date.now());
     const attempt = (async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // Connection.connect() is lazy() + ensureConnected(); split so a failed connect is closed too.
+      const connection = Connection.lazy({ address, connectTimeout: Math.min(1_000, remaining) });
       try {
+        await connection.ensureConnected();
         if (abandoned) return false;
-        const callDeadline = Date.now() + 2_000;
+        const callDeadline = Date.now() + Math.min(2_000, remaining);
         await connection.withDeadline(callDeadline, () => connection.workflowService.getSystemInfo({}));
         await connection.withDeadline(callDeadline, () => connection.workflowService.describeNamespace({ namespace }));
         return true;
@@ -257,7 +261,7 @@ async function waitUntilReady(
       if (await Promise.race([attempt, exitedError])) return;
     } catch (err) {
       abandoned = true;
-      if (hasExited()) throw new Error(describe());
+      if (hasExited()) throw new Error(describe(), { cause: err });
       lastError = err;
     }
     if (Date.now() + delay > deadline) {

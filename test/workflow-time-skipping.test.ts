@@ -10,10 +10,10 @@ import { inject } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents } from '../db/schema/index.js';
+import { emailDeliveries, orderEvents } from '../db/schema/index.js';
 import type { OrderWorkflowInput } from '../domain/order.js';
 import { getStateQuery } from '../workflows/definitions.js';
-import { makeOrder, openTestDatabase } from './support/harness.js';
+import { eventually, makeOrder, openTestDatabase } from './support/harness.js';
 
 const { temporal } = protoPkg;
 let env: TestWorkflowEnvironment;
@@ -36,43 +36,73 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
-it('sleeps until the start moment days ahead, and not a moment less', async () => {
+it('runs the lifecycle on the real durations: email on the start date, escalation a day later, reminder 48 h before expiry, expiry at 30 days', async () => {
   const taskQueue = `ts-${randomUUID()}`;
   const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ database, config }),
-  });
-  const now = Date.parse((await env.currentTimeMs().then((ms) => new Date(ms))).toISOString());
+  expect(config.escalationAfterMs).toBe(DAY);
+  expect(config.orderExpiresAfterMs).toBe(30 * DAY);
+  const activities = createActivities({ database, config });
+  const workers = await Promise.all(
+    [taskQueue, `${taskQueue}-email`].map((queue) =>
+      Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities }),
+    ),
+  );
+  const now = await env.currentTimeMs();
   const order = makeOrder();
   const input: OrderWorkflowInput = {
     order: { ...order, timezone: 'UTC' },
     payloadHash: 'h',
     startAt: new Date(now + 3 * DAY).toISOString(),
     receivedAt: new Date(now).toISOString(),
+    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs },
   };
-  const eventTypes = async () =>
-    (await database.db.select().from(orderEvents).where(eq(orderEvents.orderId, order.orderId)).orderBy(asc(orderEvents.seq))).map(
-      (e) => e.type,
+  const events = async () =>
+    (await database.db.select().from(orderEvents).where(eq(orderEvents.orderId, order.orderId)).orderBy(asc(orderEvents.seq))).map((e) => e.type);
+  const emails = async () =>
+    (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId)).orderBy(asc(emailDeliveries.createdAt))).map(
+      (e) => `${e.purpose}:${e.recipient}`,
     );
 
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', {
-      workflowId: `order-${order.orderId}`,
-      taskQueue,
-      args: [input],
-    });
-    expect((await handle.query(getStateQuery)).status).toBe('SCHEDULED');
+  const scenario = (async () => {
+    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
+    const status = async () => (await handle.query(getStateQuery)).status;
+    expect(await status()).toBe('SCHEDULED');
 
-    await env.sleep(3 * DAY - 60_000);
-    expect(await eventTypes()).toEqual(['order.received']);
+    await env.sleep(3 * DAY - HOUR);
+    expect(await status()).toBe('SCHEDULED');
+    expect(await emails()).toEqual([]);
 
-    await env.sleep(2 * 60_000);
-    await handle.query(getStateQuery);
-    expect(await eventTypes()).toEqual(['order.received', 'order.start-moment-reached']);
-    await handle.terminate('test done');
-  });
+    await env.sleep(2 * HOUR);
+    expect(await status()).toBe('AWAITING_SETUP');
+    expect(await eventually(async () => ((await emails()).length ? emails() : undefined))).toEqual([`setup:${order.provisioningContactEmail}`]);
+
+    await env.sleep(DAY - 2 * HOUR);
+    expect(await status()).toBe('AWAITING_SETUP');
+    await env.sleep(2 * HOUR);
+    expect(await status()).toBe('ESCALATED');
+    expect(await eventually(async () => ((await emails()).length === 3 ? emails() : undefined))).toEqual(
+      expect.arrayContaining([`rep-escalation:${order.rep.email}`, `reminder-escalation:${order.provisioningContactEmail}`]),
+    );
+
+    // 30 days after the setup email, less 48 h, the contact is reminded once.
+    await env.sleep(27 * DAY - 2 * HOUR);
+    expect((await emails()).filter((e) => e.startsWith('reminder-expiry'))).toEqual([]);
+    await env.sleep(2 * HOUR);
+    const reminders = async () => (await emails()).filter((e) => e.startsWith('reminder-expiry'));
+    expect(await eventually(async () => ((await reminders()).length ? reminders() : undefined))).toEqual([
+      `reminder-expiry:${order.provisioningContactEmail}`,
+    ]);
+
+    await env.sleep(2 * DAY);
+    expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+    expect((await emails()).filter((e) => e.startsWith('rep-expired'))).toHaveLength(1);
+    expect((await emails()).filter((e) => e.startsWith('setup'))).toHaveLength(1);
+    const types = await events();
+    for (const once of ['order.setup-email', 'order.escalated', 'order.expiry-reminder', 'order.expired']) {
+      expect(types.filter((t) => t === once)).toHaveLength(1);
+    }
+  })();
+  await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
 });

@@ -1,6 +1,118 @@
-// The messages of the order workflow, defined once and imported by the workflow and the API alike.
-import { defineQuery } from '@temporalio/workflow';
+// The messages of the order workflow and the shape of its state, defined once and imported by
+// the workflow and the API alike. Everything here is plain, serialisable data.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderPayload, OrderStatus } from '../domain/order.js';
+
+export const STEP_NAMES = [
+  'role',
+  'configurer',
+  'partner-org',
+  'customer-admin',
+  'customer-org',
+  'confirm',
+  'partner-password',
+  'subscription',
+  'calling',
+  'meetings',
+  'provision',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** The seed's step numbers, for people: 10a–10d are the service setup sections. */
+export const STEP_NUMBERS: Record<StepName, string> = {
+  role: '3',
+  configurer: '4',
+  'partner-org': '5',
+  'customer-admin': '6',
+  'customer-org': '7',
+  confirm: '8',
+  'partner-password': '9',
+  subscription: '10a',
+  calling: '10b',
+  meetings: '10c',
+  provision: '10d',
+};
+
+export type LinkAudience = 'contact' | 'colleague' | 'customer';
+
+export interface OrgSummary {
+  orgId: string;
+  kind: 'partner' | 'customer';
+  name: string;
+  country: string;
+  address: string | null;
+  createdAt: string;
+  userCount: number;
+}
+
+export type AdminEmailClass =
+  | { kind: 'unknown' }
+  | { kind: 'customer-org'; org: OrgSummary }
+  | { kind: 'partner-org'; org: OrgSummary };
+
+export interface CallingSettings {
+  country: string;
+  locationName: string;
+  timeZone: string;
+  extensionLength: number;
+}
+
+/** What one wizard session has chosen so far (steps 3–7). Discarded when a new session starts. */
+export interface WizardDraft {
+  role?: 'partner' | 'customer';
+  configurer?: 'self';
+  partnerOrg?:
+    | { mode: 'new'; name: string; country: string; address: string; adminEmail: string }
+    | { mode: 'existing'; orgId: string; name: string };
+  customerAdmin?: { email: string; existingOrg: OrgSummary | null };
+  customerOrg?: { mode: 'new'; name: string; country: string; address: string } | { mode: 'existing'; orgId: string; name: string };
+}
+
+export interface WizardSession {
+  id: string;
+  startedAt: string;
+  /** The link the session was opened with: revoking that link ends the session. */
+  linkIssueKey: string;
+  draft: WizardDraft;
+}
+
+/** Step 8's result: the point of no return. */
+export interface Configuration {
+  partnerOrgId: string | null;
+  customerOrgId: string;
+  adminUserId: string;
+  adminEmail: string;
+  customerOrgName: string;
+  /** The partner org and its admin, when the partner manages the customer org. */
+  partnerOrgName: string | null;
+  partnerAdminEmail: string | null;
+  newPartnerOrg: boolean;
+  partnerManaged: boolean;
+  configuredAt: string;
+}
+
+export interface ServiceSections {
+  subscription?: { reviewedAt: string };
+  calling?: CallingSettings & { savedAt: string };
+  meetings?: { subdomain: string; savedAt: string };
+}
+
+export interface ProvisioningState {
+  requestedAt: string;
+  subscriptionId?: string;
+  siteId?: string;
+  billingStartedAt?: string;
+  /** Set when a provisioning step failed for good: a rep task is open, nothing was billed. */
+  failure?: { at: string; message: string };
+}
+
+export interface CurrentLink {
+  /** `link-<n>`: the key the link row and its emails are idempotent on. */
+  issueKey: string;
+  audience: LinkAudience;
+  email: string;
+  expiresAt: string;
+}
 
 /** The one plain, serialisable object that is an order's live state. */
 export interface OrderState {
@@ -13,6 +125,83 @@ export interface OrderState {
   receivedAt: string;
   /** Sequence number of the last audit event this workflow emitted. */
   seq: number;
+  setupEmailSentAt?: string;
+  expiresAt?: string;
+  link?: CurrentLink;
+  linksIssued: number;
+  /** The partner chose "the customer will configure": no partner access to the customer org. */
+  delegatedToCustomer: boolean;
+  sessionsStarted: number;
+  session?: WizardSession;
+  escalated: boolean;
+  escalatedAt?: string;
+  hold?: { step: 'partner-org' | 'customer-org'; at: string };
+  reminders: { escalation: boolean; expiry: boolean };
+  configuration?: Configuration;
+  passwordSet: boolean;
+  sections: ServiceSections;
+  provisioning?: ProvisioningState;
+  cancellation?: { reason: string; by: string; at: string };
+}
+
+/** Facts the API looked up in the database just before the Update, for rules that need them. */
+export interface StepContext {
+  /** partner-org: the ordering partner's existing org, or null for a first order. */
+  partnerOrg?: OrgSummary | null;
+  /** partner-org (new): where the partner admin email already is. */
+  partnerAdminEmail?: AdminEmailClass;
+  /** customer-admin: where the admin email already is. */
+  adminEmail?: AdminEmailClass;
+  /** customer-org (existing): the orgs the wizard listed. */
+  candidates?: OrgSummary[];
+  /** meetings: the availability check's answer. */
+  subdomain?: { available: boolean; reason?: string; message?: string };
+  /** partner-password: the hash made at the API edge; the password itself never gets here. */
+  passwordHash?: string;
+  /** calling: whether the API knows the time zone (workflow code has no tz database to trust). */
+  timeZoneKnown?: boolean;
+}
+
+export interface StepRequest {
+  sessionId: string;
+  linkIssueKey: string;
+  step: StepName;
+  input: Record<string, unknown>;
+  context: StepContext;
+}
+
+export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume';
+
+export interface RepActionRequest {
+  action: RepActionName;
+  repId: string;
+  reason?: string;
+  email?: string;
+  requestedStartDate?: string;
+  /** reschedule: the new send moment, computed by the API in the order's time zone. */
+  startAt?: string;
+}
+
+/** ApplicationFailure types the workflow refuses Updates with; the API maps them to HTTP. */
+export const REFUSAL = {
+  /** 422: field errors in `details[0]` as `{ field, message }[]`. */
+  invalid: 'StepInvalid',
+  /** 409: out of order, stale session, order ended, on hold, not allowed now. */
+  conflict: 'StepConflict',
+  /** 410: the link was revoked (resend, contact change, delegation) or the order expired. */
+  linkGone: 'LinkGone',
+  /** 503: the database did not answer in time; nothing was changed, the step can be sent again. */
+  unavailable: 'StepUnavailable',
+} as const;
+
+export interface FieldError {
+  field: string;
+  message: string;
 }
 
 export const getStateQuery = defineQuery<OrderState>('getState');
+export const startSessionUpdate = defineUpdate<{ sessionId: string; state: OrderState }, [{ linkIssueKey: string }]>(
+  'startSession',
+);
+export const submitStepUpdate = defineUpdate<OrderState, [StepRequest]>('submitStep');
+export const repActionUpdate = defineUpdate<OrderState, [RepActionRequest]>('repAction');

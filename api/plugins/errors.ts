@@ -2,6 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The status for a body that fails its schema (wizard steps answer 422). */
+    validationStatus?: number;
+  }
+}
+
 interface ProblemBody {
   type: string;
   title: string;
@@ -48,10 +55,12 @@ export default fp(
       }
       if (error.validation) {
         const errors = fieldErrors(error);
+        // Wizard steps answer field errors with 422, like the workflow's own refusals.
+        const status = error.validationContext === 'body' ? (request.routeOptions.config.validationStatus ?? 400) : 400;
         return send(reply, {
-          type: problemType('invalid-request'),
-          title: 'The request is invalid',
-          status: 400,
+          type: problemType(status === 422 ? 'invalid-step' : 'invalid-request'),
+          title: status === 422 ? 'The step has errors' : 'The request is invalid',
+          status,
           detail: errors.map((e) => `${e.field} ${e.message}`).join('; '),
           errors,
         });

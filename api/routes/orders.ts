@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { isValidCalendarDate, isValidTimeZone } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
-import { badRequest, type FieldError, unauthorized } from '../problem.js';
+import { badRequest, type FieldError, ProblemError, unauthorized } from '../problem.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema } from '../schemas.js';
 import { verifyIntakeSignature } from '../signature.js';
 
@@ -58,6 +59,79 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
 
       const { created, order } = await service.intake(body);
       return reply.code(created ? 201 : 200).send(order);
+    },
+  );
+
+  app.get(
+    '/api/orders',
+    {
+      schema: {
+        tags: ['reps'],
+        summary: 'Orders from the read model, newest first',
+        security: [{ repToken: [] }],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.String({ maxLength: 400, description: 'One status or several, comma-separated' })),
+            escalated: Type.Optional(Type.Enum(['true', 'false'])),
+            q: Type.Optional(Type.String({ maxLength: 200, description: 'Order id, partner, customer or contact email' })),
+            cursor: Type.Optional(Type.String({ maxLength: 400 })),
+            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?$|^100$', description: '1–100, default 25' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(OrderSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401) },
+      },
+      onRequest: app.authenticateRep,
+    },
+    async (request) => {
+      const { status, escalated, q, cursor, limit } = request.query;
+      const statuses = status?.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = statuses?.filter((s) => !(ORDER_STATUSES as readonly string[]).includes(s));
+      if (unknown?.length) {
+        throw badRequest(`Unknown status ${unknown.join(', ')}.`, [{ field: '/querystring/status', message: `must be among ${ORDER_STATUSES.join(', ')}` }]);
+      }
+      return service.list({
+        ...(statuses?.length ? { status: statuses as OrderStatus[] } : {}),
+        ...(escalated ? { escalated: escalated === 'true' } : {}),
+        ...(q?.trim() ? { q: q.trim() } : {}),
+        ...(cursor ? { cursor } : {}),
+        limit: limit ? Number(limit) : 25,
+      });
+    },
+  );
+
+  app.post(
+    '/api/orders/:orderId/actions/:action',
+    {
+      schema: {
+        tags: ['reps'],
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume',
+        description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
+        security: [{ repToken: [] }],
+        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume']) }),
+        body: Type.Optional(
+          Type.Object(
+            {
+              reason: Type.Optional(Type.String({ maxLength: 1000 })),
+              email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+              requestedStartDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422, 503) },
+      },
+      config: { validationStatus: 422 },
+      onRequest: app.authenticateRep,
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      if (body.requestedStartDate !== undefined && !isValidCalendarDate(body.requestedStartDate)) {
+        throw new ProblemError(422, 'invalid-step', 'The action has errors', 'requestedStartDate is not a calendar date', [
+          { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
+        ]);
+      }
+      return service.act(request.params.orderId, request.params.action, body, request.rep!.id);
     },
   );
 

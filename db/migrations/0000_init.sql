@@ -12,7 +12,8 @@ CREATE TABLE "email_deliveries" (
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"sent_at" timestamp with time zone
+	"sent_at" timestamp with time zone,
+	CONSTRAINT "email_deliveries_status_ck" CHECK ("email_deliveries"."status" in ('pending', 'sent', 'outbox', 'rejected', 'skipped'))
 );
 --> statement-breakpoint
 CREATE TABLE "link_tokens" (
@@ -24,6 +25,7 @@ CREATE TABLE "link_tokens" (
 	"audience" text NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
 	"revoked_at" timestamp with time zone,
+	"revoked_reason" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -77,7 +79,9 @@ CREATE TABLE "order_configurations" (
 	"partner_org_id" uuid,
 	"customer_org_id" uuid NOT NULL,
 	"admin_user_id" uuid NOT NULL,
-	"committed_at" timestamp with time zone DEFAULT now() NOT NULL
+	"partner_admin_user_id" uuid,
+	"committed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "order_configurations_partner_admin_has_org" CHECK ("order_configurations"."partner_admin_user_id" is null or "order_configurations"."partner_org_id" is not null)
 );
 --> statement-breakpoint
 CREATE TABLE "org_users" (
@@ -87,7 +91,8 @@ CREATE TABLE "org_users" (
 	"role" text NOT NULL,
 	"password_hash" text,
 	"created_by_order_id" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "org_users_role" CHECK ("org_users"."role" in ('admin', 'user'))
 );
 --> statement-breakpoint
 CREATE TABLE "organizations" (
@@ -101,7 +106,8 @@ CREATE TABLE "organizations" (
 	"created_by_order_id" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "organizations_partner_has_id" CHECK (("organizations"."kind" = 'partner') = ("organizations"."partner_id" is not null)),
-	CONSTRAINT "organizations_kind" CHECK ("organizations"."kind" in ('partner', 'customer'))
+	CONSTRAINT "organizations_kind" CHECK ("organizations"."kind" in ('partner', 'customer')),
+	CONSTRAINT "organizations_managed_is_customer" CHECK ("organizations"."managed_by_org_id" is null or "organizations"."kind" = 'customer')
 );
 --> statement-breakpoint
 CREATE TABLE "billing_starts" (
@@ -118,7 +124,8 @@ CREATE TABLE "meeting_sites" (
 	"status" text DEFAULT 'reserved' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"activated_at" timestamp with time zone,
-	CONSTRAINT "meeting_sites_subdomain_format" CHECK ("meeting_sites"."subdomain" ~ '^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$')
+	CONSTRAINT "meeting_sites_subdomain_format" CHECK ("meeting_sites"."subdomain" ~ '^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$'),
+	CONSTRAINT "meeting_sites_status" CHECK (("meeting_sites"."status" = 'reserved' and "meeting_sites"."activated_at" is null) or ("meeting_sites"."status" = 'active' and "meeting_sites"."activated_at" is not null))
 );
 --> statement-breakpoint
 CREATE TABLE "subscriptions" (
@@ -126,7 +133,9 @@ CREATE TABLE "subscriptions" (
 	"order_id" text NOT NULL,
 	"customer_org_id" uuid NOT NULL,
 	"services" text[] NOT NULL,
-	"activated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"activated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "subscriptions_order_id_uq" UNIQUE("order_id","id"),
+	CONSTRAINT "subscriptions_services_not_empty" CHECK (cardinality("subscriptions"."services") > 0)
 );
 --> statement-breakpoint
 ALTER TABLE "email_deliveries" ADD CONSTRAINT "email_deliveries_order_id_orders_order_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("order_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -137,11 +146,13 @@ ALTER TABLE "order_configurations" ADD CONSTRAINT "order_configurations_order_id
 ALTER TABLE "order_configurations" ADD CONSTRAINT "order_configurations_partner_org_id_organizations_id_fk" FOREIGN KEY ("partner_org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "order_configurations" ADD CONSTRAINT "order_configurations_customer_org_id_organizations_id_fk" FOREIGN KEY ("customer_org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "order_configurations" ADD CONSTRAINT "order_configurations_admin_user_id_org_users_id_fk" FOREIGN KEY ("admin_user_id") REFERENCES "public"."org_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "order_configurations" ADD CONSTRAINT "order_configurations_partner_admin_user_id_org_users_id_fk" FOREIGN KEY ("partner_admin_user_id") REFERENCES "public"."org_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "org_users" ADD CONSTRAINT "org_users_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "org_users" ADD CONSTRAINT "org_users_created_by_order_id_orders_order_id_fk" FOREIGN KEY ("created_by_order_id") REFERENCES "public"."orders"("order_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "organizations" ADD CONSTRAINT "organizations_managed_by_org_id_organizations_id_fk" FOREIGN KEY ("managed_by_org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "organizations" ADD CONSTRAINT "organizations_created_by_order_id_orders_order_id_fk" FOREIGN KEY ("created_by_order_id") REFERENCES "public"."orders"("order_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "billing_starts" ADD CONSTRAINT "billing_starts_order_id_orders_order_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("order_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "billing_starts" ADD CONSTRAINT "billing_starts_subscription_id_subscriptions_id_fk" FOREIGN KEY ("subscription_id") REFERENCES "public"."subscriptions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "billing_starts" ADD CONSTRAINT "billing_starts_subscription_fk" FOREIGN KEY ("order_id","subscription_id") REFERENCES "public"."subscriptions"("order_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "meeting_sites" ADD CONSTRAINT "meeting_sites_order_id_orders_order_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("order_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_order_id_orders_order_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("order_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_customer_org_id_organizations_id_fk" FOREIGN KEY ("customer_org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

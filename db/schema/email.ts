@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { orders } from './orders.js';
+
+/**
+ * `pending` until the provider accepted it (`sent`) or the dev outbox kept it (`outbox`);
+ * `rejected` when the provider refused it for good (bad address); `skipped` when its link was
+ * revoked or expired before it could go, so a dead link is never mailed.
+ */
+export const EMAIL_DELIVERY_STATUSES = ['pending', 'sent', 'outbox', 'rejected', 'skipped'] as const;
+export type EmailDeliveryStatus = (typeof EMAIL_DELIVERY_STATUSES)[number];
 
 /**
  * One row per email the service means to send. The idempotency key (order, purpose, issue) is
@@ -21,7 +29,7 @@ export const emailDeliveries = pgTable(
     /** Bodies are kept only for the dev outbox (no provider): they hold a working link. */
     html: text('html'),
     text: text('text'),
-    status: text('status').$type<'pending' | 'sent' | 'outbox' | 'rejected'>().notNull().default('pending'),
+    status: text('status').$type<EmailDeliveryStatus>().notNull().default('pending'),
     providerMessageId: text('provider_message_id'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
@@ -33,6 +41,10 @@ export const emailDeliveries = pgTable(
     index('email_deliveries_order_idx').on(t.orderId, t.createdAt),
     // The dev outbox lists the newest first.
     index('email_deliveries_outbox_idx').on(t.createdAt.desc()).where(sql`${t.status} = 'outbox'`),
+    check(
+      'email_deliveries_status_ck',
+      sql`${t.status} in (${sql.raw(EMAIL_DELIVERY_STATUSES.map((status) => `'${status}'`).join(', '))})`,
+    ),
   ],
 );
 

@@ -121,9 +121,12 @@ export const linkTokens = pgTable(
     audience: text('audience').$type<'contact' | 'colleague' | 'customer'>().notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Why it stopped working: `resend`, `contact-changed`, `delegated`, `order-ended`, … */
+    revokedReason: text('revoked_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Also serves revocation, which updates every link of one order.
     uniqueIndex('link_tokens_order_issue_uq').on(t.orderId, t.issueKey),
     // Every wizard request looks its token up by hash.
     uniqueIndex('link_tokens_hash_uq').on(t.tokenHash),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { orders } from './orders.js';
 
 /** Webex organizations: partner orgs (one per commerce partner) and customer orgs. */
@@ -14,7 +14,7 @@ export const organizations = pgTable(
     /** The commerce system's partner id: set on partner orgs only. */
     partnerId: text('partner_id'),
     /** The partner org that manages this customer org; null when the customer configured alone. */
-    managedByOrgId: uuid('managed_by_org_id'),
+    managedByOrgId: uuid('managed_by_org_id').references((): AnyPgColumn => organizations.id),
     /** The order whose step 8 created this org: a retried commit finds it instead of creating another. */
     createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -24,6 +24,8 @@ export const organizations = pgTable(
     uniqueIndex('organizations_partner_uq').on(t.partnerId).where(sql`${t.kind} = 'partner'`),
     check('organizations_partner_has_id', sql`(${t.kind} = 'partner') = (${t.partnerId} is not null)`),
     check('organizations_kind', sql`${t.kind} in ('partner', 'customer')`),
+    // Only customer orgs are managed by a partner.
+    check('organizations_managed_is_customer', sql`${t.managedByOrgId} is null or ${t.kind} = 'customer'`),
   ],
 );
 
@@ -37,7 +39,7 @@ export const orgUsers = pgTable(
       .references(() => organizations.id),
     email: text('email').notNull(),
     role: text('role').$type<'admin' | 'user'>().notNull(),
-    /** scrypt/argon2 hash (PHC string); set by step 9 for a new partner org's admin. */
+    /** scrypt hash (PHC-like string, domain/password.ts); set by step 9 for a new partner org's admin. */
     passwordHash: text('password_hash'),
     createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -48,23 +50,34 @@ export const orgUsers = pgTable(
     // Step 7 candidates: customer orgs with users on the admin email's domain.
     index('org_users_domain_idx').on(sql`lower(split_part(${t.email}, '@', 2))`),
     index('org_users_org_idx').on(t.orgId),
+    check('org_users_role', sql`${t.role} in ('admin', 'user')`),
   ],
 );
 
 /** The step 8 commit of an order: which orgs and admin it created or linked. Keyed by order. */
-export const orderConfigurations = pgTable('order_configurations', {
-  orderId: text('order_id')
-    .primaryKey()
-    .references(() => orders.orderId),
-  partnerOrgId: uuid('partner_org_id').references(() => organizations.id),
-  customerOrgId: uuid('customer_org_id')
-    .notNull()
-    .references(() => organizations.id),
-  adminUserId: uuid('admin_user_id')
-    .notNull()
-    .references(() => orgUsers.id),
-  committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const orderConfigurations = pgTable(
+  'order_configurations',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.orderId),
+    /** Null when the customer configured alone: the partner gets no access. */
+    partnerOrgId: uuid('partner_org_id').references(() => organizations.id),
+    customerOrgId: uuid('customer_org_id')
+      .notNull()
+      .references(() => organizations.id),
+    adminUserId: uuid('admin_user_id')
+      .notNull()
+      .references(() => orgUsers.id),
+    /** The admin of the partner org this order created; step 9 sets its password. Null otherwise. */
+    partnerAdminUserId: uuid('partner_admin_user_id').references(() => orgUsers.id),
+    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('order_configurations_partner_admin_has_org', sql`${t.partnerAdminUserId} is null or ${t.partnerOrgId} is not null`),
+  ],
+);
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type OrgUserRow = typeof orgUsers.$inferSelect;
+export type OrderConfigurationRow = typeof orderConfigurations.$inferSelect;

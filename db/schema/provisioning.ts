@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { orders } from './orders.js';
 import { organizations } from './organizations.js';
 
@@ -23,6 +23,11 @@ export const meetingSites = pgTable(
     // One site per order: saving another subdomain replaces the reservation.
     uniqueIndex('meeting_sites_order_uq').on(t.orderId),
     check('meeting_sites_subdomain_format', sql`${t.subdomain} ~ '^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$'`),
+    // An active site knows when it was created; a reservation has not been.
+    check(
+      'meeting_sites_status',
+      sql`(${t.status} = 'reserved' and ${t.activatedAt} is null) or (${t.status} = 'active' and ${t.activatedAt} is not null)`,
+    ),
   ],
 );
 
@@ -40,19 +45,35 @@ export const subscriptions = pgTable(
     services: text('services').array().notNull(),
     activatedAt: timestamp('activated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('subscriptions_order_uq').on(t.orderId)],
+  (t) => [
+    uniqueIndex('subscriptions_order_uq').on(t.orderId),
+    // Target of billing_starts' foreign key: billing can only start on the order's own subscription.
+    unique('subscriptions_order_id_uq').on(t.orderId, t.id),
+    check('subscriptions_services_not_empty', sql`cardinality(${t.services}) > 0`),
+  ],
 );
 
 /** Billing starts exactly once per order: the primary key is the order. */
-export const billingStarts = pgTable('billing_starts', {
-  orderId: text('order_id')
-    .primaryKey()
-    .references(() => orders.orderId),
-  subscriptionId: uuid('subscription_id')
-    .notNull()
-    .references(() => subscriptions.id),
-  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
-  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const billingStarts = pgTable(
+  'billing_starts',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.orderId),
+    subscriptionId: uuid('subscription_id').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The subscription billed is the order's own: (order, subscription) must be a subscriptions row.
+    foreignKey({
+      name: 'billing_starts_subscription_fk',
+      columns: [t.orderId, t.subscriptionId],
+      foreignColumns: [subscriptions.orderId, subscriptions.id],
+    }),
+  ],
+);
 
 export type MeetingSiteRow = typeof meetingSites.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type BillingStartRow = typeof billingStarts.$inferSelect;

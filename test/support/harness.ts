@@ -140,3 +140,67 @@ export async function eventually<T>(check: () => Promise<T | undefined>, { timeo
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+export interface OutboxEmail {
+  id: string;
+  orderId: string;
+  purpose: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  createdAt: string;
+}
+
+/** The dev outbox's emails for an order (newest first), as the /dev/outbox page lists them. */
+export async function outbox(h: Harness, orderId: string): Promise<OutboxEmail[]> {
+  const response = await h.app.inject({ method: 'GET', url: `/dev/outbox.json?orderId=${encodeURIComponent(orderId)}` });
+  if (response.statusCode !== 200) throw new Error(`outbox answered ${response.statusCode}`);
+  return response.json().items;
+}
+
+/** Waits for the order's email of `purpose` (to `to`, if given) and returns it. */
+export function waitForEmail(h: Harness, orderId: string, purpose: string, to?: string): Promise<OutboxEmail> {
+  return eventually(async () => (await outbox(h, orderId)).find((e) => e.purpose === purpose && (!to || e.to === to)));
+}
+
+/** The wizard token in an email's "Configure now" link. */
+export function tokenOf(email: OutboxEmail): string {
+  const match = /\/wizard\/([A-Za-z0-9_-]{43})/.exec(email.text);
+  if (!match) throw new Error(`no wizard link in ${email.purpose} email`);
+  return match[1]!;
+}
+
+/** Today's date in UTC, shifted by `days`: a start date in the past sends the email at once. */
+export function isoDate(days = 0): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** A person in the wizard behind one link. */
+export function wizardClient(h: Harness, token: string) {
+  let sessionId = '';
+  return {
+    get sessionId() {
+      return sessionId;
+    },
+    view: () => h.app.inject({ method: 'GET', url: `/api/wizard/${token}${sessionId ? `?sessionId=${sessionId}` : ''}` }),
+    async start() {
+      const response = await h.app.inject({ method: 'POST', url: `/api/wizard/${token}/sessions` });
+      if (response.statusCode === 201) sessionId = response.json().sessionId;
+      return response;
+    },
+    step(step: string, input: Record<string, unknown> = {}, session = sessionId) {
+      return h.app.inject({ method: 'POST', url: `/api/wizard/${token}/steps/${step}`, payload: { sessionId: session, ...input } });
+    },
+    subdomain: (name: string) => h.app.inject({ method: 'GET', url: `/api/wizard/${token}/subdomains/${encodeURIComponent(name)}` }),
+  };
+}
+
+export function repAction(h: Harness, orderId: string, action: string, body: Record<string, unknown> = {}, token = REP_TOKEN) {
+  return h.app.inject({
+    method: 'POST',
+    url: `/api/orders/${orderId}/actions/${action}`,
+    headers: { authorization: `Bearer ${token}` },
+    payload: body,
+  });
+}

@@ -1,0 +1,198 @@
+// The one email activity. It runs on the email task queue, whose worker paces it to Resend's
+// rate limit. At most one email per (order, key): the email_deliveries row is the record of
+// truth, Resend's Idempotency-Key covers a crash between Resend's answer and that row's update.
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
+import { type EmailDeliveryRow, emailDeliveries } from '../db/schema/index.js';
+import { linkUrl } from '../domain/link-token.js';
+import { type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emails/templates.js';
+import { createEmailTransport } from '../emails/transport.js';
+import type { ActivityDeps } from './index.js';
+import { ensureLink, type LinkAudience } from './links.js';
+
+/** The provider refused the email for good (bad address, refused content): tell the rep. */
+export const EMAIL_REJECTED = 'EmailRejected';
+/** Rate limit, provider outage, network error, timeout: retried by Temporal with backoff. */
+export const EMAIL_DELIVERY_FAILED = 'EmailDeliveryFailed';
+/** The request itself is malformed (a workflow bug): retrying cannot help. */
+export const INVALID_EMAIL_REQUEST = 'InvalidEmailRequest';
+
+export interface SendEmailRequest {
+  orderId: string;
+  /** Unique per order and purpose, e.g. `setup/link-1`, `reminder-expiry`, `provisioned/rep`. */
+  key: string;
+  to: string;
+  template: EmailTemplate;
+  /** Mint (or find again) the wizard link `issueKey` and put its URL in the email. */
+  link?: { issueKey: string; audience: LinkAudience; expiresAt: string };
+}
+
+export interface SendEmailResult {
+  deliveryId: string;
+  /**
+   * `sent`: Resend accepted it. `outbox`: kept for /dev/outbox. `already-sent`: an earlier call
+   * with this key sent it. `skipped`: its link was revoked or expired first, so it never goes.
+   */
+  status: 'sent' | 'outbox' | 'already-sent' | 'skipped';
+}
+
+/** Details of an EmailRejected failure, for the workflow's rep task and rep email. */
+export interface EmailRejectedDetails {
+  deliveryId: string;
+  recipient: string;
+  reason: string;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+// What Resend would refuse outright; anything subtler is left to the provider's answer.
+const PLAUSIBLE_ADDRESS = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVALID_EMAIL_REQUEST, message, nonRetryable: true });
+}
+
+function validate(request: SendEmailRequest): void {
+  if (!request.orderId) throw invalid('orderId is required');
+  if (!KEY.test(request.key)) throw invalid(`key "${request.key}" must be 1-128 characters of letters, digits and . _ : / -`);
+  if (typeof request.to !== 'string' || request.to.length > 254) throw invalid('to must be an email address');
+  if (request.template.order.orderId !== request.orderId) throw invalid('template.order is another order');
+  if (LINK_REQUIRED_PURPOSES.includes(request.template.kind) && !request.link) {
+    throw invalid(`a ${request.template.kind} email needs a link`);
+  }
+  if (request.link && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant');
+}
+
+function rejected(row: Pick<EmailDeliveryRow, 'id' | 'recipient'>, reason: string): ApplicationFailure {
+  const details: EmailRejectedDetails = { deliveryId: row.id, recipient: row.recipient, reason };
+  return ApplicationFailure.create({
+    type: EMAIL_REJECTED,
+    message: `The email to ${row.recipient} was refused: ${reason}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+export function createEmailActivities(deps: ActivityDeps) {
+  const { database, config, clock = () => new Date() } = deps;
+  const { db } = database;
+  const transport = deps.email ?? createEmailTransport(config);
+
+  async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
+    const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
+    return row;
+  }
+
+  /** The answer for a row an earlier call already settled; undefined while it is pending. */
+  function settledResult(row: EmailDeliveryRow): SendEmailResult | undefined {
+    switch (row.status) {
+      case 'sent':
+      case 'outbox':
+        return { deliveryId: row.id, status: 'already-sent' };
+      case 'skipped':
+        return { deliveryId: row.id, status: 'skipped' };
+      case 'rejected':
+        throw rejected(row, row.lastError ?? 'refused by the provider');
+      case 'pending':
+        return undefined;
+    }
+  }
+
+  /** Settles a pending row; a row another attempt settled meanwhile is left as it is. */
+  async function settle(id: string, changes: Partial<typeof emailDeliveries.$inferInsert>): Promise<void> {
+    await db
+      .update(emailDeliveries)
+      .set({ ...changes, attempts: sql`${emailDeliveries.attempts} + 1` })
+      .where(and(eq(emailDeliveries.id, id), eq(emailDeliveries.status, 'pending')));
+  }
+
+  return {
+    /**
+     * Sends one email at most once per (orderId, key). Retryable failures throw
+     * EmailDeliveryFailed and leave the row pending; a refused address marks the row rejected and
+     * throws EmailRejected (non-retryable, details: EmailRejectedDetails).
+     */
+    async sendEmail(request: SendEmailRequest): Promise<SendEmailResult> {
+      validate(request);
+      const idempotencyKey = `${request.orderId}/${request.key}`;
+
+      // Settled before: answer without minting a link or rendering anything.
+      const earlier = await findDelivery(idempotencyKey);
+      const earlierResult = earlier && settledResult(earlier);
+      if (earlierResult) return earlierResult;
+
+      const link = request.link
+        ? await ensureLink(db, config.linkTokenSecret, {
+            orderId: request.orderId,
+            issueKey: request.link.issueKey,
+            audience: request.link.audience,
+            recipientEmail: request.to,
+            expiresAt: request.link.expiresAt,
+          })
+        : undefined;
+      const rendered = renderEmail(request.template, {
+        publicBaseUrl: config.publicBaseUrl,
+        linkUrl: link && linkUrl(config.publicBaseUrl, link.token),
+      });
+
+      await db
+        .insert(emailDeliveries)
+        .values({
+          orderId: request.orderId,
+          idempotencyKey,
+          purpose: request.template.kind,
+          recipient: request.to,
+          subject: rendered.subject,
+        })
+        .onConflictDoNothing({ target: emailDeliveries.idempotencyKey });
+      const row = await findDelivery(idempotencyKey);
+      if (!row) throw new Error(`email delivery ${idempotencyKey} vanished right after it was written`);
+      const raced = settledResult(row);
+      if (raced) return raced;
+
+      if (link && (link.revoked || Date.parse(link.expiresAt) <= clock().getTime())) {
+        await settle(row.id, { status: 'skipped', lastError: 'the link was revoked or expired before the email went' });
+        return { deliveryId: row.id, status: 'skipped' };
+      }
+      if (!PLAUSIBLE_ADDRESS.test(request.to)) {
+        const reason = 'not a valid email address';
+        await settle(row.id, { status: 'rejected', lastError: reason });
+        throw rejected(row, reason);
+      }
+
+      const outcome = await transport.send({
+        from: config.emailFrom,
+        to: request.to,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        idempotencyKey,
+      });
+      switch (outcome.outcome) {
+        case 'sent':
+          await settle(row.id, { status: 'sent', providerMessageId: outcome.providerMessageId, sentAt: clock(), lastError: null });
+          return { deliveryId: row.id, status: 'sent' };
+        case 'outbox':
+          // Only the outbox keeps bodies: with a provider they would be live links at rest.
+          await settle(row.id, { status: 'outbox', html: rendered.html, text: rendered.text, sentAt: clock(), lastError: null });
+          return { deliveryId: row.id, status: 'outbox' };
+        case 'failed': {
+          const reason = `${outcome.statusCode ?? 'no answer'} ${outcome.code}: ${outcome.message}`;
+          if (!outcome.retryable) {
+            await settle(row.id, { status: 'rejected', lastError: reason });
+            throw rejected(row, reason);
+          }
+          await db
+            .update(emailDeliveries)
+            .set({ attempts: sql`${emailDeliveries.attempts} + 1`, lastError: reason })
+            .where(and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.status, 'pending')));
+          throw ApplicationFailure.create({
+            type: EMAIL_DELIVERY_FAILED,
+            message: `Sending ${request.template.kind} email failed, will retry: ${reason}`,
+            nonRetryable: false,
+            ...(outcome.retryAfterMs !== undefined ? { nextRetryDelay: outcome.retryAfterMs } : {}),
+          });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,220 @@
+// Step 8 (the point of no return) and step 9 of the wizard: create or link the partner and
+// customer orgs and assign the customer admin, in one transaction keyed by the order.
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
+import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { looksLikePasswordHash } from '../domain/password.js';
+import type { ActivityDeps } from './index.js';
+
+/** The customer admin's address is already a user of another org (lost a race, or changed since step 6). */
+export const ADMIN_EMAIL_TAKEN = 'AdminEmailTaken';
+/** The new partner org's admin address is already a user of another org. */
+export const PARTNER_ADMIN_EMAIL_TAKEN = 'PartnerAdminEmailTaken';
+/** An `existing` partner org id that names no partner org. */
+export const UNKNOWN_PARTNER_ORG = 'UnknownPartnerOrg';
+/** An `existing` customer org id that names no customer org. */
+export const UNKNOWN_CUSTOMER_ORG = 'UnknownCustomerOrg';
+/** Step 9 for an order that did not create a partner org (or has not committed step 8). */
+export const NO_NEW_PARTNER_ORG = 'NoNewPartnerOrg';
+/** Step 9 was handed something that is not a password hash: refuse rather than store it. */
+export const INVALID_PASSWORD_HASH = 'InvalidPasswordHash';
+
+export type PartnerOrgChoice =
+  | { mode: 'new'; partnerId: string; name: string; country: string; address: string; adminEmail: string }
+  | { mode: 'existing'; orgId: string };
+
+export type CustomerOrgChoice = { mode: 'new'; name: string; country: string; address: string } | { mode: 'existing'; orgId: string };
+
+export interface CommitInput {
+  orderId: string;
+  /**
+   * null when the customer configures: no partner org is touched and the customer org is not
+   * partner-managed. Otherwise the partner org manages the customer org (managed_by_org_id).
+   */
+  partner: PartnerOrgChoice | null;
+  customer: CustomerOrgChoice;
+  admin: { email: string };
+}
+
+export interface CommitResult {
+  partnerOrgId: string | null;
+  customerOrgId: string;
+  adminUserId: string;
+  /** True when this order created the partner org: step 9 then sets its admin's password. */
+  newPartnerOrg: boolean;
+  partnerAdminUserId: string | null;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const USER_EMAIL_CONSTRAINT = 'org_users_email_uq';
+
+/** The constraint a unique violation names, looking through Drizzle's wrapping (postgres.js and PGlite spell it differently). */
+function violatedUniqueConstraint(error: unknown): string | undefined {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const { code, constraint_name, constraint } = current as { code?: string; constraint_name?: string; constraint?: string };
+    if (code === UNIQUE_VIOLATION) return constraint_name ?? constraint;
+  }
+  return undefined;
+}
+
+const emailTaken = (type: string, email: string) =>
+  ApplicationFailure.create({ type, message: `${email} already belongs to another Webex organization`, nonRetryable: true });
+
+function toResult(row: typeof orderConfigurations.$inferSelect): CommitResult {
+  return {
+    partnerOrgId: row.partnerOrgId,
+    customerOrgId: row.customerOrgId,
+    adminUserId: row.adminUserId,
+    // A partner admin is created exactly when the order creates the partner org.
+    newPartnerOrg: row.partnerAdminUserId !== null,
+    partnerAdminUserId: row.partnerAdminUserId,
+  };
+}
+
+export function createOrganizationActivities({ database }: ActivityDeps) {
+  return {
+    /**
+     * Step 8. Everything happens in one transaction: either the orgs, the admin and the
+     * configuration row all exist afterwards, or nothing does. A retry (after a crash, or a
+     * concurrent attempt of the same order) returns the configuration already committed.
+     */
+    async commitOrderConfiguration(input: CommitInput): Promise<CommitResult> {
+      const { orderId } = input;
+      return database.db.transaction(async (tx) => {
+        // Serialises attempts of one order, so a duplicate attempt waits and then finds the row
+        // instead of colliding with the first one's uncommitted users.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`);
+        const [committed] = await tx.select().from(orderConfigurations).where(eq(orderConfigurations.orderId, orderId));
+        if (committed) return toResult(committed);
+
+        let partnerOrgId: string | null = null;
+        let partnerAdminUserId: string | null = null;
+        const { partner } = input;
+        if (partner?.mode === 'new') {
+          // Another order of the same partner may have created the org since step 5: link to it.
+          const [created] = await tx
+            .insert(organizations)
+            .values({ kind: 'partner', partnerId: partner.partnerId, name: partner.name, country: partner.country, address: partner.address, createdByOrderId: orderId })
+            .onConflictDoNothing({ target: organizations.partnerId, where: sql`${organizations.kind} = 'partner'` })
+            .returning({ id: organizations.id });
+          if (created) {
+            partnerOrgId = created.id;
+            const adminEmail = partner.adminEmail.trim();
+            try {
+              const [admin] = await tx
+                .insert(orgUsers)
+                .values({ orgId: created.id, email: adminEmail, role: 'admin', createdByOrderId: orderId })
+                .returning({ id: orgUsers.id });
+              partnerAdminUserId = admin!.id;
+            } catch (error) {
+              if (violatedUniqueConstraint(error) === USER_EMAIL_CONSTRAINT) throw emailTaken(PARTNER_ADMIN_EMAIL_TAKEN, adminEmail);
+              throw error;
+            }
+          } else {
+            const [existing] = await tx
+              .select({ id: organizations.id })
+              .from(organizations)
+              .where(and(eq(organizations.kind, 'partner'), eq(organizations.partnerId, partner.partnerId)));
+            partnerOrgId = existing!.id;
+          }
+        } else if (partner?.mode === 'existing') {
+          const [existing] = await tx
+            .select({ id: organizations.id })
+            .from(organizations)
+            .where(and(eq(organizations.id, partner.orgId), eq(organizations.kind, 'partner')));
+          if (!existing) {
+            throw ApplicationFailure.create({ type: UNKNOWN_PARTNER_ORG, message: `There is no partner organization ${partner.orgId}`, nonRetryable: true });
+          }
+          partnerOrgId = existing.id;
+        }
+
+        let customerOrgId: string;
+        const { customer } = input;
+        if (customer.mode === 'new') {
+          const [created] = await tx
+            .insert(organizations)
+            .values({ kind: 'customer', name: customer.name, country: customer.country, address: customer.address, managedByOrgId: partnerOrgId, createdByOrderId: orderId })
+            .returning({ id: organizations.id });
+          customerOrgId = created!.id;
+        } else {
+          const [existing] = await tx
+            .select({ id: organizations.id, managedByOrgId: organizations.managedByOrgId })
+            .from(organizations)
+            .where(and(eq(organizations.id, customer.orgId), eq(organizations.kind, 'customer')))
+            .for('update');
+          if (!existing) {
+            throw ApplicationFailure.create({ type: UNKNOWN_CUSTOMER_ORG, message: `There is no customer organization ${customer.orgId}`, nonRetryable: true });
+          }
+          customerOrgId = existing.id;
+          // A partner takes over an unmanaged org; an org another partner manages stays theirs.
+          if (partnerOrgId && !existing.managedByOrgId) {
+            await tx.update(organizations).set({ managedByOrgId: partnerOrgId }).where(eq(organizations.id, customerOrgId));
+          }
+        }
+
+        const adminEmail = input.admin.email.trim();
+        let adminUserId: string;
+        const [user] = await tx
+          .select({ id: orgUsers.id, orgId: orgUsers.orgId })
+          .from(orgUsers)
+          .where(sql`lower(${orgUsers.email}) = ${adminEmail.toLowerCase()}`)
+          .for('update');
+        if (user && user.orgId !== customerOrgId) throw emailTaken(ADMIN_EMAIL_TAKEN, adminEmail);
+        if (user) {
+          await tx.update(orgUsers).set({ role: 'admin' }).where(eq(orgUsers.id, user.id));
+          adminUserId = user.id;
+        } else {
+          // A racing order may hold the same address uncommitted: the unique index makes this
+          // insert wait for it, and fail if it commits.
+          try {
+            const [created] = await tx
+              .insert(orgUsers)
+              .values({ orgId: customerOrgId, email: adminEmail, role: 'admin', createdByOrderId: orderId })
+              .returning({ id: orgUsers.id });
+            adminUserId = created!.id;
+          } catch (error) {
+            if (violatedUniqueConstraint(error) === USER_EMAIL_CONSTRAINT) throw emailTaken(ADMIN_EMAIL_TAKEN, adminEmail);
+            throw error;
+          }
+        }
+
+        const [row] = await tx
+          .insert(orderConfigurations)
+          .values({ orderId, partnerOrgId, customerOrgId, adminUserId, partnerAdminUserId })
+          .returning();
+        return toResult(row!);
+      });
+    },
+
+    /**
+     * Step 9: the password of the admin of the partner org this order created. The hash is
+     * computed at the API edge; a retry writes the same hash again.
+     */
+    async setPartnerAdminPassword({ orderId, passwordHash }: { orderId: string; passwordHash: string }): Promise<void> {
+      if (!looksLikePasswordHash(passwordHash)) {
+        throw ApplicationFailure.create({ type: INVALID_PASSWORD_HASH, message: 'Expected a password hash', nonRetryable: true });
+      }
+      const [configuration] = await database.db
+        .select({ partnerOrgId: orderConfigurations.partnerOrgId, partnerAdminUserId: orderConfigurations.partnerAdminUserId })
+        .from(orderConfigurations)
+        .where(eq(orderConfigurations.orderId, orderId));
+      if (!configuration?.partnerAdminUserId || !configuration.partnerOrgId) {
+        throw ApplicationFailure.create({
+          type: NO_NEW_PARTNER_ORG,
+          message: configuration ? `Order ${orderId} did not create a partner organization` : `Order ${orderId} is not configured yet`,
+          nonRetryable: true,
+        });
+      }
+      await database.db
+        .update(orgUsers)
+        .set({ passwordHash })
+        .where(
+          and(
+            eq(orgUsers.id, configuration.partnerAdminUserId),
+            eq(orgUsers.orgId, configuration.partnerOrgId),
+            eq(orgUsers.createdByOrderId, orderId),
+          ),
+        );
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { repTasks, type RepTaskKind } from '../db/schema/index.js';
+import type { ActivityDeps } from './index.js';
+
+export function createRepTaskActivities({ database }: ActivityDeps) {
+  const { db } = database;
+  return {
+    /** Opens a task in the rep queue; the workflow's key makes a retry open it once. */
+    async openRepTask(input: { orderId: string; taskKey: string; kind: RepTaskKind; detail: string; openedAt: string }): Promise<void> {
+      await db
+        .insert(repTasks)
+        .values({ orderId: input.orderId, taskKey: input.taskKey, kind: input.kind, detail: input.detail, openedAt: new Date(input.openedAt) })
+        .onConflictDoNothing({ target: [repTasks.orderId, repTasks.taskKey] });
+    },
+
+    /** Closes the order's open tasks (of some kinds, or all); closing twice changes nothing. */
+    async closeRepTasks(input: { orderId: string; kinds?: RepTaskKind[]; reason: string; closedAt: string }): Promise<number> {
+      const closed = await db
+        .update(repTasks)
+        .set({ status: 'closed', closedAt: new Date(input.closedAt), closedReason: input.reason })
+        .where(
+          and(
+            eq(repTasks.orderId, input.orderId),
+            eq(repTasks.status, 'open'),
+            ...(input.kinds?.length ? [inArray(repTasks.kind, input.kinds)] : []),
+          ),
+        )
+        .returning({ id: repTasks.id });
+      return closed.length;
+    },
+  };
+}

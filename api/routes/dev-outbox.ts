@@ -1,0 +1,147 @@
+// Development without an email provider: the emails that would have gone, with working links.
+// Registered only when RESEND_API_KEY is unset and not in production: these bodies hold live tokens.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { Database } from '../../db/client.js';
+import { emailDeliveries } from '../../db/schema/index.js';
+import { escapeHtml } from '../../emails/templates.js';
+
+const OUTBOX_PAGE_SIZE = 200;
+
+const OutboxQuery = Type.Object(
+  {
+    orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this order’s emails' })),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Only emails to this address' })),
+  },
+  { additionalProperties: false },
+);
+
+const OutboxItem = Type.Object({
+  id: Type.String(),
+  orderId: Type.String(),
+  purpose: Type.String(),
+  to: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  html: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+interface OutboxEntry {
+  id: string;
+  orderId: string;
+  purpose: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  createdAt: string;
+}
+
+const URL_IN_TEXT = /https?:\/\/[^\s<>"]+/g;
+
+/** Links in the email open in a new tab: the sandboxed frame itself may not navigate. */
+function framedEmail(html: string): string {
+  const base = '<base target="_blank">';
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head([^>]*)>/i, `<head$1>${base}`) : base + html;
+}
+
+function outboxPage(entries: OutboxEntry[]): string {
+  const items = entries
+    .map((entry) => {
+      const links = [...new Set(entry.text.match(URL_IN_TEXT) ?? [])];
+      return (
+        `<article class="email" data-email-id="${escapeHtml(entry.id)}">` +
+        `<h2>${escapeHtml(entry.subject)}</h2>` +
+        '<dl>' +
+        `<dt>To</dt><dd>${escapeHtml(entry.to)}</dd>` +
+        `<dt>Purpose</dt><dd>${escapeHtml(entry.purpose)}</dd>` +
+        `<dt>Order</dt><dd>${escapeHtml(entry.orderId)}</dd>` +
+        `<dt>Created</dt><dd><time datetime="${escapeHtml(entry.createdAt)}">${escapeHtml(entry.createdAt)}</time></dd>` +
+        '</dl>' +
+        (links.length
+          ? `<p>Links: ${links.map((url) => `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`).join(' ')}</p>`
+          : '') +
+        `<iframe title="${escapeHtml(`Email: ${entry.subject}`)}" sandbox="allow-popups allow-popups-to-escape-sandbox" ` +
+        `srcdoc="${escapeHtml(framedEmail(entry.html))}"></iframe>` +
+        `<details><summary>Plain text</summary><pre>${escapeHtml(entry.text)}</pre></details>` +
+        '</article>'
+      );
+    })
+    .join('');
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Dev outbox</title>' +
+    '<style>' +
+    'body{font-family:system-ui,sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#1b1b1b}' +
+    '.email{border:1px solid #c8c8c8;border-radius:6px;padding:16px;margin:0 0 24px}' +
+    '.email h2{font-size:18px;margin:0 0 8px}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}' +
+    'dt{font-weight:bold}dd{margin:0}a{word-break:break-all}iframe{width:100%;height:560px;border:1px solid #e0e0e0}' +
+    'pre{white-space:pre-wrap}' +
+    '</style></head><body>' +
+    '<h1>Dev outbox</h1>' +
+    '<p>No email provider is configured (RESEND_API_KEY is unset): these emails were not sent. Newest first.</p>' +
+    (entries.length ? items : '<p>No emails yet.</p>') +
+    '</body></html>'
+  );
+}
+
+const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+  async function list(query: { orderId?: string | undefined; to?: string | undefined }): Promise<OutboxEntry[]> {
+    const filters: SQL[] = [eq(emailDeliveries.status, 'outbox')];
+    if (query.orderId) filters.push(eq(emailDeliveries.orderId, query.orderId));
+    if (query.to) filters.push(eq(emailDeliveries.recipient, query.to));
+    const rows = await database.db
+      .select()
+      .from(emailDeliveries)
+      .where(and(...filters))
+      .orderBy(desc(emailDeliveries.createdAt), desc(emailDeliveries.id))
+      .limit(OUTBOX_PAGE_SIZE);
+    return rows.map((row) => ({
+      id: row.id,
+      orderId: row.orderId,
+      purpose: row.purpose,
+      to: row.recipient,
+      subject: row.subject,
+      text: row.text ?? '',
+      html: row.html ?? '',
+      createdAt: row.createdAt.toISOString(),
+    }));
+  }
+
+  app.get(
+    '/dev/outbox.json',
+    {
+      schema: {
+        tags: ['development'],
+        summary: `The dev outbox as JSON: the newest ${OUTBOX_PAGE_SIZE} emails first`,
+        querystring: OutboxQuery,
+        response: { 200: Type.Object({ items: Type.Array(OutboxItem) }) },
+      },
+    },
+    async (request, reply) => {
+      // The bodies hold working links: never cached anywhere.
+      reply.header('cache-control', 'no-store');
+      return { items: await list(request.query) };
+    },
+  );
+
+  app.get(
+    '/dev/outbox',
+    {
+      schema: {
+        tags: ['development'],
+        summary: 'The dev outbox: emails that would have been sent, with working links',
+        querystring: OutboxQuery,
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      const entries = await list(request.query);
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(outboxPage(entries));
+    },
+  );
+};
+
+export default devOutbox;

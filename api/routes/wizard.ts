@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { STEP_NAMES } from '../../workflows/definitions.js';
+import type { WizardService } from '../wizard-service.js';
+
+const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
+
+const Token = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the "Configure now" link' });
+const SessionId = Type.String({ minLength: 1, maxLength: 64 });
+
+/** The wizard view is a projection of the workflow's state; its inner shapes are documented in README. */
+const WizardViewSchema = Type.Object(
+  {
+    orderId: Type.String(),
+    status: Type.String(),
+    nextStep: Type.Union([Type.Enum(STEP_NAMES), Type.Null()]),
+    stepNumber: Type.Union([Type.String(), Type.Null()]),
+    audience: Type.String(),
+    delegatedToCustomer: Type.Boolean(),
+    order: Type.Record(Type.String(), Type.Unknown()),
+    session: Type.Object({ active: Type.Boolean() }),
+    draft: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    partnerOrg: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+    customerOrg: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    configuration: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    sections: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String(),
+          required: Type.Boolean(),
+          saved: Type.Boolean(),
+          value: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
+      ),
+    ),
+    callingDefaults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    provisioning: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    message: Type.Optional(Type.String()),
+  },
+  { $id: 'WizardView' },
+);
+
+const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app, { service }) => {
+  app.addSchema(WizardViewSchema);
+
+  app.get(
+    '/api/wizard/:token',
+    {
+      schema: {
+        tags: ['wizard'],
+        summary: 'The order as the wizard shows it: status, next step, draft, what is next',
+        params: Type.Object({ token: Token }),
+        querystring: Type.Object({ sessionId: Type.Optional(SessionId) }, { additionalProperties: false }),
+        response: { 200: Type.Ref('WizardView'), ...problems(400, 404, 503) },
+      },
+    },
+    async (request) => service.show(request.params.token, request.query.sessionId),
+  );
+
+  app.post(
+    '/api/wizard/:token/sessions',
+    {
+      schema: {
+        tags: ['wizard'],
+        summary: 'Start a wizard session ("Configure now"); any earlier draft is discarded',
+        params: Type.Object({ token: Token }),
+        response: {
+          201: Type.Object({ sessionId: Type.String(), view: Type.Ref('WizardView') }),
+          ...problems(400, 404, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.startSession(request.params.token)),
+  );
+
+  app.post(
+    '/api/wizard/:token/steps/:step',
+    {
+      schema: {
+        tags: ['wizard'],
+        summary: 'Submit one wizard step',
+        description:
+          'Body `{ sessionId, ...input }` with the input of SPEC §3 for the step. 200 with the new view; ' +
+          '422 with field errors; 409 out of order, stale session or order ended; 404 for a link that is not valid.',
+        params: Type.Object({ token: Token, step: Type.Enum(STEP_NAMES) }),
+        body: Type.Object({ sessionId: SessionId }, { additionalProperties: true, maxProperties: 16 }),
+        response: { 200: Type.Ref('WizardView'), ...problems(400, 404, 409, 422, 503) },
+      },
+      config: { validationStatus: 422 },
+    },
+    async (request) => service.submitStep(request.params.token, request.params.step, request.body),
+  );
+
+  app.get(
+    '/api/wizard/:token/subdomains/:name',
+    {
+      schema: {
+        tags: ['wizard'],
+        summary: 'Whether a meeting site subdomain can be used',
+        params: Type.Object({ token: Token, name: Type.String({ maxLength: 253 }) }),
+        response: {
+          200: Type.Object({
+            available: Type.Boolean(),
+            subdomain: Type.Optional(Type.String()),
+            reason: Type.Optional(Type.String()),
+            message: Type.Optional(Type.String()),
+          }),
+          ...problems(400, 404, 503),
+        },
+      },
+    },
+    async (request) => service.subdomain(request.params.token, request.params.name),
+  );
+};
+
+export default wizard;

@@ -1,0 +1,194 @@
+// The wizard behind `/api/wizard/:token`: resolve the link, look up the facts a step needs, send
+// the step to the order workflow as an Update, and project the workflow's state into a view.
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { classifyAdminEmail, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
+import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
+import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
+import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
+import type { OrgSummary, OrderState, StepContext, StepName, WizardDraft } from '../workflows/definitions.js';
+import { STEP_NUMBERS } from '../workflows/definitions.js';
+import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
+import { resolveLinkToken } from './link-lookup.js';
+import { ProblemError } from './problem.js';
+import { linkGone, type WorkflowCalls } from './workflow-calls.js';
+
+export interface WizardView {
+  orderId: string;
+  status: OrderState['status'];
+  nextStep: StepName | null;
+  stepNumber: string | null;
+  audience: 'contact' | 'colleague' | 'customer';
+  delegatedToCustomer: boolean;
+  order: {
+    product: string;
+    services: string[];
+    partner: { name: string };
+    customer: { name: string; country: string };
+    requestedStartDate: string;
+    timezone: string;
+  };
+  /** Whether the caller's session (?sessionId=) is the current one. */
+  session: { active: boolean };
+  /** The current session's choices; only shown to that session. */
+  draft: WizardDraft | null;
+  /** Step 5: the ordering partner's organization, or null on a first order. */
+  partnerOrg?: OrgSummary | null;
+  /** Step 7: the organizations to choose from, and defaults for a new one. */
+  customerOrg?: { candidates: OrgSummary[]; adminBelongsTo: OrgSummary | null; defaults: { name: string; country: string } };
+  configuration?: {
+    partnerOrgName: string | null;
+    customerOrgName: string;
+    adminEmail: string;
+    newPartnerOrg: boolean;
+    passwordSet: boolean;
+  };
+  sections?: Array<{ name: 'subscription' | 'calling' | 'meetings'; required: boolean; saved: boolean; value?: Record<string, unknown> }>;
+  callingDefaults?: ReturnType<typeof defaultCallingSettings>;
+  provisioning?: { state: 'running' | 'failed' | 'done'; message?: string; billingStartedAt?: string };
+  /** What to tell the person when there is no step to take. */
+  message?: string;
+}
+
+const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
+
+export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
+  const { db } = database;
+
+  /** The order behind a link, refusing (alike) anything that is not the order's current link. */
+  async function open(token: string) {
+    const link = await resolveLinkToken(db, token, clock());
+    if (link.state !== 'valid') throw linkGone();
+    const state = await calls.queryOrUnavailable(link.orderId);
+    if (state.link?.issueKey !== link.issueKey || state.status === 'EXPIRED') throw linkGone();
+    return { link, state };
+  }
+
+  async function view(state: OrderState, sessionId?: string): Promise<WizardView> {
+    const step = nextStep(state);
+    const active = sessionId !== undefined && state.session?.id === sessionId;
+    const base: WizardView = {
+      orderId: state.orderId,
+      status: state.status,
+      nextStep: step,
+      stepNumber: step ? STEP_NUMBERS[step] : null,
+      audience: state.link?.audience ?? 'contact',
+      delegatedToCustomer: state.delegatedToCustomer,
+      order: {
+        product: state.order.product,
+        services: state.order.services,
+        partner: { name: state.order.partner.name },
+        customer: state.order.customer,
+        requestedStartDate: state.order.requestedStartDate,
+        timezone: state.order.timezone,
+      },
+      session: { active },
+      draft: active ? state.session!.draft : null,
+    };
+    if (state.status === 'ON_HOLD') {
+      base.message = 'This order is on hold because an organization was not recognised. Your Cisco account representative will contact you; do not continue until then.';
+    }
+    if (active && step === 'partner-org') base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+    if (active && step === 'customer-org' && state.session?.draft.customerAdmin) {
+      const admin = state.session.draft.customerAdmin;
+      base.customerOrg = {
+        adminBelongsTo: admin.existingOrg,
+        candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email),
+        defaults: { name: state.order.customer.name, country: state.order.customer.country },
+      };
+    }
+    if (state.configuration) {
+      base.configuration = {
+        partnerOrgName: state.configuration.partnerOrgName,
+        customerOrgName: state.configuration.customerOrgName,
+        adminEmail: state.configuration.adminEmail,
+        newPartnerOrg: state.configuration.newPartnerOrg,
+        passwordSet: state.passwordSet,
+      };
+      if (!passwordPending(state)) {
+        const required = requiredSections(state);
+        base.sections = SECTIONS.filter((name) => required.includes(name)).map((name) => {
+          const saved = state.sections[name];
+          return { name, required: true, saved: saved !== undefined, ...(saved ? { value: { ...saved } } : {}) };
+        });
+        if (required.includes('calling')) base.callingDefaults = defaultCallingSettings(state.order);
+      }
+    }
+    if (state.provisioning) {
+      const p = state.provisioning;
+      base.provisioning = p.failure
+        ? { state: 'failed', message: 'Provisioning could not be completed. Your Cisco account representative has been told and will finish it; nothing was billed.' }
+        : p.billingStartedAt
+          ? { state: 'done', billingStartedAt: p.billingStartedAt }
+          : { state: 'running' };
+    }
+    if (state.status === 'PROVISIONED') base.message = 'The subscription is active and billing has started for all the services you bought.';
+    return base;
+  }
+
+  /** Facts from the database that the step's rules need, looked up just before the Update. */
+  async function contextFor(state: OrderState, step: StepName, input: Record<string, unknown>): Promise<StepContext> {
+    const text = (key: string) => (typeof input[key] === 'string' ? (input[key] as string).trim() : '');
+    switch (step) {
+      case 'partner-org': {
+        const partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+        return {
+          partnerOrg,
+          ...(input.mode === 'new' && text('adminEmail') ? { partnerAdminEmail: await classifyAdminEmail(db, text('adminEmail')) } : {}),
+        };
+      }
+      case 'customer-admin':
+        return text('email') ? { adminEmail: await classifyAdminEmail(db, text('email')) } : {};
+      case 'customer-org': {
+        const admin = state.session?.draft.customerAdmin;
+        if (!admin || input.mode !== 'existing') return {};
+        return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email) };
+      }
+      case 'meetings':
+        return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), state.orderId) };
+      case 'calling':
+        return { timeZoneKnown: typeof input.timeZone === 'string' && isKnownTimeZone(input.timeZone) };
+      default:
+        return {};
+    }
+  }
+
+  return {
+    async show(token: string, sessionId?: string): Promise<WizardView> {
+      const { state } = await open(token);
+      return view(state, sessionId);
+    },
+
+    async startSession(token: string): Promise<{ sessionId: string; view: WizardView }> {
+      const { link } = await open(token);
+      const { sessionId, state } = await calls.startSession(link.orderId, link.issueKey);
+      return { sessionId, view: await view(state, sessionId) };
+    },
+
+    async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>): Promise<WizardView> {
+      const { link, state } = await open(token);
+      const { sessionId, ...input } = body;
+      let context = await contextFor(state, step, input);
+      if (step === 'partner-password' && passwordPending(state)) {
+        // The password is checked and hashed here; only the hash travels on to Temporal.
+        const password = typeof input.password === 'string' ? input.password : '';
+        delete input.password;
+        const errors = checkPasswordPolicy(password, {
+          orgName: state.configuration?.partnerOrgName ?? '',
+          email: state.configuration?.partnerAdminEmail ?? '',
+        });
+        if (errors.length) throw new ProblemError(422, 'invalid-step', 'The step has errors', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);
+        context = { passwordHash: await hashPassword(password) };
+      }
+      const next = await calls.submitStep(link.orderId, { sessionId, linkIssueKey: link.issueKey, step, input, context });
+      return view(next, sessionId);
+    },
+
+    async subdomain(token: string, name: string): Promise<SubdomainAvailability> {
+      const { state } = await open(token);
+      return checkSubdomainAvailability(db, name, state.orderId);
+    },
+  };
+}
+
+export type WizardService = ReturnType<typeof createWizardService>;

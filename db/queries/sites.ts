@@ -1,0 +1,53 @@
+// Meeting-site reads: the availability check the wizard asks before step 10c, and the order's site.
+// A "free" answer is advice for the form; the unique index on lower(subdomain) decides races.
+import { eq, sql } from 'drizzle-orm';
+import { checkSubdomainSyntax } from '../../domain/subdomain.js';
+import type { Db } from '../client.js';
+import { type MeetingSiteRow, meetingSites } from '../schema/provisioning.js';
+
+export type SubdomainAvailability =
+  | { available: true; subdomain: string }
+  | { available: false; reason: 'malformed' | 'reserved' | 'taken'; message: string };
+
+/**
+ * Whether `name` (normalised: trimmed, lower case) can name a site for `forOrderId`. The site an
+ * order already holds counts as available to that order, so re-saving its own choice is no conflict.
+ */
+export async function checkSubdomainAvailability(db: Db, name: string, forOrderId?: string): Promise<SubdomainAvailability> {
+  const syntax = checkSubdomainSyntax(name);
+  if (!syntax.ok) return { available: false, reason: syntax.reason, message: syntax.message };
+  const [holder] = await db
+    .select({ orderId: meetingSites.orderId })
+    .from(meetingSites)
+    .where(eq(sql`lower(${meetingSites.subdomain})`, syntax.subdomain))
+    .limit(1);
+  if (holder && holder.orderId !== forOrderId) {
+    return { available: false, reason: 'taken', message: `${syntax.subdomain} is already taken by another site.` };
+  }
+  return { available: true, subdomain: syntax.subdomain };
+}
+
+/** The order's site, reserved or active; undefined when it has none. */
+export async function findOrderSite(db: Db, orderId: string): Promise<MeetingSiteRow | undefined> {
+  const [site] = await db.select().from(meetingSites).where(eq(meetingSites.orderId, orderId));
+  return site;
+}
+
+/**
+ * The SQLSTATE and constraint of a PostgreSQL error, whichever driver raised it (postgres.js names
+ * the constraint `constraint_name`, PGlite `constraint`) and however Drizzle wrapped it.
+ */
+export function postgresErrorOf(error: unknown): { code: string; constraint: string | undefined } | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    // Both drivers' server errors carry a severity; Node's own (ECONNRESET, EPIPE) do not.
+    const candidate = current as Error & { code?: unknown; severity?: unknown; constraint_name?: unknown; constraint?: unknown };
+    if (typeof candidate.code === 'string' && typeof candidate.severity === 'string') {
+      const constraint = candidate.constraint_name ?? candidate.constraint;
+      return { code: candidate.code, constraint: typeof constraint === 'string' ? constraint : undefined };
+    }
+  }
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';

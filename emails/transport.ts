@@ -1,0 +1,121 @@
+// Where emails go: Resend when RESEND_API_KEY is set, otherwise the dev outbox (nothing leaves;
+// the email activity keeps the bodies for /dev/outbox). A transport never throws for a refused
+// email: it answers with an outcome the activity maps to "retry" or "give up".
+import { Resend } from 'resend';
+import type { Config } from '../config.js';
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Sent as Resend's `Idempotency-Key`: a retry within 24 h gets the first answer back. */
+  idempotencyKey: string;
+}
+
+export type TransportOutcome =
+  | { outcome: 'sent'; providerMessageId: string }
+  /** Dev mode: nothing left the process; the caller keeps the bodies. */
+  | { outcome: 'outbox' }
+  | {
+      outcome: 'failed';
+      /** false: this email will never be accepted (bad address, refused content). */
+      retryable: boolean;
+      /** HTTP status; null when no answer came (network error, timeout). */
+      statusCode: number | null;
+      /** Resend's error name, e.g. `validation_error`, `rate_limit_exceeded`. */
+      code: string;
+      message: string;
+      /** From a 429's Retry-After header. */
+      retryAfterMs?: number;
+    };
+
+export interface EmailTransport {
+  /** `outbox` bodies are stored for the dev outbox; `resend` bodies are not (they hold live links). */
+  readonly kind: 'resend' | 'outbox';
+  send(email: OutgoingEmail): Promise<TransportOutcome>;
+}
+
+/** The SDK's own default, passed explicitly so the SDK never falls back to process.env. */
+export const RESEND_DEFAULT_BASE_URL = 'https://api.resend.com';
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+// A wrong or restricted key is an operator's problem: keep retrying until it is fixed rather than
+// telling the rep that the recipient's address was refused.
+const CONFIGURATION_ERRORS = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key']);
+
+export function createOutboxTransport(): EmailTransport {
+  return { kind: 'outbox', send: async () => ({ outcome: 'outbox' }) };
+}
+
+export interface ResendTransportOptions {
+  apiKey: string;
+  /** Unset: Resend's API. A local stand-in in tests. */
+  baseUrl?: string | undefined;
+  /** An answer that takes longer is treated as a network failure (retryable). */
+  requestTimeoutMs?: number;
+}
+
+function retryAfterMs(headers: Record<string, string> | null): number | undefined {
+  const raw = headers?.['retry-after'];
+  if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw.trim())) return undefined;
+  return Math.min(Math.round(Number(raw) * 1000), MAX_RETRY_AFTER_MS);
+}
+
+function isRetryable(statusCode: number | null, code: string): boolean {
+  if (statusCode === null || statusCode >= 500 || statusCode === 429 || statusCode === 408) return true;
+  if (statusCode === 409) return code === 'concurrent_idempotent_requests';
+  return CONFIGURATION_ERRORS.has(code);
+}
+
+export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: ResendTransportOptions): EmailTransport {
+  const resend = new Resend(apiKey, {
+    baseUrl: (baseUrl ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    userAgent: 'order-provisioning (resend-node)',
+  });
+  return {
+    kind: 'resend',
+    async send(email) {
+      try {
+        const { data, error, headers } = await resend.emails.send(
+          { from: email.from, to: email.to, subject: email.subject, html: email.html, text: email.text },
+          { idempotencyKey: email.idempotencyKey, signal: AbortSignal.timeout(requestTimeoutMs) },
+        );
+        if (error) {
+          const retryAfter = error.statusCode === 429 ? retryAfterMs(headers) : undefined;
+          return {
+            outcome: 'failed',
+            retryable: isRetryable(error.statusCode, error.name),
+            statusCode: error.statusCode,
+            code: error.name,
+            message: error.message,
+            ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+          };
+        }
+        if (!data?.id) {
+          return { outcome: 'failed', retryable: true, statusCode: null, code: 'invalid_response', message: 'Resend answered without a message id' };
+        }
+        return { outcome: 'sent', providerMessageId: data.id };
+      } catch (cause) {
+        // The SDK answers most failures itself; an abort while reading an error body still throws.
+        const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+        return {
+          outcome: 'failed',
+          retryable: true,
+          statusCode: null,
+          code: timedOut ? 'timeout' : 'network_error',
+          message: timedOut ? `No answer from Resend within ${requestTimeoutMs} ms` : 'The request to Resend failed',
+        };
+      }
+    },
+  };
+}
+
+/** Resend when an API key is configured, else the dev outbox. */
+export function createEmailTransport(config: Config, options: { requestTimeoutMs?: number } = {}): EmailTransport {
+  if (!config.resend.apiKey) return createOutboxTransport();
+  return createResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl, ...options });
+}

@@ -1,0 +1,77 @@
+// What a rep may do to an order, and when: one pure reducer for the Update's validator and handler.
+import type { OrderStatus } from '../domain/order.js';
+import type { LinkAudience, OrderState, RepActionRequest } from './definitions.js';
+import { isConfigured, isTerminal, type StepRefusal } from './wizard.js';
+
+export type RepEffect =
+  | { kind: 'none' }
+  /** Revoke every link and send a fresh one (setup email) to `email`. */
+  | { kind: 'new-link'; audience: LinkAudience; email: string }
+  | { kind: 'cancel' }
+  | { kind: 'resume' };
+
+export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+const refuse = (code: string, message: string): RepOutcome => ({ ok: false, refusal: { kind: 'conflict', code, message } });
+const invalid = (field: string, message: string): RepOutcome => ({ ok: false, refusal: { kind: 'invalid', errors: [{ field, message }] } });
+
+/** A live session on a link that is being replaced ends with it; the order waits for the new link. */
+function withoutSession(state: OrderState): OrderState {
+  const status: OrderStatus = state.status === 'IN_PROGRESS' ? 'AWAITING_SETUP' : state.status;
+  return { ...state, session: undefined, status };
+}
+
+export function applyRepAction(state: OrderState, request: RepActionRequest, now: string): RepOutcome {
+  if (isTerminal(state)) return refuse('order-ended', `The order is ${state.status.toLowerCase()}; it can no longer be changed.`);
+
+  switch (request.action) {
+    case 'resend-link': {
+      if (state.status === 'SCHEDULED' || !state.link) {
+        return refuse('not-sent-yet', 'The setup email has not been sent yet; it goes on the start date.');
+      }
+      return { ok: true, state: withoutSession(state), effect: { kind: 'new-link', audience: state.link.audience, email: state.link.email } };
+    }
+
+    case 'change-contact': {
+      const email = request.email?.trim().toLowerCase() ?? '';
+      if (!EMAIL.test(email) || email.length > 254) return invalid('/body/email', 'must be an email address');
+      if (email === state.order.provisioningContactEmail) return invalid('/body/email', 'is already the provisioning contact');
+      const changed: OrderState = { ...state, order: { ...state.order, provisioningContactEmail: email } };
+      // Before the start date only the address changes: the setup email will go to the new contact.
+      if (state.status === 'SCHEDULED') return { ok: true, state: changed, effect: { kind: 'none' } };
+      return { ok: true, state: withoutSession(changed), effect: { kind: 'new-link', audience: 'contact', email } };
+    }
+
+    case 'reschedule': {
+      if (state.status !== 'SCHEDULED') {
+        return refuse('already-sent', 'The setup email has already been sent; the start date can no longer move.');
+      }
+      if (!request.requestedStartDate || !request.startAt) return invalid('/body/requestedStartDate', 'is required');
+      return {
+        ok: true,
+        state: { ...state, order: { ...state.order, requestedStartDate: request.requestedStartDate }, startAt: request.startAt },
+        effect: { kind: 'none' },
+      };
+    }
+
+    case 'cancel': {
+      if (isConfigured(state)) {
+        return refuse('past-point-of-no-return', 'The order is configured: organizations exist, so it can no longer be cancelled here.');
+      }
+      const reason = request.reason?.trim() ?? '';
+      if (!reason) return invalid('/body/reason', 'is required: say why the order is cancelled');
+      return {
+        ok: true,
+        state: { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason, by: request.repId, at: now } },
+        effect: { kind: 'cancel' },
+      };
+    }
+
+    case 'resume': {
+      if (state.status !== 'ON_HOLD') return refuse('not-on-hold', 'Only an order on hold can be resumed.');
+      return { ok: true, state: { ...state, status: 'AWAITING_SETUP', hold: undefined }, effect: { kind: 'resume' } };
+    }
+  }
+}

@@ -1,0 +1,319 @@
+// The wizard's rules as one pure reducer. The Update validator runs it to refuse a step before
+// anything reaches history; the handler runs it again (under the workflow's lock) to apply it.
+import { TERMINAL_STATUSES } from '../domain/order.js';
+import { validateCallingSettings } from '../domain/calling.js';
+import { checkSubdomainSyntax } from '../domain/subdomain.js';
+import type {
+  FieldError,
+  LinkAudience,
+  OrderState,
+  StepName,
+  StepRequest,
+  WizardDraft,
+} from './definitions.js';
+
+/** What the handler must do with the outside world for an accepted step. */
+export type StepEffect =
+  | { kind: 'none' }
+  | { kind: 'delegate'; audience: LinkAudience; email: string }
+  | { kind: 'hold'; step: 'partner-org' | 'customer-org' }
+  | { kind: 'commit' }
+  | { kind: 'set-password'; passwordHash: string }
+  | { kind: 'reserve-subdomain'; subdomain: string }
+  | { kind: 'provision' };
+
+export type StepRefusal =
+  | { kind: 'invalid'; errors: FieldError[] }
+  | { kind: 'conflict'; code: string; message: string }
+  | { kind: 'link-gone'; message: string };
+
+export type StepOutcome = { ok: true; state: OrderState; effect: StepEffect } | { ok: false; refusal: StepRefusal };
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const COUNTRY = /^[A-Z]{2}$/;
+const PRE_COMMIT_STEPS: readonly StepName[] = ['role', 'configurer', 'partner-org', 'customer-admin', 'customer-org', 'confirm'];
+const SECTION_STEPS: readonly StepName[] = ['subscription', 'calling', 'meetings'];
+
+const invalid = (...errors: FieldError[]): StepOutcome => ({ ok: false, refusal: { kind: 'invalid', errors } });
+const conflict = (code: string, message: string): StepOutcome => ({ ok: false, refusal: { kind: 'conflict', code, message } });
+const accepted = (state: OrderState, effect: StepEffect = { kind: 'none' }): StepOutcome => ({ ok: true, state, effect });
+
+export const isTerminal = (state: OrderState): boolean => TERMINAL_STATUSES.includes(state.status);
+export const isConfigured = (state: OrderState): boolean => state.configuration !== undefined;
+
+/** Service setup sections this order needs, by what was bought. */
+export function requiredSections(state: OrderState): Array<'subscription' | 'calling' | 'meetings'> {
+  return [
+    'subscription',
+    ...(state.order.services.includes('calling') ? (['calling'] as const) : []),
+    ...(state.order.services.includes('meetings') ? (['meetings'] as const) : []),
+  ];
+}
+
+export function passwordPending(state: OrderState): boolean {
+  return state.configuration?.newPartnerOrg === true && !state.passwordSet;
+}
+
+/** The step the wizard expects next, or null when there is nothing to do in the wizard. */
+export function nextStep(state: OrderState): StepName | null {
+  if (isTerminal(state) || state.status === 'SCHEDULED' || state.status === 'ON_HOLD') return null;
+  if (state.configuration) {
+    if (passwordPending(state)) return 'partner-password';
+    if (state.provisioning && !state.provisioning.failure) return null;
+    const missing = requiredSections(state).find((section) => !state.sections[section]);
+    return missing ?? 'provision';
+  }
+  const draft = state.session?.draft ?? {};
+  if (!draft.role) return 'role';
+  if (!draft.configurer) return 'configurer';
+  if (!state.delegatedToCustomer && !draft.partnerOrg) return 'partner-org';
+  if (!draft.customerAdmin) return 'customer-admin';
+  if (!draft.customerOrg) return 'customer-org';
+  return 'confirm';
+}
+
+function str(input: Record<string, unknown>, key: string, max: number, errors: FieldError[]): string {
+  const value = input[key];
+  if (typeof value !== 'string' || value.trim() === '') {
+    errors.push({ field: `/body/${key}`, message: 'is required' });
+    return '';
+  }
+  if (value.length > max) errors.push({ field: `/body/${key}`, message: `must be at most ${max} characters` });
+  return value.trim();
+}
+
+function email(input: Record<string, unknown>, key: string, errors: FieldError[]): string {
+  const value = str(input, key, 254, errors);
+  if (value && !EMAIL.test(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address' });
+  return value.toLowerCase();
+}
+
+function orgFields(input: Record<string, unknown>, errors: FieldError[]) {
+  const name = str(input, 'name', 200, errors);
+  const country = str(input, 'country', 2, errors);
+  if (country && !COUNTRY.test(country)) errors.push({ field: '/body/country', message: 'must be an ISO 3166-1 alpha-2 code such as NO' });
+  const address = str(input, 'address', 500, errors);
+  return { name, country, address };
+}
+
+function withDraft(state: OrderState, draft: WizardDraft): OrderState {
+  return { ...state, session: { ...state.session!, draft } };
+}
+
+/** Rules that hold for every step: the order is open, the link is current, the session is. */
+function checkAccess(state: OrderState, request: StepRequest): StepOutcome | undefined {
+  if (state.status === 'EXPIRED') return { ok: false, refusal: { kind: 'link-gone', message: 'This order has expired.' } };
+  if (isTerminal(state)) return conflict('order-ended', `This order is ${state.status.toLowerCase()}; nothing more can be changed.`);
+  if (!state.link || state.link.issueKey !== request.linkIssueKey) {
+    return { ok: false, refusal: { kind: 'link-gone', message: 'This link is no longer valid. Use the newest link you were sent.' } };
+  }
+  if (state.status === 'ON_HOLD') {
+    return conflict('on-hold', 'This order is on hold. Your Cisco account representative will contact you.');
+  }
+  if (!state.session || state.session.id !== request.sessionId) {
+    return conflict('stale-session', 'This wizard session is no longer current: it was restarted elsewhere. Start again from the link.');
+  }
+  if (state.provisioning && !state.provisioning.failure) {
+    return conflict('provisioning', 'Provisioning has started; the order can no longer be changed.');
+  }
+  return undefined;
+}
+
+export function applyStep(state: OrderState, request: StepRequest, now: string): StepOutcome {
+  const denied = checkAccess(state, request);
+  if (denied) return denied;
+
+  const { step, input, context } = request;
+  const expected = nextStep(state);
+  if (state.configuration && PRE_COMMIT_STEPS.includes(step)) {
+    return conflict('already-configured', 'The order is already configured; its organizations can no longer be changed.');
+  }
+  const sectionOpen = state.configuration && !passwordPending(state) && SECTION_STEPS.includes(step);
+  if (step !== expected && !sectionOpen) {
+    return conflict('out-of-order', `Step ${step} is not next: the wizard expects ${expected ?? 'nothing'} now.`);
+  }
+  const draft = state.session!.draft;
+
+  switch (step) {
+    case 'role': {
+      const role = input.role;
+      if (role !== 'partner' && role !== 'customer') return invalid({ field: '/body/role', message: 'must be partner or customer' });
+      if (role === 'customer' && !state.delegatedToCustomer) {
+        return invalid({ field: '/body/role', message: 'customer is only for orders the partner handed to the customer' });
+      }
+      if (role === 'partner' && state.delegatedToCustomer) {
+        return invalid({ field: '/body/role', message: 'this order was handed to the customer: choose customer' });
+      }
+      return accepted(withDraft(state, { role }));
+    }
+
+    case 'configurer': {
+      const choice = input.choice;
+      if (choice !== 'self' && choice !== 'colleague' && choice !== 'customer') {
+        return invalid({ field: '/body/choice', message: 'must be self, colleague or customer' });
+      }
+      if (choice === 'self') return accepted(withDraft(state, { ...draft, configurer: 'self' }));
+      if (choice === 'customer' && draft.role === 'customer') {
+        return invalid({ field: '/body/choice', message: 'the order is already with the customer' });
+      }
+      const errors: FieldError[] = [];
+      const to = email(input, 'email', errors);
+      if (errors.length) return invalid(...errors);
+      if (to === state.link?.email) return invalid({ field: '/body/email', message: 'that is the address this link was sent to' });
+      // The hand-over ends this session; the new person starts at step 3 with a link of their own.
+      const audience: LinkAudience = choice === 'customer' ? 'customer' : 'colleague';
+      return accepted(
+        {
+          ...state,
+          delegatedToCustomer: state.delegatedToCustomer || choice === 'customer',
+          session: undefined,
+          status: 'AWAITING_SETUP',
+        },
+        { kind: 'delegate', audience, email: to },
+      );
+    }
+
+    case 'partner-org': {
+      if (context.partnerOrg === undefined) return invalid({ field: '/body', message: 'the partner organization could not be looked up' });
+      if (input.mode === 'new') {
+        if (context.partnerOrg) {
+          return invalid({ field: '/body/mode', message: `this partner already has the organization ${context.partnerOrg.name}: review it instead` });
+        }
+        const errors: FieldError[] = [];
+        const fields = orgFields(input, errors);
+        const adminEmail = email(input, 'adminEmail', errors);
+        if (adminEmail && context.partnerAdminEmail && context.partnerAdminEmail.kind !== 'unknown') {
+          errors.push({ field: '/body/adminEmail', message: 'this address already belongs to a Webex organization; a user can belong to only one' });
+        }
+        if (errors.length) return invalid(...errors);
+        return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'new', ...fields, adminEmail } }));
+      }
+      if (input.mode === 'existing') {
+        if (!context.partnerOrg) return invalid({ field: '/body/mode', message: 'this is the partner’s first order: create the organization' });
+        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'must be true or false' });
+        if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
+        const org = context.partnerOrg;
+        return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'existing', orgId: org.orgId, name: org.name } }));
+      }
+      return invalid({ field: '/body/mode', message: 'must be new or existing' });
+    }
+
+    case 'customer-admin': {
+      const errors: FieldError[] = [];
+      const adminEmail = email(input, 'email', errors);
+      if (errors.length) return invalid(...errors);
+      const found = context.adminEmail;
+      if (!found) return invalid({ field: '/body', message: 'the address could not be looked up' });
+      if (found.kind === 'partner-org') {
+        return invalid({
+          field: '/body/email',
+          message: `this address belongs to the partner organization ${found.org.name}; a user belongs to one Webex organization only, so use a customer address`,
+        });
+      }
+      if (draft.partnerOrg?.mode === 'new' && draft.partnerOrg.adminEmail === adminEmail) {
+        return invalid({ field: '/body/email', message: 'this address is the new partner organization’s administrator; use a customer address' });
+      }
+      return accepted(
+        withDraft(state, { ...draft, customerAdmin: { email: adminEmail, existingOrg: found.kind === 'customer-org' ? found.org : null } }),
+      );
+    }
+
+    case 'customer-org': {
+      const adminOrg = draft.customerAdmin?.existingOrg ?? null;
+      if (input.mode === 'new') {
+        if (adminOrg) {
+          return invalid({ field: '/body/mode', message: `the administrator already belongs to ${adminOrg.name}: confirm that organization` });
+        }
+        const errors: FieldError[] = [];
+        const fields = orgFields(input, errors);
+        if (errors.length) return invalid(...errors);
+        return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'new', ...fields } }));
+      }
+      if (input.mode === 'existing') {
+        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'must be true or false' });
+        if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
+        const candidates = adminOrg ? [adminOrg] : (context.candidates ?? []);
+        const chosen = candidates.find((org) => org.orgId === input.orgId);
+        if (!chosen) return invalid({ field: '/body/orgId', message: 'must be one of the organizations listed' });
+        return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'existing', orgId: chosen.orgId, name: chosen.name } }));
+      }
+      return invalid({ field: '/body/mode', message: 'must be new or existing' });
+    }
+
+    case 'confirm':
+      if (input.confirmed !== true) return invalid({ field: '/body/confirmed', message: 'must be true' });
+      return accepted(state, { kind: 'commit' });
+
+    case 'partner-password':
+      if (!context.passwordHash) return invalid({ field: '/body/password', message: 'is required' });
+      return accepted(state, { kind: 'set-password', passwordHash: context.passwordHash });
+
+    case 'subscription':
+      if (input.reviewed !== true) return invalid({ field: '/body/reviewed', message: 'must be true' });
+      return accepted({ ...state, sections: { ...state.sections, subscription: { reviewedAt: now } } });
+
+    case 'calling': {
+      if (!state.order.services.includes('calling')) return conflict('not-bought', 'Calling was not bought with this order.');
+      const errors = validateCallingSettings(input);
+      if (context.timeZoneKnown === false) errors.push({ field: '/body/timeZone', message: 'must be an IANA time zone such as Europe/Oslo' });
+      if (errors.length) return invalid(...errors);
+      const settings = {
+        country: String(input.country),
+        locationName: String(input.locationName).trim(),
+        timeZone: String(input.timeZone),
+        extensionLength: Number(input.extensionLength),
+      };
+      return accepted({ ...state, sections: { ...state.sections, calling: { ...settings, savedAt: now } } });
+    }
+
+    case 'meetings': {
+      if (!state.order.services.includes('meetings')) return conflict('not-bought', 'Meetings were not bought with this order.');
+      const syntax = checkSubdomainSyntax(typeof input.subdomain === 'string' ? input.subdomain : '');
+      if (!syntax.ok) return invalid({ field: '/body/subdomain', message: syntax.message });
+      if (context.subdomain && !context.subdomain.available && context.subdomain.reason === 'taken') {
+        return conflict('subdomain-taken', `${syntax.subdomain} is already taken by another site.`);
+      }
+      return accepted(state, { kind: 'reserve-subdomain', subdomain: syntax.subdomain });
+    }
+
+    case 'provision': {
+      if (input.confirm !== true) return invalid({ field: '/body/confirm', message: 'must be true' });
+      const missing = requiredSections(state).filter((section) => !state.sections[section]);
+      if (missing.length) return conflict('sections-missing', `Save these sections first: ${missing.join(', ')}.`);
+      return accepted({ ...state, provisioning: { requestedAt: now } }, { kind: 'provision' });
+    }
+  }
+}
+
+/** Starting a session: who may, and what it resets. Before the point of no return the draft goes. */
+export function applyStartSession(
+  state: OrderState,
+  linkIssueKey: string,
+  sessionId: string,
+  now: string,
+): { ok: true; state: OrderState } | { ok: false; refusal: StepRefusal } {
+  if (state.status === 'EXPIRED') return { ok: false, refusal: { kind: 'link-gone', message: 'This order has expired.' } };
+  if (isTerminal(state)) {
+    return { ok: false, refusal: { kind: 'conflict', code: 'order-ended', message: `This order is ${state.status.toLowerCase()}.` } };
+  }
+  if (!state.link || state.link.issueKey !== linkIssueKey) {
+    return { ok: false, refusal: { kind: 'link-gone', message: 'This link is no longer valid. Use the newest link you were sent.' } };
+  }
+  if (state.status === 'ON_HOLD') {
+    return {
+      ok: false,
+      refusal: { kind: 'conflict', code: 'on-hold', message: 'This order is on hold. Your Cisco account representative will contact you.' },
+    };
+  }
+  const status = state.configuration ? state.status : 'IN_PROGRESS';
+  return {
+    ok: true,
+    state: {
+      ...state,
+      status,
+      session: { id: sessionId, startedAt: now, linkIssueKey, draft: {} },
+      sessionsStarted: state.sessionsStarted + 1,
+      escalated: false,
+    },
+  };
+}
