@@ -5,8 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
+import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
   config: Config;
@@ -15,6 +17,10 @@ export interface WorkerDeps {
   /** A bundle made by scripts/bundle-workflows.ts; without one the worker bundles at start. */
   workflowBundlePath?: string | undefined;
   clock?: () => Date;
+  /** Webex and its billing system; unset → the database gateway (activities/provisioning.ts). */
+  webex?: WebexGateway;
+  /** Where emails go; unset → from config (Resend with RESEND_API_KEY, else the dev outbox). */
+  email?: EmailTransport;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,9 +38,9 @@ export interface OrderWorkers {
   shutdown(): void;
 }
 
-export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock }: WorkerDeps): Promise<OrderWorkers> {
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
   const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
-  const activities = createActivities({ database, config, ...(clock ? { clock } : {}) });
+  const activities = createActivities({ database, config, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   const workers = [
     await Worker.create({
       connection,

@@ -13,6 +13,26 @@ export interface OrderEventInput {
   occurredAt: string;
 }
 
+/** The read-model row of an order: what the rep list and search see. */
+export function readModelRow(
+  order: OrderState['order'],
+  fields: Pick<typeof orders.$inferInsert, 'status' | 'startAt' | 'payloadHash' | 'lastSeq' | 'escalated' | 'createdAt' | 'updatedAt'>,
+): typeof orders.$inferInsert {
+  return {
+    orderId: order.orderId,
+    product: order.product,
+    partnerId: order.partner.id,
+    partnerName: order.partner.name,
+    customerName: order.customer.name,
+    contactEmail: order.provisioningContactEmail,
+    repEmail: order.rep.email,
+    requestedStartDate: order.requestedStartDate,
+    timezone: order.timezone,
+    payload: order,
+    ...fields,
+  };
+}
+
 export function createProjectionActivities({ database }: ActivityDeps) {
   return {
     /**
@@ -21,26 +41,15 @@ export function createProjectionActivities({ database }: ActivityDeps) {
      * (order_id, seq) and changes nothing; an older event never overwrites a newer status.
      */
     async recordOrderEvent({ snapshot, event }: { snapshot: OrderState; event: OrderEventInput }): Promise<void> {
-      const { order } = snapshot;
-      const row = {
-        orderId: snapshot.orderId,
+      const row = readModelRow(snapshot.order, {
         status: event.status,
-        product: order.product,
-        partnerId: order.partner.id,
-        partnerName: order.partner.name,
-        customerName: order.customer.name,
-        contactEmail: order.provisioningContactEmail,
-        repEmail: order.rep.email,
-        requestedStartDate: order.requestedStartDate,
-        timezone: order.timezone,
         startAt: new Date(snapshot.startAt),
         escalated: snapshot.escalated,
-        payload: order,
         payloadHash: snapshot.payloadHash,
         lastSeq: event.seq,
         createdAt: new Date(snapshot.receivedAt),
         updatedAt: new Date(event.occurredAt),
-      };
+      });
       await database.db.transaction(async (tx) => {
         const { createdAt: _createdAt, ...changes } = row;
         await tx

@@ -10,11 +10,11 @@ import { buildApp } from '../api/app.js';
 import { resolveLinkToken } from '../api/link-lookup.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { emailDeliveries, linkTokens, orders } from '../db/schema/index.js';
+import { emailDeliveries, linkTokens } from '../db/schema/index.js';
 import { deriveLinkToken, hashLinkToken, LINK_TOKEN_PATTERN, linkUrl } from '../domain/link-token.js';
 import { type EmailTemplate, LINK_REQUIRED_PURPOSES, type OrderSummary, orderSummary, renderEmail } from '../emails/templates.js';
 import { createEmailTransport, createResendTransport } from '../emails/transport.js';
-import { eventually, type Harness, makeOrder, openTestDatabase, startHarness } from './support/harness.js';
+import { eventually, type Harness, insertOrderRow, makeOrder, openTestDatabase, startHarness } from './support/harness.js';
 import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
 
 const LINK_SECRET = 'test-link-token-secret-0123456789abcdef';
@@ -37,22 +37,7 @@ function testConfig(env: Record<string, string> = {}): Config {
 /** A projected order row (emails and links reference it), with a customer name that needs escaping. */
 async function insertOrder(database: Database): Promise<OrderSummary> {
   const order = { ...makeOrder({ customer: { name: 'Acme <script>alert("x")</script> & Sons', country: 'NO' } }), timezone: 'Europe/Oslo' };
-  await database.db.insert(orders).values({
-    orderId: order.orderId,
-    status: 'AWAITING_SETUP',
-    product: order.product,
-    partnerId: order.partner.id,
-    partnerName: order.partner.name,
-    customerName: order.customer.name,
-    contactEmail: order.provisioningContactEmail,
-    repEmail: order.rep.email,
-    requestedStartDate: order.requestedStartDate,
-    timezone: order.timezone,
-    startAt: new Date('2030-01-15T08:00:00.000Z'),
-    payload: order,
-    payloadHash: 'test',
-    lastSeq: 1,
-  });
+  await insertOrderRow(database, order, 'AWAITING_SETUP');
   return orderSummary(order);
 }
 

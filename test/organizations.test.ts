@@ -23,9 +23,9 @@ import {
   findPartnerOrg,
   MAX_CUSTOMER_ORG_CANDIDATES,
 } from '../db/queries/organizations.js';
-import { orderConfigurations, orders, organizations, orgUsers } from '../db/schema/index.js';
+import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../domain/password.js';
-import { eventually, makeOrder, openTestDatabase } from './support/harness.js';
+import { eventually, insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
 
 let database: Database;
 let activities: ReturnType<typeof createOrganizationActivities>;
@@ -52,22 +52,7 @@ const newDomain = () => `corp-${uniq()}.example`;
 /** The read-model row the configuration's foreign keys point at. */
 async function insertOrder(partnerId = `P-${uniq()}`): Promise<string> {
   const order = makeOrder({ partner: { id: partnerId, name: 'Fjord Networks AS' } });
-  await database.db.insert(orders).values({
-    orderId: order.orderId,
-    status: 'IN_PROGRESS',
-    product: order.product,
-    partnerId,
-    partnerName: order.partner.name,
-    customerName: order.customer.name,
-    contactEmail: order.provisioningContactEmail,
-    repEmail: order.rep.email,
-    requestedStartDate: order.requestedStartDate,
-    timezone: 'UTC',
-    startAt: new Date('2030-01-15T09:00:00Z'),
-    payload: order,
-    payloadHash: 'hash',
-    lastSeq: 1,
-  });
+  await insertOrderRow(database, order, 'IN_PROGRESS');
   return order.orderId;
 }
 

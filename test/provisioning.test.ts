@@ -20,10 +20,10 @@ import {
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { checkSubdomainAvailability, findOrderSite } from '../db/queries/sites.js';
-import { billingStarts, meetingSites, organizations, orders, subscriptions } from '../db/schema/index.js';
+import { billingStarts, meetingSites, organizations, subscriptions } from '../db/schema/index.js';
 import { defaultCallingSettings, isKnownTimeZone, validateCallingSettings } from '../domain/calling.js';
 import { checkSubdomainSyntax, normaliseSubdomain, SUBDOMAIN_PATTERN } from '../domain/subdomain.js';
-import { makeOrder, openTestDatabase } from './support/harness.js';
+import { insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
 
 let database: Database;
 let deps: ActivityDeps;
@@ -46,23 +46,8 @@ afterAll(async () => {
 
 /** An order in the read model, as intake would have projected it. */
 async function recordedOrder(): Promise<string> {
-  const order = { ...makeOrder(), timezone: 'Europe/Oslo' };
-  await database.db.insert(orders).values({
-    orderId: order.orderId,
-    status: 'SERVICE_SETUP',
-    product: order.product,
-    partnerId: order.partner.id,
-    partnerName: order.partner.name,
-    customerName: order.customer.name,
-    contactEmail: order.provisioningContactEmail,
-    repEmail: order.rep.email,
-    requestedStartDate: order.requestedStartDate,
-    timezone: order.timezone,
-    startAt: new Date('2030-01-15T08:00:00Z'),
-    payload: order,
-    payloadHash: randomUUID(),
-    lastSeq: 1,
-  });
+  const order = makeOrder();
+  await insertOrderRow(database, order, 'SERVICE_SETUP');
   return order.orderId;
 }
 

@@ -1,7 +1,13 @@
 // The messages of the order workflow and the shape of its state, defined once and imported by
 // the workflow and the API alike. Everything here is plain, serialisable data.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AdminEmailClass, OrgSummary } from '../db/queries/organizations.js';
+import type { CallingSettings } from '../domain/calling.js';
 import type { OrderPayload, OrderStatus } from '../domain/order.js';
+
+// Organization look-ups are the API's (db/queries) and calling rules the domain's; the workflow
+// only carries their results.
+export type { AdminEmailClass, CallingSettings, OrgSummary };
 
 export const STEP_NAMES = [
   'role',
@@ -35,27 +41,6 @@ export const STEP_NUMBERS: Record<StepName, string> = {
 
 export type LinkAudience = 'contact' | 'colleague' | 'customer';
 
-export interface OrgSummary {
-  orgId: string;
-  kind: 'partner' | 'customer';
-  name: string;
-  country: string;
-  address: string | null;
-  createdAt: string;
-  userCount: number;
-}
-
-export type AdminEmailClass =
-  | { kind: 'unknown' }
-  | { kind: 'customer-org'; org: OrgSummary }
-  | { kind: 'partner-org'; org: OrgSummary };
-
-export interface CallingSettings {
-  country: string;
-  locationName: string;
-  timeZone: string;
-  extensionLength: number;
-}
 
 /** What one wizard session has chosen so far (steps 3–7). Discarded when a new session starts. */
 export interface WizardDraft {

@@ -9,11 +9,15 @@ import { Client, Connection } from '@temporalio/client';
 import type { LightMyRequestResponse } from 'fastify';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { WebexGateway } from '../../activities/provisioning.js';
 import { buildApp } from '../../api/app.js';
 import { signIntakeBody } from '../../api/signature.js';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
-import type { OrderPayload } from '../../domain/order.js';
+import type { OrderPayload, OrderStatus } from '../../domain/order.js';
+import type { EmailTransport } from '../../emails/transport.js';
+import { readModelRow } from '../../activities/projection.js';
+import { orders } from '../../db/schema/index.js';
 import { createOrderWorkers } from '../../worker.js';
 
 export const HMAC_SECRET = 'test-intake-secret-0123456789';
@@ -38,7 +42,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** false: no worker in this process (a test runs its own, e.g. in a child process to kill). */
+  worker?: boolean;
+  /** The Webex gateway of the worker's activities; unset → the database gateway. */
+  webex?: WebexGateway;
+  /** The worker's email transport; unset → from the config (Resend or the dev outbox). */
+  email?: EmailTransport;
+}
+
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orders-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -53,13 +66,18 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   });
   const database = await openTestDatabase();
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workers = await createOrderWorkers({
-    config,
-    database,
-    connection: nativeConnection,
-    workflowBundlePath: inject('workflowBundlePath'),
-  });
-  const workerRun = workers.run();
+  const workers =
+    options.worker === false
+      ? undefined
+      : await createOrderWorkers({
+          config,
+          database,
+          connection: nativeConnection,
+          workflowBundlePath: inject('workflowBundlePath'),
+          ...(options.webex ? { webex: options.webex } : {}),
+          ...(options.email ? { email: options.email } : {}),
+        });
+  const workerRun = workers?.run();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -99,7 +117,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     async close() {
       await app.close();
-      workers.shutdown();
+      workers?.shutdown();
       await workerRun;
       await nativeConnection.close();
       await connection.close();
@@ -203,4 +221,12 @@ export function repAction(h: Harness, orderId: string, action: string, body: Rec
     headers: { authorization: `Bearer ${token}` },
     payload: body,
   });
+}
+
+/** Puts an order in the read model as intake's projection would (rows that reference orders need it). */
+export async function insertOrderRow(database: Database, order: OrderPayload, status: OrderStatus): Promise<void> {
+  const withZone = { ...order, timezone: order.timezone ?? 'UTC' };
+  await database.db
+    .insert(orders)
+    .values(readModelRow(withZone, { status, startAt: new Date(`${order.requestedStartDate}T09:00:00Z`), payloadHash: 'test', lastSeq: 1 }));
 }
