@@ -1,6 +1,6 @@
 // The environment, parsed once. Nothing else in the project reads process.env.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -15,6 +15,8 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
+    /** Temporal Web UI base URL: links from an order to its workflow, and the origin the codec endpoint answers (CORS). */
+    uiUrl: string | undefined;
   };
   resend: { apiKey: string | undefined; baseUrl: string | undefined };
   emailFrom: string;
@@ -25,13 +27,29 @@ export interface Config {
   repApiTokens: string[];
   /** Key from which wizard link tokens are derived (HMAC of the link id); never stored with them. */
   linkTokenSecret: string;
+  /** AES-256 keys for workflow payloads; the first encrypts, all decrypt (rotation). */
+  payloadEncryptionKeys: PayloadEncryptionKey[];
+  /** Per client IP, per route class; a request over the limit is answered 429 with Retry-After. */
+  rateLimits: { intake: RateLimit; wizard: RateLimit; rep: RateLimit };
   escalationAfterMs: number;
   orderExpiresAfterMs: number;
   /** `HH:MM`, local to the order's time zone. */
   setupEmailLocalTime: string;
   dataDir: string;
   /** Names of the dev-only secrets that were generated because they were unset. */
-  generatedSecrets: Array<'INTAKE_HMAC_SECRET' | 'REP_API_TOKENS' | 'LINK_TOKEN_SECRET'>;
+  generatedSecrets: Array<'INTAKE_HMAC_SECRET' | 'REP_API_TOKENS' | 'LINK_TOKEN_SECRET' | 'PAYLOAD_ENCRYPTION_KEYS'>;
+}
+
+export interface PayloadEncryptionKey {
+  /** Stored beside each ciphertext, so a payload names the key that decrypts it. */
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +127,37 @@ function redactUrl(raw: string): string {
   return raw.replace(/\/\/[^@/]*@/, '//***@');
 }
 
+/** `<count>/<duration>`, e.g. `600/1m`. */
+function rateLimit(env: Env, name: string, fallback: string): RateLimit {
+  const raw = read(env, name) ?? fallback;
+  const match = /^(\d{1,9})\/(.+)$/.exec(raw);
+  const windowMs = match ? parseDuration(match[2]!) : undefined;
+  if (!match || Number(match[1]) < 1 || windowMs === undefined) {
+    throw new ConfigError(name, `must be <requests>/<duration> such as 600/1m (got "${raw}")`);
+  }
+  return { max: Number(match[1]), windowMs };
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Standard or URL-safe alphabet; Node decodes both. */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** `id:<base64 of 32 bytes>,...`; errors name the entry, never its key material. */
+function parsePayloadEncryptionKeys(raw: string): PayloadEncryptionKey[] {
+  const keys = raw.split(',').map((entry, index) => {
+    const [id = '', material = ''] = entry.trim().split(':', 2);
+    const problem = `must be comma-separated <key id>:<base64 of 32 random bytes> entries, the encrypting key first (entry ${index + 1} is not)`;
+    if (!KEY_ID.test(id) || !BASE64.test(material)) throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS', problem);
+    const key = Buffer.from(material, 'base64');
+    if (key.length !== 32) throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS', `entry ${index + 1} ("${id}") must be 32 bytes (AES-256), got ${key.length}`);
+    return { id, key };
+  });
+  const ids = keys.map((k) => k.id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated) throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS', `names key id "${repeated}" twice`);
+  return keys;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -159,13 +208,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (linkTokenSecret !== undefined && linkTokenSecret.length < 32) {
     throw new ConfigError('LINK_TOKEN_SECRET', 'must be at least 32 characters');
   }
+  const payloadKeysRaw = read(env, 'PAYLOAD_ENCRYPTION_KEYS');
+  let payloadEncryptionKeys = payloadKeysRaw === undefined ? undefined : parsePayloadEncryptionKeys(payloadKeysRaw);
   if (nodeEnv === 'production') {
     if (!intakeHmacSecret) throw new ConfigError('INTAKE_HMAC_SECRET', 'is required in production');
     if (!repApiTokens?.length) throw new ConfigError('REP_API_TOKENS', 'is required in production');
     if (!linkTokenSecret) throw new ConfigError('LINK_TOKEN_SECRET', 'is required in production');
+    if (!payloadEncryptionKeys) {
+      throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS', 'is required in production (e.g. k1:<output of `openssl rand -base64 32`>)');
+    }
   }
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? '.data');
-  if (!intakeHmacSecret || !repApiTokens?.length || !linkTokenSecret) {
+  if (!intakeHmacSecret || !repApiTokens?.length || !linkTokenSecret || !payloadEncryptionKeys) {
     const devSecrets = loadOrCreateDevSecrets(dataDir);
     if (!intakeHmacSecret) {
       intakeHmacSecret = devSecrets.intakeHmacSecret;
@@ -179,6 +233,10 @@ export function loadConfig(env: Env = process.env): Config {
       linkTokenSecret = devSecrets.linkTokenSecret;
       generatedSecrets.push('LINK_TOKEN_SECRET');
     }
+    if (!payloadEncryptionKeys) {
+      payloadEncryptionKeys = [{ id: DEV_PAYLOAD_KEY_ID, key: Buffer.from(devSecrets.payloadEncryptionKey, 'base64') }];
+      generatedSecrets.push('PAYLOAD_ENCRYPTION_KEYS');
+    }
   }
 
   return {
@@ -191,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
       address: temporalAddress,
       namespace: read(env, 'TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: read(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
+      uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     },
     resend: {
       apiKey: read(env, 'RESEND_API_KEY'),
@@ -202,6 +261,14 @@ export function loadConfig(env: Env = process.env): Config {
     intakeHmacSecret,
     repApiTokens,
     linkTokenSecret,
+    payloadEncryptionKeys,
+    rateLimits: {
+      // The commerce system posts orders in bursts.
+      intake: rateLimit(env, 'RATE_LIMIT_INTAKE', '6000/1m'),
+      // A person clicks and the wizard page polls; far more than that from one address is probing links.
+      wizard: rateLimit(env, 'RATE_LIMIT_WIZARD', '600/1m'),
+      rep: rateLimit(env, 'RATE_LIMIT_REP', '1200/1m'),
+    },
     escalationAfterMs: duration(env, 'ESCALATION_AFTER', '1d'),
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     setupEmailLocalTime,
@@ -214,25 +281,35 @@ interface DevSecrets {
   intakeHmacSecret: string;
   repApiToken: string;
   linkTokenSecret: string;
+  /** base64 of 32 bytes. */
+  payloadEncryptionKey: string;
 }
+
+/** The id of the generated development payload key: add it after a real key to keep reading old payloads. */
+export const DEV_PAYLOAD_KEY_ID = 'dev';
 
 /**
  * Development only: secrets generated on first start and kept under DATA_DIR, so a restart keeps
- * the rep token and the intake key a developer already copied.
+ * the rep token and the intake key a developer already copied, and the payload key that decrypts
+ * the workflows already in the dev server. A secret added later is generated without replacing
+ * the others.
  */
 function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (stored.intakeHmacSecret && stored.repApiToken && stored.linkTokenSecret) return stored as DevSecrets;
-  }
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
   const secrets: DevSecrets = {
-    intakeHmacSecret: randomBytes(32).toString('hex'),
-    repApiToken: randomBytes(24).toString('base64url'),
-    linkTokenSecret: randomBytes(32).toString('hex'),
+    intakeHmacSecret: stored.intakeHmacSecret || randomBytes(32).toString('hex'),
+    repApiToken: stored.repApiToken || randomBytes(24).toString('base64url'),
+    linkTokenSecret: stored.linkTokenSecret || randomBytes(32).toString('hex'),
+    payloadEncryptionKey: stored.payloadEncryptionKey || randomBytes(32).toString('base64'),
   };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(secrets).some((name) => !stored[name as keyof DevSecrets])) {
+    mkdirSync(dataDir, { recursive: true });
+    // Written aside and renamed: a process starting beside this one never reads half a file.
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(partial, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    renameSync(partial, file);
+  }
   return secrets;
 }
 

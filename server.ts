@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
+import { orderDataConverter } from './temporal/data-converter.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -16,8 +17,8 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   await database.migrate();
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({ config, database, temporal });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
 
   let closing = false;
   const close = async (signal: string) => {

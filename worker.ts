@@ -8,6 +8,7 @@ import { createActivities } from './activities/index.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
+import { orderDataConverter } from './temporal/data-converter.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -41,11 +42,14 @@ export interface OrderWorkers {
 export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
   const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
   const activities = createActivities({ database, config, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
+  // Both workers, or the email activities' results would reach the history in clear.
+  const dataConverter = orderDataConverter(config);
   const workers = [
     await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      dataConverter,
       ...(bundlePath
         ? { workflowBundle: { codePath: bundlePath } }
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
@@ -55,6 +59,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       connection,
       namespace: config.temporal.namespace,
       taskQueue: emailTaskQueue(config),
+      dataConverter,
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,

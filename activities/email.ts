@@ -77,6 +77,18 @@ export function createEmailActivities(deps: ActivityDeps) {
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
 
+  // The email task queue's rate limit holds the average, but Temporal splits it over the queue's
+  // partitions, which may each hand out a task at the same moment; the provider counts every
+  // second. Spacing this worker's requests by 1/rate keeps each second within EMAIL_RATE_PER_SECOND.
+  const spacingMs = 1000 / config.emailRatePerSecond;
+  let nextRequestAt = 0;
+  async function waitForRequestSlot(): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(now, nextRequestAt);
+    nextRequestAt = slot + spacingMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+
   async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
     const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
     return row;
@@ -159,6 +171,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         throw rejected(row, reason);
       }
 
+      if (transport.kind === 'resend') await waitForRequestSlot();
       const outcome = await transport.send({
         from: config.emailFrom,
         to: request.to,

@@ -2,19 +2,25 @@
 // tests call with inject().
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createOrderService } from './order-service.js';
-import errors from './plugins/errors.js';
+import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
+import { tooManyRequests } from './problem.js';
 import repAuth from './plugins/rep-auth.js';
+import storableText from './plugins/storable-text.js';
+import codec from './routes/codec.js';
 import devOutbox from './routes/dev-outbox.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
+import webPages from './routes/web-pages.js';
 import wizard from './routes/wizard.js';
 import { createWizardService } from './wizard-service.js';
 import { createWorkflowCalls } from './workflow-calls.js';
@@ -33,9 +39,33 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** Link tokens travel in wizard URLs; a log line keeps only the route's shape. */
+/**
+ * Link tokens travel in wizard URLs, and query values can be session ids or searched addresses:
+ * a log line keeps the route's shape and the query's parameter names only.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/wizard\/)[^/?#]+/g, '$1[redacted]');
+  const [path = '', query] = url.split('?', 2);
+  const shape = path.replace(/(\/wizard\/)[^/#]+/g, '$1[redacted]');
+  return query === undefined ? shape : `${shape}?${query.split('&').map((pair) => `${pair.split('=', 1)[0]}=[redacted]`).join('&')}`;
+}
+
+/** The API's log settings: no header (token, signature, cookie) and no link token reaches a line. */
+export function apiLoggerOptions(level: Config['logLevel']) {
+  return {
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+    },
+  };
+}
+
+/** Which rate limit a route counts against (config.rateLimits); undefined → none. */
+function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
+  if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
+  if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
+  if (route.url.startsWith('/api/wizard/') || route.url.startsWith('/wizard/')) return 'wizard';
+  return undefined;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -43,13 +73,7 @@ export async function buildApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'], censor: '[redacted]' },
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-      },
-    },
+    logger: deps.logger ?? apiLoggerOptions(config.logLevel),
     bodyLimit: 64 * 1024,
     // Honour a caller's well-formed X-Request-Id so logs join up across systems.
     genReqId: (req) => {
@@ -58,10 +82,15 @@ export async function buildApp(deps: AppDeps) {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     trustProxy: false,
+    // Above every path parameter's maxLength, so an over-long one meets its schema (400) first.
+    routerOptions: { maxParamLength: 512 },
+    frameworkErrors: frameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Orders, wizard views and payloads are personal data behind a token: no browser or proxy keeps a copy.
+    if (request.url.startsWith('/api/') || request.url.startsWith('/codec/')) reply.header('cache-control', 'no-store');
   });
 
   // JSON only: every other media type is answered 415 rather than parsed as text.
@@ -75,6 +104,7 @@ export async function buildApp(deps: AppDeps) {
 
   app.addSchema(ProblemSchema);
   await app.register(errors);
+  await app.register(storableText);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -105,6 +135,23 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   await app.register(repAuth, { tokens: config.repApiTokens });
 
+  // Per client IP; each class shares one budget across its routes. Counted before authentication,
+  // so guessing rep tokens is limited too. Routes registered after this hook are classified.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  const limiters = {
+    intake: app.rateLimit({ max: config.rateLimits.intake.max, timeWindow: config.rateLimits.intake.windowMs }),
+    wizard: app.rateLimit({ max: config.rateLimits.wizard.max, timeWindow: config.rateLimits.wizard.windowMs }),
+    rep: app.rateLimit({ max: config.rateLimits.rep.max, timeWindow: config.rateLimits.rep.windowMs }),
+  };
+  app.addHook('onRoute', (route) => {
+    const limit = rateLimitClass(route, app.authenticateRep);
+    if (limit) route.onRequest = [limiters[limit], ...[route.onRequest ?? []].flat()];
+    documentProblemAnswers(route, limit !== undefined);
+  });
+
   const service = createOrderService({ config, database, temporal, temporalUiUrl: deps.temporalUiUrl, clock });
   await app.register(health, {
     checks: {
@@ -117,8 +164,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(orders, { service, config, clock });
   const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
+  await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
   if (!config.resend.apiKey && config.nodeEnv !== 'production') await app.register(devOutbox, { database });
+  // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.
+  await app.register(webPages, {});
 
   return app;
 }

@@ -241,11 +241,15 @@ function encodeCursor(row: OrderRow): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.orderId])).toString('base64url');
 }
 
+const ORDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
   try {
     const [createdAt, orderId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof orderId !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    // Only what encodeCursor writes: an order id and an instant PostgreSQL can compare with.
+    const year = date.getUTCFullYear();
+    if (typeof orderId !== 'string' || !ORDER_ID.test(orderId) || Number.isNaN(year) || year < 1970 || year > 9999) throw new Error('bad cursor');
     return { createdAt: date, orderId };
   } catch {
     throw badRequest('The cursor is not one this API gave out.', [{ field: '/querystring/cursor', message: 'is not valid' }]);

@@ -33,6 +33,11 @@ export const notFound = (detail: string) => new ProblemError(404, 'not-found', '
 
 export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, 'Conflict', detail);
 
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new ProblemError(429, 'rate-limited', 'Too many requests', `Too many requests from this address; try again in ${retryAfterSeconds} s.`, undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
+
 export const unavailable = (detail: string, retryAfterSeconds: number) =>
   new ProblemError(503, 'unavailable', 'Service unavailable', detail, undefined, {
     'retry-after': String(retryAfterSeconds),

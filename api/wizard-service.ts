@@ -167,12 +167,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
 
     async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>): Promise<WizardView> {
       const { link, state } = await open(token);
-      const { sessionId, ...input } = body;
+      // A password never travels on to Temporal, whichever step it was (mis)sent with: only its hash does.
+      const { sessionId, password: rawPassword, ...input } = body;
       let context = await contextFor(state, step, input);
-      if (step === 'partner-password' && passwordPending(state)) {
-        // The password is checked and hashed here; only the hash travels on to Temporal.
-        const password = typeof input.password === 'string' ? input.password : '';
-        delete input.password;
+      // Only a step 9 the workflow can accept costs a password hash (scrypt is deliberately heavy).
+      if (step === 'partner-password' && passwordPending(state) && state.session?.id === sessionId) {
+        const password = typeof rawPassword === 'string' ? rawPassword : '';
         const errors = checkPasswordPolicy(password, {
           orgName: state.configuration?.partnerOrgName ?? '',
           email: state.configuration?.partnerAdminEmail ?? '',

@@ -71,11 +71,24 @@ export const linkGone = (detail = 'This link is not valid. Use the newest link y
 export function createWorkflowCalls(temporal: Client) {
   const handle = (orderId: string) => temporal.workflow.getHandle(orderWorkflowId(orderId));
   /** Updates wait for a worker: past the deadline the caller hears 503 with a retry hint. */
-  async function withDeadline<T>(call: () => Promise<T>): Promise<T> {
+  async function withDeadline<T>(orderId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, call);
     } catch (error) {
+      // The client says "not found" for an Update to a workflow that has completed, too: an order
+      // that exists but has ended is a conflict, not a missing order.
+      if (error instanceof WorkflowNotFoundError && (await workflowExists(orderId))) {
+        throw conflict('order-ended', 'This order has ended; nothing more can be changed.');
+      }
       throw problemFromUpdateError(error);
+    }
+  }
+  async function workflowExists(orderId: string): Promise<boolean> {
+    try {
+      await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle(orderId).describe());
+      return true;
+    } catch {
+      return false;
     }
   }
   return {
@@ -96,15 +109,15 @@ export function createWorkflowCalls(temporal: Client) {
     },
 
     startSession(orderId: string, linkIssueKey: string) {
-      return withDeadline(() => handle(orderId).executeUpdate(startSessionUpdate, { args: [{ linkIssueKey }] }));
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(startSessionUpdate, { args: [{ linkIssueKey }] }));
     },
 
     submitStep(orderId: string, request: StepRequest) {
-      return withDeadline(() => handle(orderId).executeUpdate(submitStepUpdate, { args: [request] }));
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(submitStepUpdate, { args: [request] }));
     },
 
     repAction(orderId: string, request: RepActionRequest) {
-      return withDeadline(() => handle(orderId).executeUpdate(repActionUpdate, { args: [request] }));
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(repActionUpdate, { args: [request] }));
     },
   };
 }

@@ -85,13 +85,17 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
           { idempotencyKey: email.idempotencyKey, signal: AbortSignal.timeout(requestTimeoutMs) },
         );
         if (error) {
-          const retryAfter = error.statusCode === 429 ? retryAfterMs(headers) : undefined;
+          // The SDK passes an error body through as it came: one without Resend's fields (a proxy's
+          // JSON error page) says nothing about the email, so it counts as no answer and is retried.
+          const statusCode = typeof error.statusCode === 'number' ? error.statusCode : null;
+          const code = typeof error.name === 'string' ? error.name : 'invalid_response';
+          const retryAfter = statusCode === 429 ? retryAfterMs(headers) : undefined;
           return {
             outcome: 'failed',
-            retryable: isRetryable(error.statusCode, error.name),
-            statusCode: error.statusCode,
-            code: error.name,
-            message: error.message,
+            retryable: isRetryable(statusCode, code),
+            statusCode,
+            code,
+            message: typeof error.message === 'string' ? error.message : 'Resend answered with an error body it does not document',
             ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
           };
         }

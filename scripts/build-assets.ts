@@ -1,9 +1,10 @@
 // After `tsc`: what the compiled service needs beside its .js files — the migrations, the common
 // password list, and a prebuilt workflow bundle so a production worker starts without webpack.
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -11,6 +12,11 @@ const dist = path.join(root, 'dist');
 await cp(path.join(root, 'db/migrations'), path.join(dist, 'db/migrations'), { recursive: true });
 await mkdir(path.join(dist, 'domain'), { recursive: true });
 await cp(path.join(root, 'domain/common-passwords.txt'), path.join(dist, 'domain/common-passwords.txt'));
-const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts') });
+// The web pages, where the compiled api/routes/web-pages.js looks for them.
+await rm(path.join(dist, 'web'), { recursive: true, force: true });
+await cp(path.join(root, 'web/dist'), path.join(dist, 'web/dist'), { recursive: true });
+// Plain CommonJS that the SDK require()s beside dist/temporal/data-converter.js.
+await cp(FAILURE_CONVERTER_PATH, path.join(dist, 'temporal', path.basename(FAILURE_CONVERTER_PATH)));
+const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), failureConverterPath: FAILURE_CONVERTER_PATH });
 await writeFile(path.join(dist, 'workflow-bundle.js'), code);
-console.log(`[build] dist/ has the migrations, the password list and the workflow bundle (${Math.round(code.length / 1024)} KiB)`);
+console.log(`[build] dist/ has the migrations, the password list, the web pages and the workflow bundle (${Math.round(code.length / 1024)} KiB)`);

@@ -7,9 +7,11 @@ import { buildApp } from '../api/app.js';
 import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+import { orderDataConverter } from '../temporal/data-converter.js';
 import { createOrderWorkers } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
+import { ensureWebBuild } from './web-build.js';
 
 const say = (line: string) => console.log(`[start] ${line}`);
 
@@ -35,8 +37,9 @@ async function main() {
   process.once('SIGTERM', () => void stop(0));
 
   try {
+    await ensureWebBuild(say);
     let temporalAddress = config.temporal.address;
-    let temporalUiUrl: string | undefined;
+    let temporalUiUrl = config.temporal.uiUrl;
     if (!temporalAddress) {
       const cliPath = await ensureTemporalCli((line) => say(line));
       say(`starting the Temporal dev server (state in ${path.join(config.dataDir, 'temporal.db')})`);
@@ -79,7 +82,7 @@ async function main() {
 
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
     const app = await buildApp({ config, database, temporal, temporalUiUrl });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
@@ -89,6 +92,8 @@ async function main() {
     say(`API docs       ${base}/docs`);
     say(`Temporal       ${temporalAddress} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`);
     if (temporalUiUrl) say(`Temporal UI    ${temporalUiUrl}`);
+    // Payloads are encrypted: the UI (Settings → Codec Server) or the CLI (--codec-endpoint) decrypts through the API.
+    say(`Codec server   ${base}/codec  (with a rep token: --codec-auth "Bearer <token>")`);
     say('ready; Ctrl-C stops everything');
   } catch (error) {
     console.error('[start] could not start:', error instanceof Error ? error.message : error);

@@ -4,7 +4,14 @@ import { signIntakeBody, verifyIntakeSignature } from '../api/signature.js';
 import { ConfigError, loadConfig, parseDuration } from '../config.js';
 import { isValidCalendarDate, setupEmailMoment } from '../domain/schedule.js';
 
-const base = { NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' };
+const base = {
+  NODE_ENV: 'test',
+  INTAKE_HMAC_SECRET: 's'.repeat(32),
+  REP_API_TOKENS: 't'.repeat(32),
+  LINK_TOKEN_SECRET: 'l'.repeat(32),
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  DATA_DIR: '/tmp/unused',
+};
 
 describe('config', () => {
   it('applies the defaults of SPEC §5', () => {

@@ -28,7 +28,9 @@ import {
 import { applyRepAction } from './rep-actions.js';
 import { applyStartSession, applyStep, isTerminal, passwordPending, type StepRefusal } from './wizard.js';
 
-// Timeouts and retries, by what the work is and who waits for it.
+// Timeouts and retries, by what the work is and who waits for it. Business refusals (an address
+// taken, a subdomain taken, a rejected email, a provisioning rejection) are thrown by the
+// activities as non-retryable ApplicationFailures with exported types, so no profile lists them.
 
 /** Projection writes are small statements: retry quickly and for as long as it takes. */
 const projection = proxyActivities<OrderActivities>({
@@ -39,17 +41,18 @@ const projection = proxyActivities<OrderActivities>({
 /** Database work a person waits for in the wizard: a few quick tries, then the step says "try again". */
 const interactive = proxyActivities<OrderActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '200 milliseconds',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: ['AdminEmailTaken', 'PartnerAdminEmailTaken', 'SubdomainTaken', 'SubdomainInvalid', 'SiteAlreadyActive'],
-  },
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 4 },
 });
 
-/** Provisioning talks to slow external systems: patient backoff, then a rep takes over. */
+/**
+ * Provisioning talks to slow external systems: every call is idempotent, so retry patiently for up
+ * to a day (a Webex outage heals by itself), then a rep takes over. 30 s per attempt bounds how
+ * long a call lost with a crashed worker holds up the retry.
+ */
 const provisioning = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
@@ -57,7 +60,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const email = proxyActivities<OrderActivities>({
     taskQueue: `${workflowInfo().taskQueue}-email`,
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['EmailRejected'] },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
 
   let state: OrderState = {
@@ -220,7 +223,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
                 admin: { email: draft.customerAdmin!.email },
               });
             } catch (error) {
-              const failure = activityRefusal(error, { AdminEmailTaken: 'admin-email-taken', PartnerAdminEmailTaken: 'partner-admin-email-taken' });
+              const failure = activityRefusal(error, {
+                AdminEmailTaken: 'admin-email-taken',
+                PartnerAdminEmailTaken: 'partner-admin-email-taken',
+                UnknownPartnerOrg: 'unknown-partner-org',
+                UnknownCustomerOrg: 'unknown-customer-org',
+              });
               if (failure.type === REFUSAL.conflict) {
                 // Lost a race for the address: back to step 6 with the rest of the draft kept.
                 const { customerAdmin: _a, customerOrg: _o, ...kept } = draft;
@@ -314,6 +322,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
           issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: summary(), expiresAt }));
+          // A new address is what the rejected-email task asks the rep for.
+          if (request.action === 'change-contact') jobs.push({ kind: 'close-tasks', kinds: ['email-rejected'], reason: 'a rep changed the contact' });
         } else if (effect.kind === 'cancel') {
           jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
@@ -418,7 +428,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         }
         state = { ...state, status: 'ESCALATED', escalated: true, escalatedAt: nowIso(), reminders: { ...state.reminders, escalation: true } };
         await record('order.escalated', 'system');
-        tellRep('escalation', { kind: 'rep-escalation', order: summary(), repName: repName(), contactEmail: state.link?.email ?? state.order.provisioningContactEmail }, 'Nobody has started provisioning one day after the requested start date.');
+        tellRep('escalation', { kind: 'rep-escalation', order: summary(), repName: repName(), contactEmail: state.link?.email ?? state.order.provisioningContactEmail }, 'Nobody has opened the wizard within the escalation window after the setup email.');
         if (state.link) {
           jobs.push({ kind: 'email', key: 'reminder-escalation', to: state.link.email, template: { kind: 'reminder-escalation', order: summary(), expiresAt: state.expiresAt! }, link: state.link });
         }

@@ -90,7 +90,8 @@ function email(input: Record<string, unknown>, key: string, errors: FieldError[]
 
 function orgFields(input: Record<string, unknown>, errors: FieldError[]) {
   const name = str(input, 'name', 200, errors);
-  const country = str(input, 'country', 2, errors);
+  // No length limit of its own: the code's shape below is the one error a wrong country gets.
+  const country = str(input, 'country', Infinity, errors);
   if (country && !COUNTRY.test(country)) errors.push({ field: '/body/country', message: 'must be an ISO 3166-1 alpha-2 code such as NO' });
   const address = str(input, 'address', 500, errors);
   return { name, country, address };
@@ -128,7 +129,8 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
   if (state.configuration && PRE_COMMIT_STEPS.includes(step)) {
     return conflict('already-configured', 'The order is already configured; its organizations can no longer be changed.');
   }
-  const sectionOpen = state.configuration && !passwordPending(state) && SECTION_STEPS.includes(step);
+  // Sections may be saved in any order; provision may be asked any time, to hear what is missing.
+  const sectionOpen = state.configuration && !passwordPending(state) && (SECTION_STEPS.includes(step) || step === 'provision');
   if (step !== expected && !sectionOpen) {
     return conflict('out-of-order', `Step ${step} is not next: the wizard expects ${expected ?? 'nothing'} now.`);
   }

@@ -1,6 +1,37 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
+
+const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * The route's OpenAPI answers as the error handler gives them: each problem status under
+ * `application/problem+json` (not the default `application/json`), and the statuses any such
+ * route can answer — 400 for input that fails its schema, 413/415 for a body too large or not
+ * JSON, 429 when it is rate-limited. Routes without documented answers are left alone.
+ */
+export function documentProblemAnswers(route: RouteOptions, rateLimited: boolean): void {
+  const schema = route.schema as { response?: Record<string, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
+  if (!schema?.response) return;
+  const problem = { $ref: 'Problem' };
+  const implied: number[] = [];
+  if (schema.body || schema.querystring || schema.params || schema.headers) implied.push(400);
+  if (schema.body) implied.push(413, 415);
+  if (rateLimited) implied.push(429);
+  for (const status of implied) schema.response[status] ??= problem;
+  for (const [status, answer] of Object.entries(schema.response)) {
+    if ((answer as { $ref?: unknown } | undefined)?.$ref === 'Problem') {
+      schema.response[status] = { description: 'A problem (RFC 9457)', content: { [PROBLEM_JSON]: { schema: answer } } };
+    }
+  }
+}
+
+/** Fastify's own refusals before routing (a malformed URL, an over-long path segment), as problems. */
+export function frameworkProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  // The path is not echoed back: it may hold a link token.
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The URL is not valid.';
+  send(reply, { type: problemType('invalid-request'), title: 'The request is invalid', status: 400, detail });
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -73,17 +73,23 @@ function outboxPage(entries: OutboxEntry[]): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Dev outbox</title>' +
+    // The look of the wizard and rep console (web/src/styles.css), in the few rules this page needs.
     '<style>' +
-    'body{font-family:system-ui,sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#1b1b1b}' +
-    '.email{border:1px solid #c8c8c8;border-radius:6px;padding:16px;margin:0 0 24px}' +
-    '.email h2{font-size:18px;margin:0 0 8px}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}' +
-    'dt{font-weight:bold}dd{margin:0}a{word-break:break-all}iframe{width:100%;height:560px;border:1px solid #e0e0e0}' +
-    'pre{white-space:pre-wrap}' +
+    'body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f3f5f8;color:#18202c}' +
+    'header{background:#0f1d2e;color:#fff}header div,main{max-width:960px;margin:0 auto;padding:12px 16px}' +
+    'header h1{font-size:1.25rem;margin:0}header p{margin:0;color:#c9d6e6;font-size:.9375rem}main{padding-top:24px}' +
+    '.email{background:#fff;border:1px solid #d5dbe3;border-radius:10px;box-shadow:0 1px 2px rgb(16 24 40/6%),0 2px 8px rgb(16 24 40/6%);padding:20px;margin:0 0 24px}' +
+    '.email h2{font-size:1.125rem;margin:0 0 12px}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0 0 12px;font-size:.9375rem}' +
+    'dt{font-weight:600;color:#4b5667}dd{margin:0;overflow-wrap:anywhere}a{color:#0a4fd6;word-break:break-all}' +
+    '.email>p{background:#e8f0ff;border-radius:6px;padding:8px 12px;margin:0 0 12px}' +
+    'iframe{display:block;width:100%;height:560px;border:1px solid #d5dbe3;border-radius:6px;background:#fff}' +
+    'details{margin-top:12px}summary{cursor:pointer;color:#0a4fd6;font-weight:600}pre{white-space:pre-wrap;font-size:.875rem;background:#f3f5f8;padding:12px;border-radius:6px}' +
+    ':focus-visible{outline:3px solid #ffb300;outline-offset:2px}' +
     '</style></head><body>' +
-    '<h1>Dev outbox</h1>' +
-    '<p>No email provider is configured (RESEND_API_KEY is unset): these emails were not sent. Newest first.</p>' +
+    '<header><div><h1>Dev outbox</h1>' +
+    '<p>No email provider is configured (RESEND_API_KEY is unset): these emails were not sent. Newest first.</p></div></header><main>' +
     (entries.length ? items : '<p>No emails yet.</p>') +
-    '</body></html>'
+    '</main></body></html>'
   );
 }
 
@@ -135,6 +141,7 @@ const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app,
         summary: 'The dev outbox: emails that would have been sent, with working links',
         querystring: OutboxQuery,
         produces: ['text/html'],
+        response: { 200: { description: 'The outbox page', content: { 'text/html': { schema: Type.String() } } } },
       },
     },
     async (request, reply) => {

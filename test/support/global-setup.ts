@@ -12,6 +12,8 @@ import { openDatabase } from '../../db/client.js';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { ensureTemporalCli, ensureTestServer } from '../../scripts/temporal-binaries.js';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server.js';
+import { ensureWebBuild } from '../../scripts/web-build.js';
+import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +22,8 @@ declare module 'vitest' {
     databaseUrl: string | undefined;
     workflowBundlePath: string;
     testServerPath: string;
+    /** The dev server's Temporal Web UI, for links from an order to its workflow. */
+    temporalUiUrl: string;
   }
 }
 
@@ -52,10 +56,12 @@ async function createRunDatabase(): Promise<{ url: string; drop: () => Promise<v
 
 export default async function setup(project: TestProject) {
   const [cliPath, testServerPath] = [await ensureTemporalCli(log), await ensureTestServer(log)];
+  // The browser tests need the pages' production build; made only when web/ changed since the last one.
+  await ensureWebBuild(log);
   const [server, runDatabase, bundle] = await Promise.all([
     startTemporalDevServer({ cliPath, searchAttributes: SEARCH_ATTRIBUTES, log: () => {} }),
     createRunDatabase(),
-    bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
   ]);
   if (runDatabase) {
     const database = await openDatabase({ url: runDatabase.url, maxConnections: 1 });
@@ -73,6 +79,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', runDatabase?.url);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('testServerPath', testServerPath);
+  project.provide('temporalUiUrl', server.uiUrl);
 
   return async () => {
     await server.stop();

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import type { LightMyRequestResponse } from 'fastify';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { WebexGateway } from '../../activities/provisioning.js';
-import { buildApp } from '../../api/app.js';
+import { apiLoggerOptions, buildApp } from '../../api/app.js';
 import { signIntakeBody } from '../../api/signature.js';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
@@ -18,10 +19,20 @@ import type { OrderPayload, OrderStatus } from '../../domain/order.js';
 import type { EmailTransport } from '../../emails/transport.js';
 import { readModelRow } from '../../activities/projection.js';
 import { orders } from '../../db/schema/index.js';
+import { orderDataConverter } from '../../temporal/data-converter.js';
 import { createOrderWorkers } from '../../worker.js';
 
 export const HMAC_SECRET = 'test-intake-secret-0123456789';
 export const REP_TOKEN = 'test-rep-token-0123456789abcdef';
+/**
+ * The payload keys of every test process, as in step 1 of a rotation: `current` encrypts, `next`
+ * only decrypts. Shared by all test files, because they share the Temporal namespace and the read
+ * model: one file's client may act on another's order (and test/encryption.test.ts rotates to `next`).
+ */
+export const TEST_PAYLOAD_KEYS = {
+  current: { id: 'test-current', key: Buffer.alloc(32, 0x5a) },
+  next: { id: 'test-next', key: Buffer.alloc(32, 0xa5) },
+};
 
 export async function openTestDatabase(): Promise<Database> {
   const url = inject('databaseUrl');
@@ -35,6 +46,8 @@ export interface Harness {
   client: Client;
   database: Database;
   config: ReturnType<typeof loadConfig>;
+  /** The variables `config` was loaded from: a worker process given them is configured alike. */
+  env: Record<string, string>;
   /** Every log line the API wrote, as parsed JSON. */
   logLines: Array<Record<string, unknown>>;
   postOrder(body: unknown, options?: { signature?: string | null; timestamp?: number; raw?: string }): Promise<LightMyRequestResponse>;
@@ -53,19 +66,23 @@ export interface HarnessOptions {
 
 export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orders-test-'));
-  const config = loadConfig({
+  const configEnv: Record<string, string> = {
     NODE_ENV: 'test',
     INTAKE_HMAC_SECRET: HMAC_SECRET,
     REP_API_TOKENS: `${REP_TOKEN},second-rep-token-0123456789`,
     LINK_TOKEN_SECRET: 'test-link-token-secret-0123456789abcdef',
+    PAYLOAD_ENCRYPTION_KEYS: [TEST_PAYLOAD_KEYS.current, TEST_PAYLOAD_KEYS.next].map(({ id, key }) => `${id}:${key.toString('base64')}`).join(','),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     ...env,
-  });
+  };
+  const config = loadConfig(configEnv);
   const database = await openTestDatabase();
-  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  // The run's dev server, unless env names another (a test that restarts a server of its own).
+  const temporalAddress = config.temporal.address ?? inject('temporalAddress');
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const workers =
     options.worker === false
       ? undefined
@@ -78,8 +95,9 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
           ...(options.email ? { email: options.email } : {}),
         });
   const workerRun = workers?.run();
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const connection = await Connection.connect({ address: temporalAddress });
+  // Payloads encrypted as in production.
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
 
   const logLines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
@@ -92,7 +110,9 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     config,
     database,
     temporal: client,
-    logger: { level: 'info', stream, redact: ['req.headers.authorization', 'req.headers["x-signature"]'] },
+    temporalUiUrl: config.temporal.uiUrl,
+    // The production log settings (redaction included), written where the tests can read them.
+    logger: { ...apiLoggerOptions('info'), stream },
   });
 
   return {
@@ -100,6 +120,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     client,
     database,
     config,
+    env: configEnv,
     logLines,
     postOrder(body, options = {}) {
       const raw = options.raw ?? JSON.stringify(body);
@@ -229,4 +250,24 @@ export async function insertOrderRow(database: Database, order: OrderPayload, st
   await database.db
     .insert(orders)
     .values(readModelRow(withZone, { status, startAt: new Date(`${order.requestedStartDate}T09:00:00Z`), payloadHash: 'test', lastSeq: 1 }));
+}
+
+/** Every payload of an order's workflow history, decoded through the client's codecs, as text. */
+export async function decodedHistoryText(h: Harness, orderId: string): Promise<string> {
+  const history = await h.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+  const codecs = [...h.client.workflow.options.loadedDataConverter.payloadCodecs].reverse();
+  const payloads: Payload[] = [];
+  const collect = (value: unknown): void => {
+    if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+    if ('data' in value && value.data instanceof Uint8Array && 'metadata' in value) payloads.push(value as Payload);
+    for (const inner of Object.values(value)) collect(inner);
+  };
+  collect(history);
+  const texts: string[] = [];
+  for (const payload of payloads) {
+    let decoded = [payload];
+    for (const codec of codecs) decoded = await codec.decode(decoded);
+    texts.push(Buffer.from(decoded[0]!.data ?? []).toString('utf8'));
+  }
+  return texts.join('\n');
 }

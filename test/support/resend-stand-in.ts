@@ -13,7 +13,9 @@
 //   - a rate limit (default 2 requests/s, Resend's default): a token bucket holding `ratePerSecond`
 //     requests and refilled at that rate, so steady traffic at the limit with network jitter
 //     passes and anything faster gets 429 rate_limit_exceeded with `Retry-After: 1`.
-// Tests can script the next answers with failNext(status, count) and delayNext(ms, count).
+// Tests can script the next answers with failNext(status, count), delayNext(ms, count) and
+// malformNext(kind, count) (answers no SDK expects: an HTML error page, JSON without Resend's
+// fields, a 200 whose body is not JSON or is empty).
 // Every request is recorded (arrival time, headers, parsed body, the answer's status and outcome).
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,8 +28,10 @@ export type RequestOutcome =
   | 'duplicate'
   /** Refused by the rate limit (429). */
   | 'rate-limited'
-  /** Answered with a status scripted by failNext(). */
+  /** Answered with a status scripted by failNext(), or a malformed answer of malformNext() that sent nothing. */
   | 'scripted-failure'
+  /** Accepted and sent, but answered with a malformed body scripted by malformNext(). */
+  | 'delivered-malformed'
   /** Refused: bad key, malformed body, idempotency key reused with another body, unknown route. */
   | 'refused';
 
@@ -79,6 +83,8 @@ export interface ResendStandIn {
    * the email still goes, as with a slow provider.
    */
   delayNext(ms: number, count?: number): void;
+  /** The next `count` requests get the malformed answer `kind` (see MalformedAnswer). */
+  malformNext(kind: MalformedAnswer, count?: number): void;
   /** null turns the rate limit off. */
   setRateLimit(ratePerSecond: number | null): void;
   close(): Promise<void>;
@@ -108,7 +114,21 @@ const ERRORS: Record<ScriptedStatus, { name: string; message: string }> = {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-type Script = { kind: 'status'; status: ScriptedStatus } | { kind: 'delay'; ms: number };
+/**
+ * Answers no client expects. `html-502` (a proxy's error page) and `json-503` (an error body without
+ * Resend's fields) come before the provider sees the request: nothing is sent. `text-200` and
+ * `empty-200` come after it accepted the email: it is delivered, only the answer is garbled.
+ */
+export type MalformedAnswer = 'html-502' | 'json-503' | 'text-200' | 'empty-200';
+
+const MALFORMED: Record<MalformedAnswer, { status: number; contentType: string; body: string; delivered: boolean }> = {
+  'html-502': { status: 502, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>', delivered: false },
+  'json-503': { status: 503, contentType: 'application/json', body: '{"error":"upstream connect error or disconnect/reset before headers"}', delivered: false },
+  'text-200': { status: 200, contentType: 'text/plain', body: 'OK', delivered: true },
+  'empty-200': { status: 200, contentType: 'application/json', body: '', delivered: true },
+};
+
+type Script = { kind: 'status'; status: ScriptedStatus } | { kind: 'delay'; ms: number } | { kind: 'malformed'; answer: MalformedAnswer };
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -192,6 +212,14 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
       const { name, message } = ERRORS[script.status];
       return error(script.status, name, message, 'scripted-failure', script.status === 429 ? { 'retry-after': '1' } : {});
     }
+    const malformed = script?.kind === 'malformed' ? MALFORMED[script.answer] : undefined;
+    const answerMalformed = (outcome: RequestOutcome) => {
+      record.status = malformed!.status;
+      record.outcome = outcome;
+      response.writeHead(malformed!.status, { 'content-type': malformed!.contentType });
+      response.end(malformed!.body);
+    };
+    if (malformed && !malformed.delivered) return answerMalformed('scripted-failure');
 
     if (record.path !== '/emails') return error(404, 'not_found', 'The requested endpoint does not exist.');
     if (record.method !== 'POST') return error(405, 'method_not_allowed', 'Method is not allowed for the requested path.');
@@ -244,6 +272,7 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
       text: typeof email.text === 'string' ? email.text : undefined,
     });
     record.emailId = id;
+    if (malformed) return answerMalformed('delivered-malformed');
     return answer(200, 'delivered', { id });
   }
 
@@ -271,6 +300,9 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
     },
     delayNext(ms, count = 1) {
       for (let i = 0; i < count; i += 1) scripts.push({ kind: 'delay', ms });
+    },
+    malformNext(answer, count = 1) {
+      for (let i = 0; i < count; i += 1) scripts.push({ kind: 'malformed', answer });
     },
     setRateLimit(limit) {
       ratePerSecond = limit;

@@ -1,0 +1,36 @@
+// The people-facing pages (SPEC §4 "Pages"): the Vite build of web/ — hashed bundles under
+// /assets/ and the single-page app's index.html for /wizard/<token> and /rep…. The pages talk to
+// the same API as everyone else; helmet's CSP applies to them unchanged (no inline scripts).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ProblemError } from '../problem.js';
+
+/** web/dist beside the sources (tsx); dist/web/dist in the compiled build (scripts/build-assets.ts copies it). */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+const PAGE_ROUTES = ['/wizard/:token', '/rep', '/rep/*'];
+
+export default async function webPages(app: FastifyInstance, { root = DEFAULT_WEB_ROOT }: { root?: string }) {
+  const indexFile = path.join(root, 'index.html');
+  if (!existsSync(indexFile)) {
+    // The API works without the pages; say plainly how to get them instead of a bare 404.
+    app.log.warn(`no web build at ${root}: run \`npm run build:web\` to serve the wizard and rep console`);
+    for (const url of PAGE_ROUTES) {
+      app.get(url, { schema: { hide: true } }, async () => {
+        throw new ProblemError(503, 'web-not-built', 'Pages not built', 'The web pages are not built on this server: run `npm run build:web`.');
+      });
+    }
+    return;
+  }
+
+  const indexHtml = await readFile(indexFile);
+  // Bundles have content hashes in their names: cache them for good.
+  await app.register(fastifyStatic, { root: path.join(root, 'assets'), prefix: '/assets/', immutable: true, maxAge: '365d', index: false });
+  const sendIndex = async (_request: unknown, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
+  for (const url of PAGE_ROUTES) app.get(url, { schema: { hide: true } }, sendIndex);
+}

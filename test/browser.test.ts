@@ -1,0 +1,478 @@
+// The pages as people use them: Debian's Chromium (driven by playwright-core) against the real
+// app listening on a port, with the real worker, Temporal and PostgreSQL behind it. Every page
+// visited is screenshotted into test-results/browser/ and checked with axe-core; a Content
+// Security Policy violation or an uncaught page error fails the test.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { organizations } from '../db/schema/index.js';
+import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test-results/browser');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let h: Harness;
+let base: string;
+let context: BrowserContext;
+let profileDir: string;
+
+/** A port nobody listens on, so PUBLIC_BASE_URL (the links in emails) can name it before the app starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does: apt-get install -y chromium)`);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  h = await startHarness({ PUBLIC_BASE_URL: base, ESCALATION_AFTER: '2s', TEMPORAL_UI_URL: inject('temporalUiUrl') });
+  await h.app.listen({ port, host: '127.0.0.1' });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  profileDir = await mkdtemp(path.join(tmpdir(), 'orders-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: DESKTOP,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await h?.close();
+  if (profileDir) await rm(profileDir, { recursive: true, force: true });
+});
+
+
+/** A new tab that records what must never happen on our pages: CSP violations and script errors. */
+async function openPage(viewport = DESKTOP): Promise<Page & { problems: string[] }> {
+  const page = (await context.newPage()) as Page & { problems: string[] };
+  page.problems = [];
+  await page.setViewportSize(viewport);
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) page.problems.push(`CSP: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  return page;
+}
+
+async function closePage(page: Page & { problems: string[] }) {
+  expect(page.problems).toEqual([]);
+  await page.close();
+}
+
+/** Screenshot (of the whole page; of the viewport when a modal dialog covers it), then axe: no serious or critical violation. */
+async function check(page: Page, name: string, { fullPage = true } = {}) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+  await page.evaluate(AXE_SOURCE);
+  // In-page code as strings: this project's TypeScript has no DOM types, the page has no Node.
+  // The dev outbox shows each email in a sandboxed frame where no script (axe included) may run.
+  const violations = (await page.evaluate(`axe
+    .run(document, { resultTypes: ['violations'], rules: { 'frame-tested': { enabled: false } } })
+    .then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as Array<{
+    id: string;
+    impact: string;
+    help: string;
+    targets: string[];
+  }>;
+  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking, `axe on ${name}`).toEqual([]);
+  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+
+async function focusedElement(page: Page) {
+  return page.evaluate(`({ tag: document.activeElement?.tagName, name: document.activeElement?.getAttribute('name'), text: document.activeElement?.textContent })`);
+}
+
+/** Signs the tab in as a rep the way the sign-in form does (the form itself is tested once). */
+async function repSignedIn(page: Page) {
+  await page.goto(`${base}/rep`);
+  await page.evaluate(`sessionStorage.setItem('rep-token', ${JSON.stringify(REP_TOKEN)})`);
+}
+
+/** Opens the dev outbox on the order's emails to `to` and follows the newest wizard link. */
+async function openLinkFromOutbox(page: Page, name: string, orderId: string, to: string) {
+  await page.goto(`${base}/dev/outbox?orderId=${encodeURIComponent(orderId)}&to=${encodeURIComponent(to)}`);
+  await check(page, name);
+  await page.locator('a[href*="/wizard/"]').first().click();
+  await page.waitForURL(/\/wizard\//);
+  return page.url();
+}
+
+/** An order whose start date has passed, so its "Configure now" email goes at once. */
+async function placeOrder(overrides: Parameters<typeof makeOrder>[0] = {}) {
+  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC', ...overrides });
+  expect((await h.postOrder(order)).statusCode).toBe(201);
+  await waitForEmail(h, order.orderId, 'setup');
+  return order;
+}
+
+async function clickContinue(page: Page, label = 'Continue') {
+  await page.getByRole('button', { name: label, exact: true }).click();
+}
+
+/** The "Configure now" entry, then steps 3 and 4 as the partner who configures it. */
+async function startAsPartner(page: Page) {
+  await heading(page, 'Set up your Webex services').waitFor();
+  await page.getByRole('button', { name: 'Configure now' }).click();
+  await heading(page, 'Who are you?').waitFor();
+  await page.getByLabel(/The partner,/).check();
+  await clickContinue(page);
+  await heading(page, 'Who will configure this order?').waitFor();
+  await page.getByLabel('I will, now').check();
+  await clickContinue(page);
+}
+
+async function newCustomerOrg(page: Page, adminEmail: string) {
+  await heading(page, 'The customer’s administrator').waitFor();
+  await page.getByLabel('Administrator’s email').fill(adminEmail);
+  await clickContinue(page);
+  await heading(page, 'The customer’s organization').waitFor();
+  await page.getByLabel('Address').fill('Strandkaien 2, 5013 Bergen');
+  await clickContinue(page);
+}
+
+async function confirmOrganizations(page: Page, name: string) {
+  await heading(page, 'Check and confirm').waitFor();
+  await check(page, name);
+  await page.getByLabel(/I have checked these details/).check();
+  await clickContinue(page, 'Confirm and create');
+}
+
+/** Step 10 for messaging + meetings: review, subdomain, provision; ends on the provisioned page. */
+async function finishServiceSetup(page: Page, prefix: string) {
+  await heading(page, 'Set up the services').waitFor();
+  await page.getByRole('button', { name: 'These services are right' }).click();
+  await page.getByRole('region', { name: /Subscription/ }).getByText('✓ Saved').waitFor();
+  await page.getByLabel('Site subdomain').fill(`site-${Math.random().toString(36).slice(2, 9)}`);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('region', { name: /Meetings site/ }).getByText('✓ Saved').waitFor();
+  await provision(page, prefix);
+}
+
+async function provision(page: Page, prefix: string) {
+  await page.getByRole('button', { name: 'Provision and start billing' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Provision and start billing?' });
+  await dialog.waitFor();
+  await check(page, `${prefix}-provision-dialog`, { fullPage: false });
+  await dialog.getByRole('button', { name: 'Yes, provision now' }).click();
+  await heading(page, 'Your services are provisioned').waitFor({ timeout: 30_000 });
+  await check(page, `${prefix}-provisioned`);
+}
+
+async function signInAsRep(page: Page, prefix: string) {
+  await page.goto(`${base}/rep`);
+  await heading(page, 'Sign in').waitFor();
+  await check(page, `${prefix}-rep-sign-in`);
+  await page.getByLabel('Rep token').fill('not-a-rep-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('This token is not valid.').waitFor();
+  expect(await focusedElement(page)).toMatchObject({ tag: 'INPUT', name: 'token' });
+  await page.getByLabel('Rep token').fill(REP_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await heading(page, 'Orders').waitFor();
+}
+
+async function openOrderInConsole(page: Page, orderId: string) {
+  await page.getByRole('searchbox', { name: 'Search' }).fill(orderId);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(new RegExp(`q=${orderId}`));
+  await page.getByRole('link', { name: orderId }).click();
+  await heading(page, `Order ${orderId}`).waitFor();
+}
+
+/** A rep action through its confirmation dialog, with a reason for the timeline. */
+async function repAct(page: Page, prefix: string, button: string, title: string, reason: string) {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.waitFor();
+  await dialog.getByLabel(/Reason/).fill(reason);
+  await check(page, `${prefix}-rep-dialog`, { fullPage: false });
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('status').filter({ hasText: 'Done' }).waitFor();
+}
+
+// The flows are independent orders in their own tabs: run side by side, they wait on Temporal together.
+describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150_000 }, () => {
+  it('takes a first order from the setup email through every step to provisioned', async () => {
+    const order = await placeOrder({ services: ['messaging', 'meetings', 'calling'] });
+    const page = await openPage();
+    const link = await openLinkFromOutbox(page, 'full-01-outbox', order.orderId, order.provisioningContactEmail);
+
+    await heading(page, 'Set up your Webex services').waitFor();
+    await check(page, 'full-02-entry');
+    await page.getByRole('button', { name: 'Configure now' }).click();
+
+    // Step 3, by keyboard: focus starts on the heading, Tab reaches the choices, Space picks one.
+    await heading(page, 'Who are you?').waitFor();
+    expect(await focusedElement(page)).toMatchObject({ tag: 'H1', text: 'Who are you?' });
+    expect(await page.getByRole('navigation', { name: 'Progress' }).textContent()).toContain('Step 1 of');
+    await clickContinue(page);
+    await page.getByText('Role must be partner or customer.').waitFor();
+    await check(page, 'full-03-role-error');
+    await page.getByLabel(/The partner,/).focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Who will configure this order?').waitFor();
+    await check(page, 'full-04-configurer');
+    await page.getByLabel('I will, now').check();
+    await clickContinue(page);
+
+    // Leaving before the point of no return starts over: the draft is gone.
+    await heading(page, 'Your partner organization').waitFor();
+    await page.goto(link);
+    await heading(page, 'Set up your Webex services').waitFor();
+    await startAsPartner(page);
+
+    // Step 5, first order of this partner: a new partner org. The API's 422 lands on the inputs.
+    await heading(page, 'Your partner organization').waitFor();
+    await page.getByLabel('Partner administrator’s email').fill('not-an-email');
+    await clickContinue(page);
+    await page.getByText('Country is required.').waitFor();
+    expect(await page.getByLabel('Address').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('Administrator email must be an email address.').isVisible()).toBe(true);
+    expect(await focusedElement(page)).toMatchObject({ tag: 'SELECT', name: 'country' });
+    await check(page, 'full-05-partner-org-errors');
+    await page.getByLabel('Country').selectOption('NO');
+    await page.getByLabel('Address').fill('Kaigata 1, 5016 Bergen');
+    await page.getByLabel('Partner administrator’s email').fill(`admin@partner-${order.orderId.toLowerCase()}.example`);
+    await clickContinue(page);
+
+    await heading(page, 'The customer’s administrator').waitFor();
+    await check(page, 'full-06-customer-admin');
+    await page.getByLabel('Administrator’s email').fill(`it@${order.orderId.toLowerCase()}.example`);
+    await clickContinue(page);
+    await heading(page, 'The customer’s organization').waitFor();
+    await page.getByLabel('Address').fill('Strandkaien 2, 5013 Bergen');
+    await check(page, 'full-07-customer-org');
+    await clickContinue(page);
+    await confirmOrganizations(page, 'full-08-confirm');
+
+    // Step 9: the password policy answers inline.
+    await heading(page, 'Set the administrator password').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill('password123');
+    await page.getByLabel('Repeat the password').fill('password123');
+    await clickContinue(page, 'Set password');
+    await page.locator('.field-error').first().waitFor();
+    await check(page, 'full-09-password-error');
+    await page.getByLabel('Password', { exact: true }).fill('silver lantern harbour mist 42');
+    await page.getByLabel('Repeat the password').fill('silver lantern harbour mist 42');
+    await clickContinue(page, 'Set password');
+
+    // After the point of no return, reopening the link resumes at service setup.
+    await heading(page, 'Set up the services').waitFor();
+    await page.goto(link);
+    await heading(page, 'Set up the services').waitFor();
+    await page.getByText('Welcome back').waitFor();
+    await check(page, 'full-10-service-setup');
+
+    await page.getByRole('button', { name: 'These services are right' }).click();
+    await page.getByRole('region', { name: /Subscription/ }).getByText('✓ Saved').waitFor();
+    const calling = page.getByRole('region', { name: /Calling/ });
+    expect(await calling.getByLabel('Country').inputValue()).toBe(order.customer.country);
+    await calling.getByLabel('Location name').fill('Bergen HQ');
+    await calling.getByLabel('Time zone').fill('Europe/Oslo');
+    await calling.getByRole('button', { name: 'Save calling settings' }).click();
+    await calling.getByText('✓ Saved').waitFor();
+
+    // The subdomain: check first (a reserved name is refused inline), then save a free one.
+    const meetings = page.getByRole('region', { name: /Meetings site/ });
+    await meetings.getByLabel('Site subdomain').fill('webex');
+    await meetings.getByRole('button', { name: 'Check availability' }).click();
+    await meetings.getByText('webex is reserved; choose another name.').waitFor();
+    const subdomain = `acme-${Math.random().toString(36).slice(2, 9)}`;
+    await meetings.getByLabel('Site subdomain').fill(subdomain);
+    await meetings.getByRole('button', { name: 'Check availability' }).click();
+    await meetings.getByText(`${subdomain}.webex.com is available.`).waitFor();
+    await check(page, 'full-11-subdomain-available');
+    await meetings.getByRole('button', { name: 'Save', exact: true }).click();
+    await meetings.getByText('✓ Saved').waitFor();
+    await provision(page, 'full-12');
+
+    const detail = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+    expect(detail.status).toBe('PROVISIONED');
+    await closePage(page);
+  });
+
+  it('hands the setup to the customer, who finishes it on a phone', async () => {
+    const order = await placeOrder({ services: ['messaging', 'meetings'] });
+    const customerEmail = `admin@customer-${order.orderId.toLowerCase()}.example`;
+    const page = await openPage(PHONE);
+    const partnerLink = await openLinkFromOutbox(page, 'delegation-01-outbox-phone', order.orderId, order.provisioningContactEmail);
+
+    await heading(page, 'Set up your Webex services').waitFor();
+    await check(page, 'delegation-02-entry-phone');
+    await page.getByRole('button', { name: 'Configure now' }).click();
+    await heading(page, 'Who are you?').waitFor();
+    await page.getByLabel(/The partner,/).check();
+    await clickContinue(page);
+    await heading(page, 'Who will configure this order?').waitFor();
+    await page.getByLabel(/The customer,/).check();
+    await page.getByLabel('Customer administrator’s email').fill(customerEmail);
+    await clickContinue(page);
+    await page.getByRole('heading', { name: `Hand the setup to ${customerEmail}?` }).waitFor();
+    await check(page, 'delegation-03-confirm-handover-phone');
+    await page.getByRole('button', { name: 'Yes, hand it over' }).click();
+    await heading(page, 'The setup is handed over').waitFor();
+    await check(page, 'delegation-04-handed-over-phone');
+
+    // The partner's link no longer works.
+    await page.goto(partnerLink);
+    await heading(page, 'This link does not work').waitFor();
+    await check(page, 'delegation-05-link-gone-phone');
+
+    await waitForEmail(h, order.orderId, 'delegated', customerEmail);
+    await openLinkFromOutbox(page, 'delegation-06-outbox-customer', order.orderId, customerEmail);
+    await heading(page, 'Set up your Webex services').waitFor();
+    await page.getByRole('button', { name: 'Configure now' }).click();
+    await heading(page, 'Who are you?').waitFor();
+    expect(await page.getByLabel(/The customer,/).isChecked()).toBe(true);
+    await check(page, 'delegation-07-role-phone');
+    await clickContinue(page);
+    await heading(page, 'Who will configure this order?').waitFor();
+    expect(await page.getByLabel(/The customer,/).count()).toBe(0);
+    await page.getByLabel('I will, now').check();
+    await clickContinue(page);
+    await newCustomerOrg(page, `it@customer-${order.orderId.toLowerCase()}.example`);
+    await confirmOrganizations(page, 'delegation-08-confirm-phone');
+    await finishServiceSetup(page, 'delegation-09');
+    await closePage(page);
+  });
+
+  it('puts an unrecognised organization on hold; a rep resumes it and the contact finishes', async () => {
+    const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+    await h.database.db
+      .insert(organizations)
+      .values({ kind: 'partner', name: 'Fjord Networks Old Org', country: 'NO', address: 'Kaigata 1, Bergen', partnerId: order.partner.id });
+    expect((await h.postOrder(order)).statusCode).toBe(201);
+    await waitForEmail(h, order.orderId, 'setup');
+
+    const contact = await openPage();
+    const link = await openLinkFromOutbox(contact, 'hold-01-outbox', order.orderId, order.provisioningContactEmail);
+    await startAsPartner(contact);
+    await heading(contact, 'Your partner organization').waitFor();
+    await contact.getByText('Fjord Networks Old Org').waitFor();
+    await check(contact, 'hold-02-existing-partner-org');
+    await contact.getByLabel('No, I don’t recognise it').check();
+    await clickContinue(contact);
+    await heading(contact, 'This order is on hold').waitFor();
+    await check(contact, 'hold-03-on-hold');
+
+    const rep = await openPage();
+    await signInAsRep(rep, 'hold-04');
+    await openOrderInConsole(rep, order.orderId);
+    await rep.locator('.page-head').getByText('On hold').waitFor();
+    await rep.getByText('Put on hold', { exact: true }).waitFor();
+    await check(rep, 'hold-05-rep-order-on-hold');
+    await repAct(rep, 'hold-06', 'Resume', 'Resume this order?', 'Partner confirmed the old org is theirs');
+    await rep.locator('.page-head').getByText('Awaiting setup').waitFor();
+    await rep.getByText('Rep resumed the order', { exact: true }).waitFor();
+    await rep.getByText('reason: Partner confirmed the old org is theirs').waitFor();
+    await check(rep, 'hold-07-rep-resumed');
+    await closePage(rep);
+
+    // The same link works again and starts over.
+    await contact.goto(link);
+    await startAsPartner(contact);
+    await heading(contact, 'Your partner organization').waitFor();
+    await contact.getByLabel('Yes, this is our organization').check();
+    await clickContinue(contact);
+    await newCustomerOrg(contact, `it@hold-${order.orderId.toLowerCase()}.example`);
+    await confirmOrganizations(contact, 'hold-08-confirm');
+    await finishServiceSetup(contact, 'hold-09');
+    await closePage(contact);
+  });
+
+  it('lets a rep find an escalated order and resend its link', async () => {
+    const order = await placeOrder();
+    const firstLink = (await outbox(h, order.orderId)).find((email) => email.purpose === 'setup')!;
+    // Escalated in the read model the list is built from, not only in the workflow.
+    await eventually(async () => ((await h.repGet(`/api/orders?escalated=true&q=${order.orderId}`)).json().items.length ? true : undefined));
+
+    const rep = await openPage();
+    await repSignedIn(rep);
+    await rep.goto(`${base}/rep`);
+    await heading(rep, 'Orders').waitFor();
+    await rep.getByRole('button', { name: 'Escalated only' }).click();
+    await rep.waitForURL(/escalated=true/);
+    await rep.getByRole('searchbox', { name: 'Search' }).fill(order.orderId);
+    await rep.getByRole('button', { name: 'Apply' }).click();
+    await rep.waitForURL(new RegExp(`escalated=true&q=${order.orderId}`));
+    const row = rep.getByRole('row', { name: new RegExp(order.orderId) });
+    await row.waitFor();
+    expect(await row.getAttribute('class')).toContain('escalated');
+    await check(rep, 'escalation-01-rep-list-escalated');
+    await row.getByRole('link', { name: order.orderId }).click();
+    await heading(rep, `Order ${order.orderId}`).waitFor();
+    await rep.getByText('Escalated: nobody has started the setup').waitFor();
+    const temporalLink = rep.getByRole('link', { name: /Open in Temporal Web UI/ });
+    expect(await temporalLink.getAttribute('href')).toBe(`${inject('temporalUiUrl')}/namespaces/default/workflows/order-${order.orderId}`);
+    await check(rep, 'escalation-02-rep-order');
+
+    await repAct(rep, 'escalation-03', 'Resend link', 'Resend the setup link?', 'Contact asked for a fresh link');
+    await rep.getByText('Rep resent the link', { exact: true }).waitFor();
+    await check(rep, 'escalation-04-rep-link-resent');
+    await rep.setViewportSize(PHONE);
+    await check(rep, 'escalation-05-rep-order-phone');
+    await closePage(rep);
+
+    // A new setup email went out; the first link no longer works, the new one does.
+    const resent = await eventually(async () => (await outbox(h, order.orderId)).find((e) => e.purpose === 'setup' && e.id !== firstLink.id));
+    const contact = await openPage();
+    await contact.goto(/https?:\/\/\S+\/wizard\/[\w-]+/.exec(firstLink.text)![0]);
+    await heading(contact, 'This link does not work').waitFor();
+    await contact.goto(/https?:\/\/\S+\/wizard\/[\w-]+/.exec(resent.text)![0]);
+    await heading(contact, 'Set up your Webex services').waitFor();
+    await closePage(contact);
+  });
+
+  it('filters the rep list by status and search, page by page', async () => {
+    const partnerName = `Paging Partner ${Math.random().toString(36).slice(2, 8)}`;
+    const orders = Array.from({ length: 21 }, () => makeOrder({ partner: { id: `P-${Math.random().toString(36).slice(2, 10)}`, name: partnerName } }));
+    for (const order of orders) expect((await h.postOrder(order)).statusCode).toBe(201);
+    await eventually(async () => ((await h.repGet(`/api/orders?q=${encodeURIComponent(partnerName)}&limit=100`)).json().items.length === 21 ? true : undefined));
+
+    const rep = await openPage();
+    await repSignedIn(rep);
+    await rep.goto(`${base}/rep?status=SCHEDULED&q=${encodeURIComponent(partnerName)}`);
+    await rep.getByText('Showing 1–20').waitFor();
+    expect(await rep.getByLabel('Status').inputValue()).toBe('SCHEDULED');
+    expect(await rep.locator('tbody tr').count()).toBe(20);
+    await check(rep, 'list-01-page-1');
+    await rep.getByRole('button', { name: 'Next →' }).click();
+    await rep.getByText('Showing 21–21 of 21').waitFor();
+    expect(await rep.locator('tbody tr').count()).toBe(1);
+    await rep.getByRole('button', { name: '← Previous' }).click();
+    await rep.getByText('Showing 1–20').waitFor();
+
+    await rep.getByLabel('Status').selectOption('PROVISIONED');
+    await rep.getByRole('button', { name: 'Apply' }).click();
+    await rep.getByText('No orders match.').waitFor();
+
+    // At phone width the table becomes cards.
+    await rep.setViewportSize(PHONE);
+    await rep.goto(`${base}/rep?q=${encodeURIComponent(partnerName)}`);
+    await rep.getByText('Showing 1–20').waitFor();
+    await check(rep, 'list-02-phone', { fullPage: false });
+    await closePage(rep);
+  });
+});

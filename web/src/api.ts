@@ -1,0 +1,92 @@
+// Calling the API: JSON in, JSON out, and every refusal as an ApiError carrying the
+// application/problem+json body, whose `errors[]` the forms put next to their inputs.
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  /** The problem's slug: `urn:order-provisioning:problem:stale-session` → `stale-session`. */
+  get code(): string {
+    return this.problem.type.split(':').pop() ?? '';
+  }
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  /** A rep token, sent as `Authorization: Bearer`. */
+  token?: string;
+  signal?: AbortSignal;
+}
+
+export async function api<T>(url: string, { method = 'GET', body, token, signal }: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError({ type: 'network', title: 'No connection', status: 0, detail: 'The service could not be reached. Check your connection and try again.' });
+  }
+  const text = await response.text();
+  const parsed: unknown = text ? safeJson(text) : undefined;
+  if (!response.ok) {
+    const problem = (parsed && typeof parsed === 'object' ? parsed : {}) as Partial<Problem>;
+    throw new ApiError({
+      type: problem.type ?? `http-${response.status}`,
+      title: problem.title ?? response.statusText,
+      status: response.status,
+      ...(problem.detail ? { detail: problem.detail } : {}),
+      ...(problem.errors ? { errors: problem.errors } : {}),
+    });
+  }
+  return parsed as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Splits a problem's field errors into the ones a form has an input for (`/body/<name>` → name)
+ * and the rest, which the form shows above its fields.
+ */
+export function splitFieldErrors(problem: Problem, inputNames: readonly string[]): { fields: Record<string, string>; other: string[] } {
+  const fields: Record<string, string> = {};
+  const other: string[] = [];
+  for (const error of problem.errors ?? []) {
+    const name = /^\/body\/([^/]+)/.exec(error.field)?.[1];
+    if (name && inputNames.includes(name)) {
+      fields[name] = fields[name] ? `${fields[name]}; ${error.message}` : error.message;
+    } else {
+      other.push(error.message);
+    }
+  }
+  if (!problem.errors?.length || (Object.keys(fields).length === 0 && other.length === 0)) other.push(problem.detail ?? problem.title);
+  return { fields, other };
+}
