@@ -56,6 +56,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** A database of the test's own instead of the run's shared one; the harness closes it. */
+  database?: Database;
   /** false: no worker in this process (a test runs its own, e.g. in a child process to kill). */
   worker?: boolean;
   /** The Webex gateway of the worker's activities; unset → the database gateway. */
@@ -79,7 +81,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     ...env,
   };
   const config = loadConfig(configEnv);
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   // The run's dev server, unless env names another (a test that restarts a server of its own).
   const temporalAddress = config.temporal.address ?? inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
