@@ -240,7 +240,11 @@ describe('provisioning', () => {
       ],
     });
     expect((await again.start()).statusCode).toBe(409);
-    const detail = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+    // The timeline is a projection: its last event lands a moment after the live status.
+    const detail = await eventually(async () => {
+      const body = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+      return body.timeline.some((e: { type: string }) => e.type === 'order.provisioned') ? body : undefined;
+    });
     expect(detail.status).toBe('PROVISIONED');
     expect(detail.timeline.filter((e: { type: string }) => e.type === 'order.provisioned')).toHaveLength(1);
   });

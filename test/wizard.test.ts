@@ -105,7 +105,11 @@ describe('the happy path: partner configures a first order', () => {
     expect(history).not.toContain(password);
     expect(history).not.toContain(Buffer.from(password).toString('base64'));
 
-    const detail = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+    // The timeline is a projection: its last event lands a moment after the live status.
+    const detail = await eventually(async () => {
+      const body = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+      return body.timeline.some((e: { type: string }) => e.type === 'order.provisioned') ? body : undefined;
+    });
     expect(detail.status).toBe('PROVISIONED');
     expect(detail.timeline.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(['order.received', 'order.setup-email', 'wizard.session-started', 'order.configured', 'wizard.partner-password', 'order.provisioned']),
