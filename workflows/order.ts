@@ -108,10 +108,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
   }
 
+  /** The status Temporal's visibility holds: each upsert costs the server a visibility write, so only changes go. */
+  let indexedStatus = workflowInfo().typedSearchAttributes.get(OrderStatusKey);
+
   /** Every accepted change goes through here: history order = audit order = projection order. */
   async function record(type: string, actor: string, data: Record<string, unknown> = {}) {
     state = { ...state, seq: state.seq + 1 };
-    upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+    if (state.status !== indexedStatus) {
+      upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+      indexedStatus = state.status;
+    }
     await projection.recordOrderEvent({
       snapshot: state,
       event: { seq: state.seq, type, status: state.status, actor, data, occurredAt: nowIso() },
@@ -126,8 +132,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const expiresAt = new Date(Date.now() + orderExpiresAfterMs).toISOString();
     const link: CurrentLink = { issueKey: `link-${state.linksIssued + 1}`, audience, email: to, expiresAt };
     const template = makeTemplate(expiresAt);
+    // The first link has no older one to revoke: its email goes one activity sooner (the start-moment burst).
+    if (state.linksIssued > 0) {
+      jobs.push({ kind: 'revoke-links', exceptIssueKey: link.issueKey, reason: 'a newer link was sent' });
+    }
     state = { ...state, link, linksIssued: state.linksIssued + 1 };
-    jobs.push({ kind: 'revoke-links', exceptIssueKey: link.issueKey, reason: 'a newer link was sent' });
     jobs.push({ kind: 'email', key: `${template.kind}/${link.issueKey}`, to, template, link });
     return link;
   }
