@@ -1,0 +1,168 @@
+// Orders for the benches: signed intake bodies, orders started directly with the Temporal client
+// (as intake would start them, without the HTTP round trip), and orders walked through the wizard
+// over HTTP up to service setup, where a step can be sent again and again.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { normaliseOrder, payloadHash } from '../../api/order-service.js';
+import { signIntakeBody } from '../../api/signature.js';
+import { type OrderPayload, type OrderWorkflowInput, orderWorkflowId } from '../../domain/order.js';
+import { OrderStatusKey } from '../../domain/search-attributes.js';
+import { getStateQuery, type OrderState, type StepRequest } from '../../workflows/definitions.js';
+import { waitFor } from './report.js';
+import { BENCH_SECRETS } from './environment.js';
+
+/** A valid order, unique per call. */
+export function benchOrder(overrides: Partial<OrderPayload> = {}): OrderPayload {
+  const id = randomUUID().replaceAll('-', '').slice(0, 12);
+  return {
+    orderId: `CCW-${id}`,
+    product: 'A-WX',
+    requestedStartDate: '2030-01-15',
+    timezone: 'Europe/Oslo',
+    provisioningContactEmail: `contact-${id}@partner.example`,
+    partner: { id: `P-${id}`, name: 'Fjord Networks AS' },
+    customer: { name: 'Acme Shipping', country: 'NO' },
+    services: ['messaging', 'meetings'],
+    rep: { name: 'Rita Rep', email: 'rita.rep@cisco.example' },
+    ...overrides,
+  };
+}
+
+/** The body and headers of a signed `POST /api/orders`, as the commerce system sends it. */
+export function signedIntake(order: OrderPayload): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(order);
+  return { body, headers: { 'content-type': 'application/json', 'x-signature': signIntakeBody(BENCH_SECRETS.INTAKE_HMAC_SECRET, body, Math.floor(Date.now() / 1000)) } };
+}
+
+/** Starts an order's workflow as intake does (same id, input, memo and search attribute). */
+export async function startOrderDirectly(client: Client, taskQueue: string, payload: OrderPayload, startAt: Date): Promise<void> {
+  const order = normaliseOrder(payload);
+  const hash = payloadHash(order);
+  const input: OrderWorkflowInput = {
+    order,
+    payloadHash: hash,
+    startAt: startAt.toISOString(),
+    receivedAt: new Date().toISOString(),
+    settings: { escalationAfterMs: 86_400_000, orderExpiresAfterMs: 30 * 86_400_000 },
+  };
+  await client.workflow.start('orderWorkflow', {
+    workflowId: orderWorkflowId(order.orderId),
+    taskQueue,
+    args: [input],
+    memo: { payloadHash: hash },
+    typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
+}
+
+/** Runs `task` for every item with at most `concurrency` at once. */
+export async function inParallel<T>(items: T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+async function call(baseUrl: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: () => JSON.parse(text) as Record<string, unknown>, text };
+}
+
+/** One person at a wizard link whose order is in service setup, with what a raw Update needs too. */
+export interface WizardUser {
+  orderId: string;
+  token: string;
+  sessionId: string;
+  linkIssueKey: string;
+  /** The step every iteration sends: saving the subscription section again, the same work each time. */
+  stepUrl: string;
+  stepBody: string;
+  stepRequest: StepRequest;
+}
+
+/**
+ * An order walked over HTTP through the wizard, as test/support/wizard-flow.ts does: it is in
+ * SERVICE_SETUP with its session open. A partner's first order creates its organization (and sets
+ * the admin password); later ones confirm that organization, which skips the password step.
+ */
+export async function orderInServiceSetup(baseUrl: string, client: Client, partner: { id: string; firstOrder: boolean }): Promise<WizardUser> {
+  const order = benchOrder({
+    requestedStartDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+    timezone: 'UTC',
+    partner: { id: partner.id, name: 'Fjord Networks AS' },
+  });
+  const intake = signedIntake(order);
+  const created = await call(baseUrl, 'POST', '/api/orders', intake.body, intake.headers);
+  if (created.status !== 201) throw new Error(`intake answered ${created.status}: ${created.text}`);
+  const email = await waitFor(
+    `the setup email of ${order.orderId}`,
+    async () => {
+      const outbox = await call(baseUrl, 'GET', `/dev/outbox.json?orderId=${order.orderId}`);
+      return (outbox.json().items as Array<{ purpose: string; text: string }>).find((e) => e.purpose === 'setup');
+    },
+    { intervalMs: 100 },
+  );
+  const token = /\/wizard\/([A-Za-z0-9_-]{43})/.exec(email.text)?.[1];
+  if (!token) throw new Error('no wizard link in the setup email');
+  const session = await call(baseUrl, 'POST', `/api/wizard/${token}/sessions`);
+  if (session.status !== 201) throw new Error(`starting a session answered ${session.status}: ${session.text}`);
+  const sessionId = String(session.json().sessionId);
+
+  const domain = `cust-${randomUUID().slice(0, 8)}.example`;
+  const steps: Array<[string, Record<string, unknown>]> = [
+    ['role', { role: 'partner' }],
+    ['configurer', { choice: 'self' }],
+    [
+      'partner-org',
+      partner.firstOrder
+        ? { mode: 'new', name: order.partner.name, country: 'NO', address: 'Kaigata 1, Bergen', adminEmail: `admin@partner-${domain}` }
+        : { mode: 'existing', recognised: true },
+    ],
+    ['customer-admin', { email: `it@${domain}` }],
+    ['customer-org', { mode: 'new', name: order.customer.name, country: 'NO', address: 'Strandkaien 2' }],
+    ['confirm', { confirmed: true }],
+    ...(partner.firstOrder ? [['partner-password', { password: 'correct horse battery staple fjord' }] as [string, Record<string, unknown>]] : []),
+  ];
+  for (const [step, input] of steps) {
+    const response = await call(baseUrl, 'POST', `/api/wizard/${token}/steps/${step}`, { sessionId, ...input });
+    if (response.status !== 200) throw new Error(`step ${step} answered ${response.status}: ${response.text}`);
+  }
+  const state = await client.workflow.getHandle(orderWorkflowId(order.orderId)).query(getStateQuery);
+  if (state.status !== 'SERVICE_SETUP' || !state.link) throw new Error(`${order.orderId} is ${state.status}, not in service setup`);
+  const input = { reviewed: true };
+  return {
+    orderId: order.orderId,
+    token,
+    sessionId,
+    linkIssueKey: state.link.issueKey,
+    stepUrl: `${baseUrl}/api/wizard/${token}/steps/subscription`,
+    stepBody: JSON.stringify({ sessionId, ...input }),
+    stepRequest: { sessionId, linkIssueKey: state.link.issueKey, step: 'subscription', input, context: {} },
+  };
+}
+
+/** `count` orders in service setup for one partner: its first order creates the organization. */
+export async function wizardUsers(baseUrl: string, client: Client, count: number): Promise<WizardUser[]> {
+  const partnerId = `P-${randomUUID().slice(0, 12)}`;
+  const users = [await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: true })];
+  const rest: WizardUser[] = new Array(Math.max(0, count - 1));
+  await inParallel([...rest.keys()], 4, async (_, index) => {
+    rest[index] = await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: false });
+  });
+  return [...users, ...rest];
+}
+
+/** The order's live state, e.g. to start the signal-based variant from the very same state. */
+export function orderState(client: Client, orderId: string): Promise<OrderState> {
+  return client.workflow.getHandle(orderWorkflowId(orderId)).query(getStateQuery);
+}
