@@ -2,32 +2,23 @@
 // worker crashes). The worker runs in a child process, is SIGKILLed once the subscription and the
 // meeting site exist but before billing, and a fresh worker process finishes the order: one
 // subscription, one active site, one billing start. This process runs only the API.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import protoPkg from '@temporalio/proto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { billingStarts, meetingSites, subscriptions } from '../db/schema/index.js';
 import { orderWorkflowId, type Service } from '../domain/order.js';
 import { eventually, type Harness, outbox, startHarness } from './support/harness.js';
-import { BILLING_STARTED, WORKER_READY, WORKER_SCRIPT } from './support/worker-process.js';
+import { type ChildService, kill, startWorkerProcess, stop } from './support/processes.js';
+import { BILLING_STARTED } from './support/worker-process.js';
 import { freshSubdomain, orderInServiceSetup, saveAllSections } from './support/wizard-flow.js';
 
 const { EventType } = protoPkg.temporal.api.enums.v1;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Longer than the test: the first worker is always killed while billing waits. */
 const SLOW_BILLING_MS = 600_000;
 
 let h: Harness;
 const children: ChildProcess[] = [];
-
-interface WorkerProcess {
-  child: ChildProcess;
-  /** Everything it printed on stdout so far. */
-  stdout(): string;
-}
 
 beforeAll(async () => {
   if (!inject('databaseUrl')) {
@@ -43,48 +34,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
 /** The worker's environment: the harness's own variables (so the same secrets, keys and task queue) and its database. */
 const workerEnvironment = (): Record<string, string> => ({ ...h.env, LOG_LEVEL: 'warn', DATABASE_URL: inject('databaseUrl')! });
 
-/** Starts test/support/worker-process.ts and waits until it polls; fails with its stderr if it dies first. */
-async function startWorkerProcess(args: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER_SCRIPT, '--workflow-bundle', inject('workflowBundlePath'), ...args],
-    { cwd: root, env: workerEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let [stdout, stderr] = ['', ''];
-  child.stderr!.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout += String(chunk);
-      if (stdout.includes(WORKER_READY)) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the worker process exited (${code ?? signal}) before it was ready:\n${stderr}`)));
-  });
-  return { child, stdout: () => stdout };
-}
-
-async function kill(child: ChildProcess) {
-  if (!running(child)) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** SIGTERM lets the worker drain; one that does not exit in time is killed. */
-async function stop(child: ChildProcess) {
-  if (!running(child)) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+/** A worker process of this test's, stopped after it. */
+async function startWorker(args: string[] = []): Promise<ChildService> {
+  const worker = await startWorkerProcess(workerEnvironment(), inject('workflowBundlePath'), args);
+  children.push(worker.child);
+  return worker;
 }
 
 const rowsOf = (orderId: string) =>
@@ -96,7 +53,7 @@ const rowsOf = (orderId: string) =>
 
 describe('a worker crash during provisioning', () => {
   it('is finished by a fresh worker: one subscription, one site, one billing start', { timeout: 240_000 }, async () => {
-    const crashing = await startWorkerProcess(['--slow-billing-ms', String(SLOW_BILLING_MS)]);
+    const crashing = await startWorker(['--slow-billing-ms', String(SLOW_BILLING_MS)]);
     const services: Service[] = ['messaging', 'meetings', 'calling'];
     const { order, wizard } = await orderInServiceSetup(h, services);
     const subdomain = freshSubdomain('crash');
@@ -112,7 +69,7 @@ describe('a worker crash during provisioning', () => {
     await kill(crashing.child);
     expect((await rowsOf(order.orderId)).billingRows).toEqual([]);
 
-    await startWorkerProcess();
+    await startWorker();
     // Temporal gives the killed attempt up only when its start-to-close timeout (1 minute) passes.
     const done = await eventually(
       async () => {

@@ -30,8 +30,8 @@ function spawnTsx(script: string, args: string[], env: Record<string, string>) {
 }
 
 /** The worker in a process of its own, polling once this resolves. `env` is its whole environment. */
-export async function startWorkerProcess(env: Record<string, string>, workflowBundlePath: string): Promise<ChildService> {
-  const worker = spawnTsx(WORKER_SCRIPT, ['--workflow-bundle', workflowBundlePath], env);
+export async function startWorkerProcess(env: Record<string, string>, workflowBundlePath: string, args: string[] = []): Promise<ChildService> {
+  const worker = spawnTsx(WORKER_SCRIPT, ['--workflow-bundle', workflowBundlePath, ...args], env);
   const ready = new Promise<void>((resolve) => {
     const check = () => (worker.stdout().includes(WORKER_READY) ? resolve() : undefined);
     worker.child.stdout!.on('data', check);

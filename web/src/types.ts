@@ -1,19 +1,10 @@
 // The API's answers as the pages use them. The source of truth is the OpenAPI document at
 // /docs/json (api/routes/wizard.ts, api/schemas.ts); these mirror the fields the pages read.
 
-export const ORDER_STATUSES = [
-  'SCHEDULED',
-  'AWAITING_SETUP',
-  'ESCALATED',
-  'IN_PROGRESS',
-  'ON_HOLD',
-  'ORDER_CONFIGURED',
-  'SERVICE_SETUP',
-  'PROVISIONED',
-  'CANCELLED',
-  'EXPIRED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+// The statuses are the domain's own list (a pure module the pages can import).
+import type { OrderStatus } from '../../domain/order';
+
+export { ORDER_STATUSES, type OrderStatus } from '../../domain/order';
 
 export type StepName =
   | 'role'
