@@ -17,6 +17,8 @@ export interface Config {
     taskQueue: string;
     /** Temporal Web UI base URL: links from an order to its workflow, and the origin the codec endpoint answers (CORS). */
     uiUrl: string | undefined;
+    /** Workflows the worker keeps in memory between tasks (sticky cache); unset: the SDK sizes it from the heap limit. */
+    maxCachedWorkflows: number | undefined;
   };
   resend: { apiKey: string | undefined; baseUrl: string | undefined };
   emailFrom: string;
@@ -97,6 +99,14 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0) throw new ConfigError(name, `must be a positive number (got "${raw}")`);
+  return value;
+}
+
+function positiveInteger(env: Env, name: string): number | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value <= 0 || !Number.isSafeInteger(value)) throw new ConfigError(name, `must be a positive whole number (got "${raw}")`);
   return value;
 }
 
@@ -250,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: read(env, 'TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: read(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+      maxCachedWorkflows: positiveInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS'),
     },
     resend: {
       apiKey: read(env, 'RESEND_API_KEY'),

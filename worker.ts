@@ -54,6 +54,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
         ? { workflowBundle: { codePath: bundlePath } }
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
       activities,
+      ...(config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows } : {}),
     }),
     await Worker.create({
       connection,

@@ -3,7 +3,7 @@
 // is recorded and then sleeps on its timer. At each checkpoint the bench waits until every order is
 // recorded, then reads the worker's and the server's resident memory and CPU time.
 //
-//   npx tsx bench/scale.ts [--quick] [--orders N] [--budget-seconds N] [--concurrency N] [--temporal-state file|memory]
+//   npx tsx bench/scale.ts [--quick] [--orders N] [--budget-seconds N] [--concurrency N] [--max-cached-workflows N] [--temporal-state file|memory]
 //
 // The dev server keeps its state in a SQLite file, as `npm start` runs it. When the time budget runs
 // out before --orders, the bench stops at the last checkpoint it reached and says so.
@@ -18,8 +18,9 @@ import { startService } from './support/service.js';
 const { values: args } = parseArgs({
   options: {
     ...BENCH_OPTIONS,
-  orders: { type: 'string' },
+    orders: { type: 'string' },
     'budget-seconds': { type: 'string' },
+    'max-cached-workflows': { type: 'string' },
     concurrency: { type: 'string' },
     'temporal-state': { type: 'string', default: 'file' },
   },
@@ -29,6 +30,12 @@ const quick = args.quick;
 const target = intArg('orders', args.orders, quick ? 1_000 : 50_000);
 const budgetSeconds = intArg('budget-seconds', args['budget-seconds'], quick ? 90 : 360);
 const concurrency = intArg('concurrency', args.concurrency, 32);
+/**
+ * The worker's sticky cache (WORKER_MAX_CACHED_WORKFLOWS). A sleeping order needs no cache: it wakes
+ * days later and is replayed. 1 000 leaves room for as many people in the wizard at once, and is
+ * reached early enough in the run to see what memory does past it.
+ */
+const maxCachedWorkflows = intArg('max-cached-workflows', args['max-cached-workflows'], quick ? 250 : 1_000);
 const temporalState = args['temporal-state'];
 if (temporalState !== 'file' && temporalState !== 'memory') throw new Error(`--temporal-state must be file or memory (got "${temporalState}")`);
 /** Roughly geometric, so the curve shows whatever count the budget allows: 1k, 2.5k, 5k, 10k, 25k, 50k of 50k. */
@@ -39,6 +46,11 @@ const START_DATE = '2030-01-15';
 /** Orders started but not yet recorded, at most: about 10 s of the worker's work. */
 const MAX_AHEAD = 200;
 
+/** @temporalio/worker 1.24 (lib/worker-options.js), reuseV8Context on: the cache size it picks when none is set. */
+function sdkDefaultCacheSize(heapMiB: number): number {
+  return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
+}
+
 interface Checkpoint {
   orders: number;
   /** Seconds from the previous checkpoint until every order up to this one was recorded. */
@@ -46,6 +58,8 @@ interface Checkpoint {
   ordersPerSecond: number | null;
   workerRssMiB: number | undefined;
   workerHeapUsedMiB: number;
+  /** Memory of the main thread's C++ objects bound to JS (buffers): the SDK's payloads pass through it. */
+  workerExternalMiB: number;
   serverRssMiB: number | undefined;
   /** CPU time per order of the segment: what bounds the rate on a machine of this many cores. */
   workerCpuMsPerOrder: number | null;
@@ -56,7 +70,11 @@ const machine = machineInfo();
 const startedAt = new Date();
 const environment = await startEnvironment({ adminUrl: args['database-url'], workflowBundle: args['workflow-bundle'], temporalDbFile: temporalState === 'file' });
 try {
-  const worker = await startService(environment, { role: 'worker', workflowBundlePath: environment.workflowBundlePath });
+  const worker = await startService(environment, {
+    role: 'worker',
+    workflowBundlePath: environment.workflowBundlePath,
+    env: { WORKER_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows) },
+  });
   try {
     const recordedOrders = async () => (await environment.database.db.select({ n: count() }).from(orders))[0]!.n;
     const deadline = Date.now() + budgetSeconds * 1000;
@@ -77,6 +95,7 @@ try {
         ordersPerSecond: segmentOrders > 0 ? round(segmentOrders / segmentSeconds, 1) : null,
         workerRssMiB: await worker.rssMiB(),
         workerHeapUsedMiB: round(usage.heapUsed / 2 ** 20, 1),
+        workerExternalMiB: round(usage.external / 2 ** 20, 1),
         serverRssMiB: await rssMiB(environment.temporalPid),
         workerCpuMsPerOrder: perOrder(cpuAfter.worker, cpuBefore.worker, segmentOrders),
         serverCpuMsPerOrder: perOrder(cpuAfter.server, cpuBefore.server, segmentOrders),
@@ -132,8 +151,6 @@ try {
     const creationSeconds = round((Date.now() - creationStarted) / 1000, 1);
 
     const heapMiB = firstUsage.heapSizeLimit / 2 ** 20;
-    // @temporalio/worker 1.24 (lib/worker-options.js), reuseV8Context on: its default sticky cache size.
-    const maxCachedWorkflows = Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
     // Until the sticky cache is full, each new order adds a cached workflow: flat means flat past that.
     const baseline = checkpoints.find((c) => c.orders >= maxCachedWorkflows);
     const last = checkpoints.at(-1)!;
@@ -179,7 +196,7 @@ try {
     };
     const [workerCpu, serverCpu] = [cpuPerOrder('workerCpuMsPerOrder'), cpuPerOrder('serverCpuMsPerOrder')];
     const notes = [
-      `Sticky cache: maxCachedWorkflows is the SDK's default, ${maxCachedWorkflows} workflows for this heap limit (${Math.round(heapMiB)} MiB); memory grows until the cache is full, then a sleeping order past that is evicted and replayed from history when its timer fires.`,
+      `Sticky cache: WORKER_MAX_CACHED_WORKFLOWS=${maxCachedWorkflows} (the SDK's default for this heap limit of ${Math.round(heapMiB)} MiB would be ${sdkDefaultCacheSize(heapMiB)}); memory grows until the cache is full, then a sleeping order past that is evicted and replayed from history when its timer fires.`,
       `Created ${last.orders} orders in ${creationSeconds} s with up to ${concurrency} starts in flight and at most ${MAX_AHEAD} not yet recorded.`,
       `CPU per order: worker ${workerCpu ?? 'n/a'} ms, dev server ${serverCpu ?? 'n/a'} ms: on ${machine.cpus} cores that bounds creation near ${workerCpu && serverCpu ? Math.round((machine.cpus * 1000) / (workerCpu + serverCpu)) : 'n/a'} orders/s with nothing else running.`,
     ];
@@ -208,13 +225,14 @@ try {
       {
         title: 'Checkpoints',
         body: table(
-          ['sleeping orders', 'segment s', 'orders/s', 'worker RSS MiB', 'worker heap MiB', 'server RSS MiB', 'worker CPU ms/order', 'server CPU ms/order'],
+          ['sleeping orders', 'segment s', 'orders/s', 'worker RSS MiB', 'worker heap MiB', 'worker external MiB', 'server RSS MiB', 'worker CPU ms/order', 'server CPU ms/order'],
           checkpoints.map((c) => [
             c.orders,
             c.segmentSeconds,
             c.ordersPerSecond ?? '',
             c.workerRssMiB ?? 'n/a',
             c.workerHeapUsedMiB,
+            c.workerExternalMiB,
             c.serverRssMiB ?? 'n/a',
             c.workerCpuMsPerOrder ?? '',
             c.serverCpuMsPerOrder ?? '',

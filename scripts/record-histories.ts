@@ -1,17 +1,19 @@
 /**
  * Records the workflow histories test/replay.test.ts replays: every path an order can take, run
  * for real (a Temporal dev server of its own, the worker, the API, PGlite) and written as
- * `test/histories/<path>.json` (History JSON, as `temporal workflow show --output json` prints it).
+ * `test/histories/<release>/<path>.json` (History JSON, as `temporal workflow show --output json`
+ * prints it), where <release> is the workflow code's current one (HISTORY_RELEASE).
  *
  *   npx tsx scripts/record-histories.ts          # all paths
  *   npx tsx scripts/record-histories.ts cancel   # only the named ones
  *
- * Re-record only when a workflow change is meant to be incompatible and is released as such (see
- * README, "Changing workflow code"); otherwise the old histories are exactly what must keep replaying.
+ * A release that changes what the workflow records (behind `patched()`) gets a directory of its own
+ * next to the older ones, which stay: they are exactly what must keep replaying (README, "Changing
+ * workflow code").
  * Payloads are encrypted as in production, with REPLAY_PAYLOAD_KEYS: a fixed key that is not a
  * secret, because the recorded orders are made up.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +35,11 @@ import { startTemporalDevServer } from './temporal-dev-server.js';
 /** The key the recorded payloads are encrypted with; the replay test decrypts with it. Not a secret. */
 export const REPLAY_PAYLOAD_KEYS = 'replay:cmVwbGF5LWhpc3Rvcmllcy1hcmUtbWFkZS11cC0wMDE=';
 export const HISTORIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/histories');
+/**
+ * The workflow code's release, as recorded histories know it: v1 as first deployed; v2 runs the
+ * database work as local activities (patch 'local-database-activities' in workflows/order.ts).
+ */
+export const HISTORY_RELEASE = 'v2';
 /** The paths of SPEC §2–3 that have a recorded history. */
 export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure'] as const;
 type PathName = (typeof RECORDED_PATHS)[number];
@@ -316,7 +323,8 @@ async function main(only: string[]) {
         const handle = client.workflow.getHandle(orderWorkflowId(orderId));
         const final = await handle.result();
         const history = await handle.fetchHistory();
-        await writeFile(path.join(HISTORIES_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
+        await mkdir(path.join(HISTORIES_DIR, HISTORY_RELEASE), { recursive: true });
+        await writeFile(path.join(HISTORIES_DIR, HISTORY_RELEASE, `${name}.json`), `${historyToJSON(history)}\n`);
         console.log(`[record] ${name}: ${final.status}, ${history.events?.length ?? 0} events`);
       }),
     );

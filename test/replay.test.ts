@@ -1,5 +1,6 @@
-// Determinism: every recorded history (test/histories, one per path of an order, recorded with
-// scripts/record-histories.ts) replays against today's workflow code. A change to workflows/ that
+// Determinism: every recorded history (test/histories/<release>/, one per path of an order and
+// release of the workflow code, recorded with scripts/record-histories.ts) replays against today's
+// workflow code. A change to workflows/ that
 // would break orders already running fails here, before it is deployed; see README, "Changing
 // workflow code", for how to make such a change safely (patching).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,16 +9,25 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, type ReplayResult, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { HISTORIES_DIR, RECORDED_PATHS, replayDataConverter } from '../scripts/record-histories.js';
+import { HISTORIES_DIR, HISTORY_RELEASE, RECORDED_PATHS, replayDataConverter } from '../scripts/record-histories.js';
 import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The histories' payloads are encrypted, like production's: replay decrypts them with the key they were recorded with.
 const dataConverter = replayDataConverter();
 
-const files = readdirSync(HISTORIES_DIR).filter((name) => name.endsWith('.json'));
+const releases = readdirSync(HISTORIES_DIR).sort();
+const files = releases.flatMap((release) =>
+  readdirSync(path.join(HISTORIES_DIR, release))
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => path.join(release, name)),
+);
 const histories = () =>
-  files.map((file) => ({ workflowId: `replay-${path.basename(file, '.json')}`, history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) }));
+  files.map((file) => ({
+    workflowId: `replay-${path.dirname(file)}-${path.basename(file, '.json')}`,
+    history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')),
+  }));
+const eventsOf = (file: string) => JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')).events as Array<Record<string, unknown>>;
 
 async function replayAll(workflowBundle: { codePath: string } | { code: string }): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
@@ -26,11 +36,25 @@ async function replayAll(workflowBundle: { codePath: string } | { code: string }
 }
 
 describe('recorded histories', () => {
-  it('cover every path: happy path, delegation, hold and resume, cancel, expiry, escalation, provisioning failure', () => {
-    expect(files.map((file) => path.basename(file, '.json')).sort()).toEqual([...RECORDED_PATHS].sort());
-    for (const { workflowId, history } of histories()) {
-      const events = history.events as Array<{ eventType: string }>;
-      expect(events.at(-1)?.eventType, workflowId).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  it('cover every path in every release: happy path, delegation, hold and resume, cancel, expiry, escalation, provisioning failure', () => {
+    expect(releases).toContain(HISTORY_RELEASE);
+    for (const release of releases) {
+      const paths = files.filter((file) => path.dirname(file) === release).map((file) => path.basename(file, '.json'));
+      expect(paths.sort(), release).toEqual([...RECORDED_PATHS].sort());
+    }
+    for (const file of files) expect(eventsOf(file).at(-1)?.eventType, file).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  });
+
+  it('show the database work as regular activities before v2 and as local activities (markers) from v2', () => {
+    for (const file of files) {
+      const types = new Set(eventsOf(file).map((event) => event.eventType));
+      const local = path.dirname(file) >= 'v2';
+      expect(types.has('EVENT_TYPE_MARKER_RECORDED'), file).toBe(local);
+      // v2 schedules regular activities only for emails and provisioning, which need their own queue or retries.
+      const scheduled = eventsOf(file)
+        .filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')
+        .map((event) => (event.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
+      expect(scheduled.includes('recordOrderEvent'), file).toBe(!local);
     }
   });
 

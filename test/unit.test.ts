@@ -19,7 +19,7 @@ describe('config', () => {
     expect(config).toMatchObject({
       port: 3000,
       databaseUrl: undefined,
-      temporal: { address: undefined, namespace: 'default' },
+      temporal: { address: undefined, namespace: 'default', maxCachedWorkflows: undefined },
       emailFrom: 'provisioning@localhost',
       publicBaseUrl: 'http://localhost:3000',
       escalationAfterMs: 86_400_000,
@@ -46,6 +46,8 @@ describe('config', () => {
     ['SETUP_EMAIL_LOCAL_TIME', '9am'],
     ['SETUP_EMAIL_LOCAL_TIME', '24:00'],
     ['LOG_LEVEL', 'loud'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '0'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '1.5'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
