@@ -52,13 +52,22 @@ export interface WizardView {
 
 const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
 
+/** Steps whose database facts or password rules depend on the order's live state (see contextFor). */
+const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-org', 'customer-org', 'partner-password']);
+
 export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
   const { db } = database;
 
-  /** The order behind a link, refusing (alike) anything that is not the order's current link. */
-  async function open(token: string) {
+  /** A link the database knows as valid; whether it is still the order's current one is the workflow's to say. */
+  async function validLink(token: string) {
     const link = await resolveLinkToken(db, token, clock());
     if (link.state !== 'valid') throw linkGone();
+    return link;
+  }
+
+  /** The order behind a link, refusing (alike) anything that is not the order's current link. */
+  async function open(token: string) {
+    const link = await validLink(token);
     const state = await calls.queryOrUnavailable(link.orderId);
     if (state.link?.issueKey !== link.issueKey || state.status === 'EXPIRED') throw linkGone();
     return { link, state };
@@ -126,11 +135,16 @@ export function createWizardService({ database, calls, clock }: { config: Config
     return base;
   }
 
-  /** Facts from the database that the step's rules need, looked up just before the Update. */
-  async function contextFor(state: OrderState, step: StepName, input: Record<string, unknown>): Promise<StepContext> {
+  /**
+   * Facts from the database that the step's rules need, looked up just before the Update. Only the
+   * steps in STEPS_NEEDING_STATE get the order's state: the others go straight to the Update, whose
+   * validator checks the link and the session itself (one round trip to the workflow, not two).
+   */
+  async function contextFor(orderId: string, state: OrderState | undefined, step: StepName, input: Record<string, unknown>): Promise<StepContext> {
     const text = (key: string) => (typeof input[key] === 'string' ? (input[key] as string).trim() : '');
     switch (step) {
       case 'partner-org': {
+        if (!state) throw new Error('the partner-org step needs the order state');
         const partnerOrg = await findPartnerOrg(db, state.order.partner.id);
         return {
           partnerOrg,
@@ -140,12 +154,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
       case 'customer-admin':
         return text('email') ? { adminEmail: await classifyAdminEmail(db, text('email')) } : {};
       case 'customer-org': {
-        const admin = state.session?.draft.customerAdmin;
+        const admin = state?.session?.draft.customerAdmin;
         if (!admin || input.mode !== 'existing') return {};
         return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email) };
       }
       case 'meetings':
-        return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), state.orderId) };
+        return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), orderId) };
       case 'calling':
         return { timeZoneKnown: typeof input.timeZone === 'string' && isKnownTimeZone(input.timeZone) };
       default:
@@ -160,18 +174,19 @@ export function createWizardService({ database, calls, clock }: { config: Config
     },
 
     async startSession(token: string): Promise<{ sessionId: string; view: WizardView }> {
-      const { link } = await open(token);
+      // The Update's validator refuses a link that is no longer the order's current one.
+      const link = await validLink(token);
       const { sessionId, state } = await calls.startSession(link.orderId, link.issueKey);
       return { sessionId, view: await view(state, sessionId) };
     },
 
     async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>): Promise<WizardView> {
-      const { link, state } = await open(token);
+      const { link, state } = STEPS_NEEDING_STATE.has(step) ? await open(token) : { link: await validLink(token), state: undefined };
       // A password never travels on to Temporal, whichever step it was (mis)sent with: only its hash does.
       const { sessionId, password: rawPassword, ...input } = body;
-      let context = await contextFor(state, step, input);
+      let context = await contextFor(link.orderId, state, step, input);
       // Only a step 9 the workflow can accept costs a password hash (scrypt is deliberately heavy).
-      if (step === 'partner-password' && passwordPending(state) && state.session?.id === sessionId) {
+      if (step === 'partner-password' && state && passwordPending(state) && state.session?.id === sessionId) {
         const password = typeof rawPassword === 'string' ? rawPassword : '';
         const errors = checkPasswordPolicy(password, {
           orgName: state.configuration?.partnerOrgName ?? '',

@@ -40,7 +40,8 @@ export function problemFromUpdateError(error: unknown): unknown {
       case REFUSAL.conflict:
         return conflict(String(failure.details?.[0] ?? 'conflict'), failure.message);
       case REFUSAL.linkGone:
-        return linkGone(failure.message);
+        // Alike, whatever the workflow's reason: a superseded link must not be told from an unknown one.
+        return linkGone();
       case REFUSAL.unavailable:
         return unavailable(failure.message, 2);
     }
