@@ -1,8 +1,8 @@
 // Bench only, never deployed: the order wizard done the old way, to measure what Updates gain.
 // A step arrives as a signal; the workflow applies it with the same reducer and records it with the
-// same projection activity as workflows/order.ts; the caller polls a query until its step's result
+// same projection (a local activity) as workflows/order.ts; the caller polls a query until its step's result
 // shows up. Everything the real Update does per step happens here too, in the same order.
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
 import type { OrderState, StepRequest } from '../../workflows/definitions.js';
@@ -15,8 +15,8 @@ export const submitStepSignal = defineSignal<[{ requestId: string; request: Step
 /** The result of the step sent with `requestId`, or undefined while it is not applied yet. */
 export const stepResultQuery = defineQuery<StepResult | undefined, [string]>('stepResult');
 
-/** The same options as the order workflow's projection activities. */
-const projection = proxyActivities<OrderActivities>({
+/** The same options as the order workflow's projection, run the same way (workflows/order.ts, release v2). */
+const projection = proxyLocalActivities<OrderActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -26,6 +26,7 @@ const KEPT_RESULTS = 100;
 
 export async function signalOrderWorkflow(initial: OrderState): Promise<void> {
   let state = initial;
+  let indexedStatus = workflowInfo().typedSearchAttributes.get(OrderStatusKey);
   const inbox: Array<{ requestId: string; request: StepRequest }> = [];
   const results = new Map<string, StepResult>();
   const remember = (requestId: string, result: StepResult) => {
@@ -47,7 +48,10 @@ export async function signalOrderWorkflow(initial: OrderState): Promise<void> {
       continue;
     }
     state = { ...outcome.state, seq: state.seq + 1 };
-    upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+    if (state.status !== indexedStatus) {
+      upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+      indexedStatus = state.status;
+    }
     await projection.recordOrderEvent({
       snapshot: state,
       event: { seq: state.seq, type: `wizard.${request.step}`, status: state.status, actor: 'contact', data: request.input, occurredAt: new Date().toISOString() },
