@@ -116,7 +116,7 @@ try {
       },
       notes: [
         `Worker and stand-in both at ${rate}/s (the worker's maxTaskQueueActivitiesPerSecond, the stand-in's token bucket); production runs at 2/s, where the same burst drains in ${orderCount / 2} s.`,
-        'Before its email each order runs a workflow task and its projection activity (record the event); the first email waits until the burst of first workflow tasks, queued ahead of it, is through.',
+        'Before its email each order runs one workflow task, which records the event (a local activity) and schedules the email; the first email waits until the burst of those tasks, queued ahead of it, is through.',
       ],
     };
     printResult(result, [

@@ -123,7 +123,7 @@ try {
       headlines,
       details: { latencyMs: Object.fromEntries(stats) },
       notes: [
-        'The signal twin applies the same reducer (workflows/wizard.ts) and the same projection activity per step as the order workflow.',
+        'The signal twin applies the same reducer (workflows/wizard.ts) and the same projection (a local activity) per step as the order workflow.',
         'Back-to-back polling is the old way at its fastest; each poll is a query the worker must answer, which a real page would multiply by its visitors.',
       ],
     };

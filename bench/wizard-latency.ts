@@ -4,7 +4,7 @@
 //   npx tsx bench/wizard-latency.ts [--quick] [--rounds N] [--steps-per-round N]
 //
 // Each user is an order in service setup; the step is saving its subscription section, which can be
-// sent again and again and does the same work each time (reducer, projection activity, reply).
+// sent again and again and does the same work each time (reducer, projection, reply).
 // At 10 users it runs twice: back-to-back (saturation: what the CPU per step allows) and at a
 // person's pace (each user pauses 0.2–1 s between steps, as people in a wizard do, and more).
 import { parseArgs } from 'node:util';
