@@ -1,8 +1,12 @@
 // Pure rules: configuration parsing, calendar arithmetic, intake signatures.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { signIntakeBody, verifyIntakeSignature } from '../api/signature.js';
+import { linkGone, problemFromUpdateError } from '../api/workflow-calls.js';
 import { ConfigError, loadConfig, parseDuration } from '../config.js';
 import { isValidCalendarDate, setupEmailMoment } from '../domain/schedule.js';
+import { REFUSAL } from '../workflows/definitions.js';
 
 const base = {
   NODE_ENV: 'test',
@@ -119,5 +123,15 @@ describe('intake signature', () => {
     expect(verifyIntakeSignature(header, body, secret, 1_000_301).ok).toBe(false);
     expect(verifyIntakeSignature('t=,v1=', body, secret, 1_000_000).ok).toBe(false);
     expect(verifyIntakeSignature(undefined, body, secret, 1_000_000).ok).toBe(false);
+  });
+});
+
+describe('a refused Update as an HTTP answer', () => {
+  it('answers a link the workflow calls gone exactly like an unknown link, whatever its reason', () => {
+    const refused = (message: string) =>
+      problemFromUpdateError(new WorkflowUpdateFailedError('refused', ApplicationFailure.create({ type: REFUSAL.linkGone, message, nonRetryable: true })));
+    for (const reason of ['This link is no longer valid. Use the newest link you were sent.', 'This order has expired.']) {
+      expect(refused(reason)).toEqual(linkGone());
+    }
   });
 });
