@@ -6,8 +6,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { type EmailDeliveryRow, emailDeliveries } from '../db/schema/index.js';
 import { linkUrl } from '../domain/link-token.js';
 import { type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emails/templates.js';
+import { isEmailAddress } from '../domain/email-address.js';
 import { createEmailTransport } from '../emails/transport.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
 /** The provider refused the email for good (bad address, refused content): tell the rep. */
@@ -44,8 +45,6 @@ export interface EmailRejectedDetails {
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-// What Resend would refuse outright; anything subtler is left to the provider's answer.
-const PLAUSIBLE_ADDRESS = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
 
 function invalid(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: INVALID_EMAIL_REQUEST, message, nonRetryable: true });
@@ -165,7 +164,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         await settle(row.id, { status: 'skipped', lastError: 'the link was revoked or expired before the email went' });
         return { deliveryId: row.id, status: 'skipped' };
       }
-      if (!PLAUSIBLE_ADDRESS.test(request.to)) {
+      if (!isEmailAddress(request.to)) {
         const reason = 'not a valid email address';
         await settle(row.id, { status: 'rejected', lastError: reason });
         throw rejected(row, reason);

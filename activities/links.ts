@@ -6,7 +6,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { linkTokens } from '../db/schema/index.js';
 import { deriveLinkToken, hashLinkToken } from '../domain/link-token.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /** An issue key was reused for another recipient, or the token secret changed under a live link. */
 export const LINK_ISSUE_CONFLICT = 'LinkIssueConflict';
@@ -107,11 +107,6 @@ export function createLinkActivities({ database, clock = () => new Date() }: Act
      */
     async revokeLinks({ orderId, exceptIssueKey, reason }: RevokeLinksInput): Promise<number> {
       return revoke(orderId, reason, exceptIssueKey);
-    },
-
-    /** The order ended (expired, cancelled, provisioned): no link of it works any more. */
-    async expireLinks({ orderId }: { orderId: string }): Promise<number> {
-      return revoke(orderId, 'order-ended');
     },
   };
 }

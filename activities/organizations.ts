@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
 import { looksLikePasswordHash } from '../domain/password.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 /** The customer admin's address is already a user of another org (lost a race, or changed since step 6). */
 export const ADMIN_EMAIL_TAKEN = 'AdminEmailTaken';

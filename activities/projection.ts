@@ -2,7 +2,7 @@ import { lt } from 'drizzle-orm';
 import type { OrderStatus } from '../domain/order.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 export interface OrderEventInput {
   seq: number;

@@ -7,9 +7,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import { FOREIGN_KEY_VIOLATION, findOrderSite, postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { billingStarts, meetingSites, subscriptions } from '../db/schema/provisioning.js';
-import { SERVICES, type Service } from '../domain/order.js';
+import { SERVICES } from '../domain/order.js';
 import { checkSubdomainSyntax } from '../domain/subdomain.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
+import { type ActivateSubscriptionRequest, type StartBillingRequest, type WebexGateway, WebexRejection } from './webex-gateway.js';
 
 /** The name is malformed or reserved (details: `[{ reason }]`). */
 export const SUBDOMAIN_INVALID = 'SubdomainInvalid';
@@ -24,52 +25,7 @@ export const PROVISIONING_REJECTED = 'ProvisioningRejected';
 /** The caller passed an impossible request (no services, an id that is not a UUID, a bad instant). */
 export const INVALID_PROVISIONING_REQUEST = 'InvalidProvisioningRequest';
 
-/** Every non-retryable failure type these activities throw, for `nonRetryableErrorTypes` and matching. */
-export const PROVISIONING_FAILURE_TYPES = [
-  SUBDOMAIN_INVALID,
-  SUBDOMAIN_TAKEN,
-  SITE_ALREADY_ACTIVE,
-  NO_SITE_RESERVED,
-  PROVISIONING_REJECTED,
-  INVALID_PROVISIONING_REQUEST,
-] as const;
-export type ProvisioningFailureType = (typeof PROVISIONING_FAILURE_TYPES)[number];
-
-/**
- * A permanent refusal by the external system (unknown org, account closed). A gateway throws it
- * when asking again cannot help; any other error it throws is taken as transient and retried.
- */
-export class WebexRejection extends Error {
-  override name = 'WebexRejection';
-}
-
-export interface ActivateSubscriptionRequest {
-  orderId: string;
-  customerOrgId: string;
-  services: Service[];
-}
-
-export interface CreateMeetingSiteRequest {
-  orderId: string;
-  subdomain: string;
-}
-
-export interface StartBillingRequest {
-  orderId: string;
-  subscriptionId: string;
-  /** ISO instant billing counts from. */
-  startedAt: string;
-}
-
-/**
- * Webex and its billing system. Each operation is idempotent per order — the order id is the
- * idempotency key — so a repeat returns the first result instead of acting twice.
- */
-export interface WebexGateway {
-  activateSubscription(request: ActivateSubscriptionRequest): Promise<{ subscriptionId: string }>;
-  createMeetingSite(request: CreateMeetingSiteRequest): Promise<{ siteId: string; subdomain: string }>;
-  startBilling(request: StartBillingRequest): Promise<{ startedAt: string; alreadyStarted: boolean }>;
-}
+export { type ActivateSubscriptionRequest, type CreateMeetingSiteRequest, type StartBillingRequest, type WebexGateway, WebexRejection } from './webex-gateway.js';
 
 /** The gateway when there is no external system: the provisioning tables record each effect once. */
 export function createDatabaseWebexGateway({ database, clock }: Pick<ActivityDeps, 'database' | 'clock'>): WebexGateway {

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { repTasks, type RepTaskKind } from '../db/schema/index.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 
 export function createRepTaskActivities({ database }: ActivityDeps) {
   const { db } = database;

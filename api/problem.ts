@@ -1,10 +1,8 @@
 // Typed errors the API answers with; one error handler turns them into application/problem+json.
 
-export interface FieldError {
-  /** JSON pointer into the request, e.g. `/body/partner/name`. */
-  field: string;
-  message: string;
-}
+import type { FieldError } from '../domain/field-error.js';
+
+export type { FieldError };
 
 export class ProblemError extends Error {
   constructor(

@@ -2,7 +2,7 @@
 // and the hash. The plaintext never goes further than the request that carries it.
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FieldError } from '../api/problem.js';
+import type { FieldError } from './field-error.js';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;

@@ -348,7 +348,7 @@ describe('links', () => {
     expect(failure).toMatchObject({ type: LINK_ISSUE_CONFLICT, nonRetryable: true });
   });
 
-  it('revokeLinks keeps the new link, revokes the rest once; expireLinks revokes everything', async () => {
+  it('revokeLinks keeps the new link, revokes the rest once; without an exception it revokes everything', async () => {
     const order = await insertOrder(database);
     const old1 = await ensureLink(database.db, LINK_SECRET, linkInput(order.orderId, 'link-1'));
     const old2 = await ensureLink(database.db, LINK_SECRET, linkInput(order.orderId, 'link-2'));
@@ -363,8 +363,8 @@ describe('links', () => {
     const [revoked] = await database.db.select().from(linkTokens).where(eq(linkTokens.id, old1.linkId));
     expect(revoked).toMatchObject({ revokedReason: 'resend' });
 
-    expect(await links.expireLinks({ orderId: order.orderId })).toBe(1);
-    expect(await links.expireLinks({ orderId: order.orderId })).toBe(0);
+    expect(await links.revokeLinks({ orderId: order.orderId, reason: 'the order ended' })).toBe(1);
+    expect(await links.revokeLinks({ orderId: order.orderId, reason: 'the order ended' })).toBe(0);
     expect(await resolveLinkToken(database.db, fresh.token, now)).toEqual({ state: 'gone' });
   });
 

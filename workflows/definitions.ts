@@ -3,11 +3,12 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AdminEmailClass, OrgSummary } from '../db/queries/organizations.js';
 import type { CallingSettings } from '../domain/calling.js';
+import type { FieldError } from '../domain/field-error.js';
 import type { OrderPayload, OrderStatus } from '../domain/order.js';
 
 // Organization look-ups are the API's (db/queries) and calling rules the domain's; the workflow
 // only carries their results.
-export type { AdminEmailClass, CallingSettings, OrgSummary };
+export type { AdminEmailClass, CallingSettings, FieldError, OrgSummary };
 
 export const STEP_NAMES = [
   'role',
@@ -179,10 +180,6 @@ export const REFUSAL = {
   unavailable: 'StepUnavailable',
 } as const;
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 export const getStateQuery = defineQuery<OrderState>('getState');
 export const startSessionUpdate = defineUpdate<{ sessionId: string; state: OrderState }, [{ linkIssueKey: string }]>(

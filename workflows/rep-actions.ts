@@ -1,4 +1,5 @@
 // What a rep may do to an order, and when: one pure reducer for the Update's validator and handler.
+import { isEmailAddress } from '../domain/email-address.js';
 import type { OrderStatus } from '../domain/order.js';
 import type { LinkAudience, OrderState, RepActionRequest } from './definitions.js';
 import { isConfigured, isTerminal, type StepRefusal } from './wizard.js';
@@ -11,8 +12,6 @@ export type RepEffect =
   | { kind: 'resume' };
 
 export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
-
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 const refuse = (code: string, message: string): RepOutcome => ({ ok: false, refusal: { kind: 'conflict', code, message } });
 const invalid = (field: string, message: string): RepOutcome => ({ ok: false, refusal: { kind: 'invalid', errors: [{ field, message }] } });
@@ -36,7 +35,7 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
 
     case 'change-contact': {
       const email = request.email?.trim().toLowerCase() ?? '';
-      if (!EMAIL.test(email) || email.length > 254) return invalid('/body/email', 'must be an email address');
+      if (!isEmailAddress(email)) return invalid('/body/email', 'must be an email address');
       if (email === state.order.provisioningContactEmail) return invalid('/body/email', 'is already the provisioning contact');
       const changed: OrderState = { ...state, order: { ...state.order, provisioningContactEmail: email } };
       // Before the start date only the address changes: the setup email will go to the new contact.

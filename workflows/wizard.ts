@@ -3,6 +3,7 @@
 import { TERMINAL_STATUSES } from '../domain/order.js';
 import { validateCallingSettings } from '../domain/calling.js';
 import { checkSubdomainSyntax } from '../domain/subdomain.js';
+import { isEmailAddress } from '../domain/email-address.js';
 import type {
   FieldError,
   LinkAudience,
@@ -29,7 +30,6 @@ export type StepRefusal =
 
 export type StepOutcome = { ok: true; state: OrderState; effect: StepEffect } | { ok: false; refusal: StepRefusal };
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const PRE_COMMIT_STEPS: readonly StepName[] = ['role', 'configurer', 'partner-org', 'customer-admin', 'customer-org', 'confirm'];
 const SECTION_STEPS: readonly StepName[] = ['subscription', 'calling', 'meetings'];
@@ -84,7 +84,7 @@ function str(input: Record<string, unknown>, key: string, max: number, errors: F
 
 function email(input: Record<string, unknown>, key: string, errors: FieldError[]): string {
   const value = str(input, key, 254, errors);
-  if (value && !EMAIL.test(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address' });
+  if (value && !isEmailAddress(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address' });
   return value.toLowerCase();
 }
 

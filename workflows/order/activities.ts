@@ -1,0 +1,53 @@
+// The order workflow's activity proxies: timeouts and retries, by what the work is and who waits
+// for it. Business refusals (an address taken, a subdomain taken, a rejected email, a provisioning
+// rejection) are thrown by the activities as non-retryable ApplicationFailures with exported
+// types, so no profile lists them.
+import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities/index.js';
+
+/** Projection writes are small statements: retry quickly and for as long as it takes. */
+const projectionProfile = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+} as const;
+
+/** Database work a person waits for in the wizard: a few quick tries, then the step says "try again". */
+const interactiveProfile = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 4 },
+} as const;
+
+/**
+ * Patch: the database work above runs as local activities, in the workflow task that asks for it.
+ * A regular activity costs two task-queue dispatches (~75 ms on the dev server, bench/README.md) and
+ * a copy of its input in the history; a wizard step or a due timer now takes one workflow task.
+ * Orders whose history predates the patch replay their regular activities up to it.
+ */
+export const LOCAL_DATABASE_WORK = 'local-database-activities';
+export const database = {
+  regular: { projection: proxyActivities<OrderActivities>(projectionProfile), interactive: proxyActivities<OrderActivities>(interactiveProfile) },
+  local: { projection: proxyLocalActivities<OrderActivities>(projectionProfile), interactive: proxyLocalActivities<OrderActivities>(interactiveProfile) },
+};
+export type DatabaseWork = (typeof database)['regular'];
+/** For handlers and other work that already holds the workflow's lock. */
+export const databaseWork = (): DatabaseWork => (patched(LOCAL_DATABASE_WORK) ? database.local : database.regular);
+
+/**
+ * Provisioning talks to slow external systems: every call is idempotent, so retry patiently for up
+ * to a day (a Webex outage heals by itself), then a rep takes over. 30 s per attempt bounds how
+ * long a call lost with a crashed worker holds up the retry.
+ */
+export const provisioning = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Emails have their own rate-limited task queue, named after the workflow's; a rejected address is not retried. */
+export function emailActivities() {
+  return proxyActivities<OrderActivities>({
+    taskQueue: `${workflowInfo().taskQueue}-email`,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}

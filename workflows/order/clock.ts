@@ -1,0 +1,79 @@
+// The lifecycle clock: the start moment, escalation, the expiry reminder and expiry.
+import { isTerminal } from '../wizard.js';
+import { nowIso, type OrderRun } from './run.js';
+
+const EXPIRY_REMINDER_LEAD_MS = 48 * 3_600_000;
+
+const escalationDue = (run: OrderRun) =>
+  run.state.setupEmailSentAt !== undefined && Date.parse(run.state.setupEmailSentAt) + run.settings.escalationAfterMs;
+const expiryReminderDue = (run: OrderRun) => run.state.expiresAt !== undefined && Date.parse(run.state.expiresAt) - EXPIRY_REMINDER_LEAD_MS;
+
+/** The earliest moment the clock has something to do. */
+export function nextDeadline(run: OrderRun): number | undefined {
+  const { state } = run;
+  const candidates: number[] = [];
+  if (state.status === 'SCHEDULED') candidates.push(Date.parse(state.startAt));
+  if (!state.configuration && state.expiresAt) {
+    if (!state.escalated && state.sessionsStarted === 0 && !state.reminders.escalation) candidates.push(escalationDue(run) as number);
+    if (!state.reminders.expiry) candidates.push(expiryReminderDue(run) as number);
+    candidates.push(Date.parse(state.expiresAt));
+  }
+  return candidates.length ? Math.min(...candidates) : undefined;
+}
+
+/** One tick of the clock-driven part of the lifecycle; true when it changed something. */
+export async function onTimers(run: OrderRun): Promise<boolean> {
+  const now = Date.now();
+  if (run.state.status === 'SCHEDULED' && now >= Date.parse(run.state.startAt)) {
+    await run.exclusive(async () => {
+      if (run.state.status !== 'SCHEDULED') return;
+      run.state = { ...run.state, status: 'AWAITING_SETUP', setupEmailSentAt: nowIso(), expiresAt: new Date(now + run.settings.orderExpiresAfterMs).toISOString() };
+      const contact = run.state.order.provisioningContactEmail;
+      run.issueLink('contact', contact, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
+      await run.record('order.setup-email', 'system', { to: contact, expiresAt: run.state.expiresAt });
+    });
+    return true;
+  }
+  if (run.state.configuration || !run.state.expiresAt) return false;
+  if (now >= Date.parse(run.state.expiresAt)) {
+    await run.exclusive(async () => {
+      if (run.state.configuration || isTerminal(run.state)) return;
+      run.state = { ...run.state, status: 'EXPIRED', session: undefined };
+      run.jobs.push({ kind: 'revoke-links', reason: 'the order expired' });
+      run.jobs.push({ kind: 'close-tasks', reason: 'the order expired' });
+      await run.record('order.expired', 'system');
+      run.tellRep('expired', { kind: 'rep-expired', order: run.summary(), repName: run.repName(), expiredAt: nowIso() }, 'Nobody configured the order before it expired.');
+    });
+    return true;
+  }
+  if (!run.state.reminders.escalation && run.state.sessionsStarted === 0 && now >= (escalationDue(run) as number)) {
+    await run.exclusive(async () => {
+      const { state } = run;
+      if (state.sessionsStarted > 0 || state.reminders.escalation || state.status !== 'AWAITING_SETUP') {
+        run.state = { ...state, reminders: { ...state.reminders, escalation: true } };
+        return;
+      }
+      run.state = { ...state, status: 'ESCALATED', escalated: true, escalatedAt: nowIso(), reminders: { ...state.reminders, escalation: true } };
+      await run.record('order.escalated', 'system');
+      const { link } = run.state;
+      run.tellRep('escalation', { kind: 'rep-escalation', order: run.summary(), repName: run.repName(), contactEmail: link?.email ?? run.state.order.provisioningContactEmail }, 'Nobody has opened the wizard within the escalation window after the setup email.');
+      if (link) {
+        run.jobs.push({ kind: 'email', key: 'reminder-escalation', to: link.email, template: { kind: 'reminder-escalation', order: run.summary(), expiresAt: run.state.expiresAt! }, link });
+      }
+    });
+    return true;
+  }
+  const reminderAt = expiryReminderDue(run) as number;
+  if (!run.state.reminders.expiry && now >= reminderAt) {
+    await run.exclusive(async () => {
+      run.state = { ...run.state, reminders: { ...run.state.reminders, expiry: true } };
+      const { state } = run;
+      // Only meaningful when the order lives longer than the reminder's lead time.
+      if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link) return;
+      await run.record('order.expiry-reminder', 'system', { to: state.link.email });
+      run.jobs.push({ kind: 'email', key: 'reminder-expiry', to: state.link.email, template: { kind: 'reminder-expiry', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
+    });
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,234 @@
+// The order's Query and Updates. Each validator runs the pure rules to refuse early, before
+// anything reaches history; each handler runs under the order's lock and refuses with an
+// ApplicationFailure the API maps to HTTP.
+import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import { getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
+import { applyRepAction } from '../rep-actions.js';
+import { applyStartSession, applyStep, passwordPending, type StepRefusal } from '../wizard.js';
+import { databaseWork } from './activities.js';
+import { nowIso, type OrderRun } from './run.js';
+
+export function registerHandlers(run: OrderRun): void {
+  setHandler(getStateQuery, () => run.state);
+
+  setHandler(
+    startSessionUpdate,
+    ({ linkIssueKey }) =>
+      run.exclusive(async () => {
+        const outcome = applyStartSession(run.state, linkIssueKey, uuid4(), nowIso());
+        if (!outcome.ok) throw refusal(outcome.refusal);
+        const wasEscalated = run.state.escalated;
+        run.state = outcome.state;
+        if (wasEscalated) run.jobs.push({ kind: 'close-tasks', kinds: ['escalation'], reason: 'the wizard was opened' });
+        await run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
+        return { sessionId: run.state.session!.id, state: run.state };
+      }),
+    {
+      validator: ({ linkIssueKey }) => {
+        // No uuid4() here: a validator must not draw from the workflow's random sequence.
+        const outcome = applyStartSession(run.state, linkIssueKey, 'validation', nowIso());
+        if (!outcome.ok) throw refusal(outcome.refusal);
+      },
+    },
+  );
+
+  setHandler(submitStepUpdate, (request: StepRequest) => run.exclusive(() => submitStep(run, request)), {
+    validator: (request: StepRequest) => {
+      const outcome = applyStep(run.state, request, nowIso());
+      if (!outcome.ok) throw refusal(outcome.refusal);
+    },
+  });
+
+  setHandler(
+    repActionUpdate,
+    (request) =>
+      run.exclusive(async () => {
+        const outcome = applyRepAction(run.state, request, nowIso());
+        if (!outcome.ok) throw refusal(outcome.refusal);
+        run.state = outcome.state;
+        const { effect } = outcome;
+        if (effect.kind === 'new-link') {
+          run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
+          // A new address is what the rejected-email task asks the rep for.
+          if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected'], reason: 'a rep changed the contact' });
+        } else if (effect.kind === 'cancel') {
+          run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
+          run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
+        } else if (effect.kind === 'resume') {
+          run.jobs.push({ kind: 'close-tasks', kinds: ['on-hold'], reason: 'a rep resumed the order' });
+        }
+        await run.record(`rep.${request.action}`, `rep:${request.repId}`, {
+          ...(request.reason ? { reason: request.reason } : {}),
+          ...(request.email ? { email: request.email } : {}),
+          ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
+        });
+        return run.state;
+      }),
+    {
+      validator: (request) => {
+        const outcome = applyRepAction(run.state, request, nowIso());
+        if (!outcome.ok) throw refusal(outcome.refusal);
+      },
+    },
+  );
+}
+
+/** One wizard step, under the lock: the pure rules decide, then the effect they ask for is carried out. */
+async function submitStep(run: OrderRun, request: StepRequest) {
+  const outcome = applyStep(run.state, request, nowIso());
+  if (!outcome.ok) throw refusal(outcome.refusal);
+  const { effect } = outcome;
+  const actor = run.linkActor();
+  switch (effect.kind) {
+    case 'none':
+      run.state = outcome.state;
+      await run.record(`wizard.${request.step}`, actor, stepAuditData(request));
+      break;
+
+    case 'delegate': {
+      run.state = outcome.state;
+      const delegatedBy = run.state.link?.email ?? run.state.order.provisioningContactEmail;
+      const audience = effect.audience === 'customer' ? 'customer' : 'colleague';
+      run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt }));
+      await run.record('wizard.delegated', actor, { to: effect.email, audience: effect.audience });
+      break;
+    }
+
+    case 'hold': {
+      run.state = outcome.state;
+      await run.record('order.on-hold', actor, { step: effect.step });
+      const organization = effect.step === 'partner-org' ? 'partner' : 'customer';
+      run.tellRep('on-hold', { kind: 'rep-on-hold', order: run.summary(), repName: run.repName(), organization }, `The user did not recognise the ${organization} organization.`);
+      break;
+    }
+
+    case 'commit':
+      await commitConfiguration(run, actor);
+      break;
+
+    case 'set-password':
+      try {
+        await databaseWork().interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
+      } catch (error) {
+        throw activityRefusal(error, {});
+      }
+      run.state = { ...outcome.state, passwordSet: true, status: 'SERVICE_SETUP' };
+      // The audit says that a password was set, never anything about it.
+      await run.record('wizard.partner-password', actor);
+      break;
+
+    case 'reserve-subdomain':
+      try {
+        await databaseWork().interactive.reserveSubdomain({ orderId: run.state.orderId, subdomain: effect.subdomain });
+      } catch (error) {
+        throw activityRefusal(error, { SubdomainTaken: 'subdomain-taken', SubdomainInvalid: 'subdomain-invalid', SiteAlreadyActive: 'site-active' });
+      }
+      run.state = { ...outcome.state, sections: { ...outcome.state.sections, meetings: { subdomain: effect.subdomain, savedAt: nowIso() } } };
+      await run.record('wizard.meetings', actor, { subdomain: effect.subdomain });
+      break;
+
+    case 'provision':
+      run.state = outcome.state;
+      await run.record('provisioning.requested', actor);
+      break;
+  }
+  return run.state;
+}
+
+/** Step 8, the point of no return: the organizations and the admin are written, then the order is configured. */
+async function commitConfiguration(run: OrderRun, actor: string) {
+  const { state } = run;
+  const draft = state.session!.draft;
+  let result;
+  try {
+    result = await databaseWork().interactive.commitOrderConfiguration({
+      orderId: state.orderId,
+      partner: state.delegatedToCustomer
+        ? null
+        : draft.partnerOrg!.mode === 'new'
+          ? { mode: 'new', partnerId: state.order.partner.id, ...withoutMode(draft.partnerOrg!) }
+          : { mode: 'existing', orgId: draft.partnerOrg!.orgId },
+      customer: draft.customerOrg!.mode === 'new' ? { mode: 'new', ...withoutMode(draft.customerOrg!) } : { mode: 'existing', orgId: draft.customerOrg!.orgId },
+      admin: { email: draft.customerAdmin!.email },
+    });
+  } catch (error) {
+    const failure = activityRefusal(error, {
+      AdminEmailTaken: 'admin-email-taken',
+      PartnerAdminEmailTaken: 'partner-admin-email-taken',
+      UnknownPartnerOrg: 'unknown-partner-org',
+      UnknownCustomerOrg: 'unknown-customer-org',
+    });
+    if (failure.type === REFUSAL.conflict) {
+      // Lost a race for the address: back to step 6 with the rest of the draft kept.
+      const { customerAdmin: _a, customerOrg: _o, ...kept } = draft;
+      if (failure.details?.[0] === 'partner-admin-email-taken') delete kept.partnerOrg;
+      run.state = { ...run.state, session: { ...run.state.session!, draft: kept } };
+      await run.record('wizard.confirm-refused', actor, { reason: failure.details?.[0] });
+    }
+    throw failure;
+  }
+  run.state = {
+    ...run.state,
+    status: 'ORDER_CONFIGURED',
+    configuration: {
+      partnerOrgId: result.partnerOrgId,
+      customerOrgId: result.customerOrgId,
+      adminUserId: result.adminUserId,
+      adminEmail: draft.customerAdmin!.email,
+      customerOrgName: draft.customerOrg!.name,
+      partnerOrgName: draft.partnerOrg?.name ?? null,
+      partnerAdminEmail: draft.partnerOrg?.mode === 'new' ? draft.partnerOrg.adminEmail : null,
+      newPartnerOrg: result.newPartnerOrg,
+      partnerManaged: !run.state.delegatedToCustomer,
+      configuredAt: nowIso(),
+    },
+  };
+  await run.record('order.configured', actor, { customerOrgId: result.customerOrgId, partnerOrgId: result.partnerOrgId, newPartnerOrg: result.newPartnerOrg });
+  run.jobs.push({ kind: 'close-tasks', reason: 'the order was configured' });
+  run.jobs.push({
+    kind: 'email',
+    key: 'order-configured',
+    to: run.state.link!.email,
+    template: {
+      kind: 'order-configured',
+      order: run.summary(),
+      ...(draft.partnerOrg ? { partnerOrganization: draft.partnerOrg.name } : {}),
+      customerOrganization: draft.customerOrg!.name,
+      customerAdminEmail: draft.customerAdmin!.email,
+    },
+    link: run.state.link!,
+  });
+  if (!passwordPending(run.state)) {
+    run.state = { ...run.state, status: 'SERVICE_SETUP' };
+    await run.record('order.service-setup', 'system');
+  }
+}
+
+function refusal(r: StepRefusal): ApplicationFailure {
+  if (r.kind === 'invalid') {
+    return ApplicationFailure.create({ type: REFUSAL.invalid, message: r.errors.map((e) => `${e.field} ${e.message}`).join('; '), details: [r.errors], nonRetryable: true });
+  }
+  if (r.kind === 'link-gone') return ApplicationFailure.create({ type: REFUSAL.linkGone, message: r.message, nonRetryable: true });
+  return ApplicationFailure.create({ type: REFUSAL.conflict, message: r.message, details: [r.code], nonRetryable: true });
+}
+
+/** A business refusal from an activity, or "try again" when the database did not answer in time. */
+function activityRefusal(error: unknown, codes: Record<string, string>): ApplicationFailure {
+  // A regular activity's failure arrives wrapped in an ActivityFailure, a local activity's bare.
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure && cause.type && codes[cause.type]) {
+    return ApplicationFailure.create({ type: REFUSAL.conflict, message: cause.message, details: [codes[cause.type]], nonRetryable: true });
+  }
+  return ApplicationFailure.create({ type: REFUSAL.unavailable, message: 'The step could not be saved just now. Try again in a moment.', nonRetryable: true });
+}
+
+function withoutMode<T extends { mode: string }>(value: T): Omit<T, 'mode'> {
+  const { mode: _mode, ...rest } = value;
+  return rest;
+}
+
+/** What a step adds to the audit timeline: its choices, never a password or its hash. */
+function stepAuditData(request: StepRequest): Record<string, unknown> {
+  const { password: _p, ...input } = request.input;
+  return input;
+}

@@ -1,0 +1,38 @@
+// Step 10d: one idempotent activity per external effect; billing last, so a failure bills nothing.
+import { ActivityFailure } from '@temporalio/workflow';
+import { provisioning } from './activities.js';
+import { nowIso, type OrderRun } from './run.js';
+
+/** Provisioning was asked for and has neither finished nor failed. */
+export const provisioningDue = (run: OrderRun): boolean =>
+  !!run.state.provisioning && !run.state.provisioning.failure && !run.state.provisioning.billingStartedAt;
+
+export async function provision(run: OrderRun): Promise<void> {
+  const configuration = run.state.configuration!;
+  const { orderId } = run.state;
+  try {
+    const { subscriptionId } = await provisioning.activateSubscription({ orderId, customerOrgId: configuration.customerOrgId, services: run.state.order.services });
+    run.state = { ...run.state, provisioning: { ...run.state.provisioning!, subscriptionId } };
+    if (run.state.order.services.includes('meetings')) {
+      const { siteId } = await provisioning.createMeetingSite({ orderId });
+      run.state = { ...run.state, provisioning: { ...run.state.provisioning!, siteId } };
+    }
+    const billing = await provisioning.startBilling({ orderId, subscriptionId, startedAt: run.state.provisioning!.requestedAt });
+    await run.exclusive(async () => {
+      run.state = { ...run.state, status: 'PROVISIONED', session: undefined, provisioning: { ...run.state.provisioning!, billingStartedAt: billing.startedAt } };
+      await run.record('order.provisioned', 'system', { subscriptionId, billingStartedAt: billing.startedAt });
+      const summary = run.summary();
+      run.jobs.push({ kind: 'email', key: 'provisioned', to: run.state.link?.email ?? run.state.order.provisioningContactEmail, template: { kind: 'provisioned', order: summary, audience: 'contact' } });
+      run.jobs.push({ kind: 'email', key: 'provisioned-rep', to: run.state.order.rep.email, template: { kind: 'provisioned', order: summary, audience: 'rep' } });
+      run.jobs.push({ kind: 'close-tasks', reason: 'the order was provisioned' });
+    });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const message = error.cause?.message ?? error.message;
+    await run.exclusive(async () => {
+      run.state = { ...run.state, provisioning: { ...run.state.provisioning!, failure: { at: nowIso(), message } } };
+      await run.record('provisioning.failed', 'system', { message });
+      run.tellRep('provisioning-failed', { kind: 'rep-provisioning-failed', order: run.summary(), repName: run.repName(), error: message }, `Provisioning failed: ${message}`);
+    });
+  }
+}

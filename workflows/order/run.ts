@@ -1,0 +1,130 @@
+// One order's live state and the few operations every part of the workflow shares: the lock that
+// keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
+import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { RepTaskKind } from '../../db/schema/orders.js';
+import type { OrderWorkflowInput } from '../../domain/order.js';
+import { OrderStatusKey } from '../../domain/search-attributes.js';
+import { type EmailTemplate, orderSummary } from '../../emails/templates.js';
+import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
+import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK } from './activities.js';
+
+/** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
+export type Job =
+  | { kind: 'email'; key: string; to: string; template: EmailTemplate; link?: CurrentLink }
+  | { kind: 'revoke-links'; exceptIssueKey?: string; reason: string }
+  | { kind: 'open-task'; taskKey: string; taskKind: RepTaskKind; detail: string }
+  | { kind: 'close-tasks'; kinds?: RepTaskKind[]; reason: string };
+
+export const nowIso = () => new Date().toISOString();
+
+export class OrderRun {
+  state: OrderState;
+  readonly settings: OrderWorkflowInput['settings'];
+  readonly jobs: Job[] = [];
+  /** Counts changes the main loop should look at again (a handler finished, a job ran). */
+  wakeups = 0;
+
+  // Handlers that await activities must not interleave: one change of state at a time, in the order
+  // asked for. A ticket per caller: with a plain `condition(() => !locked)`, two waiters unblocked
+  // in the same activation would both have run.
+  private ticketsIssued = 0;
+  private serving = 0;
+  /** The status Temporal's visibility holds: each upsert costs the server a visibility write, so only changes go. */
+  private indexedStatus = workflowInfo().typedSearchAttributes.get(OrderStatusKey);
+
+  constructor(input: OrderWorkflowInput) {
+    this.settings = input.settings;
+    this.state = {
+      orderId: input.order.orderId,
+      status: 'SCHEDULED',
+      order: input.order,
+      payloadHash: input.payloadHash,
+      startAt: input.startAt,
+      receivedAt: input.receivedAt,
+      seq: 0,
+      linksIssued: 0,
+      delegatedToCustomer: false,
+      sessionsStarted: 0,
+      escalated: false,
+      reminders: { escalation: false, expiry: false },
+      passwordSet: false,
+      sections: {},
+    };
+  }
+
+  wake(): void {
+    this.wakeups += 1;
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const ticket = this.ticketsIssued++;
+    await condition(() => this.serving === ticket);
+    try {
+      return await fn();
+    } finally {
+      this.serving += 1;
+      this.wake();
+    }
+  }
+
+  /**
+   * Database work outside a handler. Local activities go one at a time, under the lock: two in
+   * flight could resolve together on replay though they resolved apart when recorded, and their
+   * coroutines would then issue commands in another order. Before the patch they ran unlocked.
+   */
+  async databaseJob(call: (work: DatabaseWork) => Promise<unknown>): Promise<void> {
+    if (!patched(LOCAL_DATABASE_WORK)) {
+      await call(database.regular);
+      return;
+    }
+    await this.exclusive(() => call(database.local));
+  }
+
+  /** Every accepted change goes through here: history order = audit order = projection order. */
+  async record(type: string, actor: string, data: Record<string, unknown> = {}): Promise<void> {
+    this.state = { ...this.state, seq: this.state.seq + 1 };
+    const { state } = this;
+    if (state.status !== this.indexedStatus) {
+      upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+      this.indexedStatus = state.status;
+    }
+    await databaseWork().projection.recordOrderEvent({
+      snapshot: state,
+      event: { seq: state.seq, type, status: state.status, actor, data, occurredAt: nowIso() },
+    });
+  }
+
+  summary() {
+    return orderSummary(this.state.order);
+  }
+
+  repName(): string {
+    return this.state.order.rep.name;
+  }
+
+  /** Who acts through the current link. */
+  linkActor(): LinkAudience {
+    return this.state.link?.audience ?? 'contact';
+  }
+
+  /** A new link for `to`; every older link is revoked by the job queued with it. */
+  issueLink(audience: LinkAudience, to: string, makeTemplate: (expiresAt: string) => EmailTemplate): CurrentLink {
+    const { state } = this;
+    const expiresAt = new Date(Date.now() + this.settings.orderExpiresAfterMs).toISOString();
+    const link: CurrentLink = { issueKey: `link-${state.linksIssued + 1}`, audience, email: to, expiresAt };
+    const template = makeTemplate(expiresAt);
+    // The first link has no older one to revoke: its email goes one activity sooner (the start-moment burst).
+    if (state.linksIssued > 0) {
+      this.jobs.push({ kind: 'revoke-links', exceptIssueKey: link.issueKey, reason: 'a newer link was sent' });
+    }
+    this.state = { ...state, link, linksIssued: state.linksIssued + 1 };
+    this.jobs.push({ kind: 'email', key: `${template.kind}/${link.issueKey}`, to, template, link });
+    return link;
+  }
+
+  tellRep(taskKind: RepTaskKind, template: EmailTemplate, detail: string): void {
+    const { seq } = this.state;
+    this.jobs.push({ kind: 'open-task', taskKey: `${taskKind}/${seq}`, taskKind, detail });
+    this.jobs.push({ kind: 'email', key: `${template.kind}/${seq}`, to: this.state.order.rep.email, template });
+  }
+}
