@@ -35,6 +35,8 @@ export interface Config {
   rateLimits: { intake: RateLimit; wizard: RateLimit; rep: RateLimit };
   escalationAfterMs: number;
   orderExpiresAfterMs: number;
+  /** An email not sent by then (provider outage) is given up and a rep task `email-failed` opens. */
+  emailGiveUpAfterMs: number;
   /** `HH:MM`, local to the order's time zone. */
   setupEmailLocalTime: string;
   dataDir: string;
@@ -282,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     escalationAfterMs: duration(env, 'ESCALATION_AFTER', '1d'),
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
+    emailGiveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', '24h'),
     setupEmailLocalTime,
     dataDir,
     generatedSecrets,

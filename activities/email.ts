@@ -11,12 +11,9 @@ import { createEmailTransport } from '../emails/transport.js';
 import type { ActivityDeps } from './deps.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
-/** The provider refused the email for good (bad address, refused content): tell the rep. */
-export const EMAIL_REJECTED = 'EmailRejected';
-/** Rate limit, provider outage, network error, timeout: retried by Temporal with backoff. */
-export const EMAIL_DELIVERY_FAILED = 'EmailDeliveryFailed';
-/** The request itself is malformed (a workflow bug): retrying cannot help. */
-export const INVALID_EMAIL_REQUEST = 'InvalidEmailRequest';
+import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST } from '../emails/failures.js';
+
+export { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST };
 
 export interface SendEmailRequest {
   orderId: string;
@@ -189,9 +186,14 @@ export function createEmailActivities(deps: ActivityDeps) {
           return { deliveryId: row.id, status: 'outbox' };
         case 'failed': {
           const reason = `${outcome.statusCode ?? 'no answer'} ${outcome.code}: ${outcome.message}`;
-          if (!outcome.retryable) {
+          if (outcome.cause === 'recipient') {
             await settle(row.id, { status: 'rejected', lastError: reason });
             throw rejected(row, reason);
+          }
+          if (outcome.cause === 'configuration') {
+            // The row stays pending: once an operator fixes the key or sender, a resend can go.
+            await db.update(emailDeliveries).set({ lastError: reason }).where(and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.status, 'pending')));
+            throw ApplicationFailure.create({ type: EMAIL_NOT_CONFIGURED, message: `The email provider refused this service's email settings: ${reason}`, nonRetryable: true });
           }
           await db
             .update(emailDeliveries)

@@ -122,7 +122,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         payloadHash: hash,
         startAt: setupEmailMoment(order.requestedStartDate, order.timezone, config.setupEmailLocalTime).toISOString(),
         receivedAt: clock().toISOString(),
-        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs },
+        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, emailGiveUpAfterMs: config.emailGiveUpAfterMs },
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {

@@ -46,7 +46,12 @@ export interface OrderWorkflowInput {
   startAt: string;
   receivedAt: string;
   /** Durations the order keeps from the day it was received. */
-  settings: { escalationAfterMs: number; orderExpiresAfterMs: number };
+  settings: {
+    escalationAfterMs: number;
+    orderExpiresAfterMs: number;
+    /** Unset in orders started before it existed: they get the default. */
+    emailGiveUpAfterMs?: number;
+  };
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;

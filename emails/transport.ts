@@ -20,8 +20,8 @@ export type TransportOutcome =
   | { outcome: 'outbox' }
   | {
       outcome: 'failed';
-      /** false: this email will never be accepted (bad address, refused content). */
-      retryable: boolean;
+      /** Whose problem it is: only `transient` is worth retrying (see FailureCause). */
+      cause: FailureCause;
       /** HTTP status; null when no answer came (network error, timeout). */
       statusCode: number | null;
       /** Resend's error name, e.g. `validation_error`, `rate_limit_exceeded`. */
@@ -30,6 +30,13 @@ export type TransportOutcome =
       /** From a 429's Retry-After header. */
       retryAfterMs?: number;
     };
+
+/**
+ * `recipient`: this email will never be accepted (bad address, refused content): a rep changes the
+ * contact. `configuration`: this service's key or sender is refused: an operator fixes it, the
+ * address is not to blame. `transient`: rate limit, outage, no answer: retry.
+ */
+export type FailureCause = 'recipient' | 'configuration' | 'transient';
 
 export interface EmailTransport {
   /** `outbox` bodies are stored for the dev outbox; `resend` bodies are not (they hold live links). */
@@ -43,9 +50,10 @@ export const RESEND_DEFAULT_BASE_URL = 'https://api.resend.com';
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
-// A wrong or restricted key is an operator's problem: keep retrying until it is fixed rather than
-// telling the rep that the recipient's address was refused.
-const CONFIGURATION_ERRORS = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key']);
+// A wrong, revoked or restricted key, or a sender the account may not use: an operator's problem,
+// never the recipient's. Resend answers 401/403 only for these (an unverified domain is a 403
+// validation_error).
+const CONFIGURATION_ERRORS = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key', 'invalid_access', 'invalid_from_address']);
 
 export function createOutboxTransport(): EmailTransport {
   return { kind: 'outbox', send: async () => ({ outcome: 'outbox' }) };
@@ -65,10 +73,11 @@ function retryAfterMs(headers: Record<string, string> | null): number | undefine
   return Math.min(Math.round(Number(raw) * 1000), MAX_RETRY_AFTER_MS);
 }
 
-function isRetryable(statusCode: number | null, code: string): boolean {
-  if (statusCode === null || statusCode >= 500 || statusCode === 429 || statusCode === 408) return true;
-  if (statusCode === 409) return code === 'concurrent_idempotent_requests';
-  return CONFIGURATION_ERRORS.has(code);
+function causeOf(statusCode: number | null, code: string): FailureCause {
+  if (statusCode === null || statusCode >= 500 || statusCode === 429 || statusCode === 408) return 'transient';
+  if (statusCode === 409 && code === 'concurrent_idempotent_requests') return 'transient';
+  if (statusCode === 401 || statusCode === 403 || CONFIGURATION_ERRORS.has(code)) return 'configuration';
+  return 'recipient';
 }
 
 export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: ResendTransportOptions): EmailTransport {
@@ -92,7 +101,7 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
           const retryAfter = statusCode === 429 ? retryAfterMs(headers) : undefined;
           return {
             outcome: 'failed',
-            retryable: isRetryable(statusCode, code),
+            cause: causeOf(statusCode, code),
             statusCode,
             code,
             message: typeof error.message === 'string' ? error.message : 'Resend answered with an error body it does not document',
@@ -100,7 +109,7 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
           };
         }
         if (!data?.id) {
-          return { outcome: 'failed', retryable: true, statusCode: null, code: 'invalid_response', message: 'Resend answered without a message id' };
+          return { outcome: 'failed', cause: 'transient', statusCode: null, code: 'invalid_response', message: 'Resend answered without a message id' };
         }
         return { outcome: 'sent', providerMessageId: data.id };
       } catch (cause) {
@@ -108,7 +117,7 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
         return {
           outcome: 'failed',
-          retryable: true,
+          cause: 'transient',
           statusCode: null,
           code: timedOut ? 'timeout' : 'network_error',
           message: timedOut ? `No answer from Resend within ${requestTimeoutMs} ms` : 'The request to Resend failed',

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EMAIL_DELIVERY_FAILED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST, createEmailActivities, type SendEmailRequest } from '../activities/email.js';
+import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST, createEmailActivities, type SendEmailRequest } from '../activities/email.js';
 import { LINK_ISSUE_CONFLICT, createLinkActivities, ensureLink } from '../activities/links.js';
 import { buildApp } from '../api/app.js';
 import { resolveLinkToken } from '../api/link-lookup.js';
@@ -237,7 +237,7 @@ describe('with Resend (the real SDK against the stand-in)', () => {
     expect(await deliveryRow(database, order.orderId, 'setup/link-1')).toMatchObject({ status: 'sent', providerMessageId: slow?.id });
   });
 
-  it('a wrong API key is the operator’s problem: retryable, never "address rejected"', async () => {
+  it('a wrong API key is the operator’s problem: EmailNotConfigured at once, never "address rejected"', async () => {
     const order = await insertOrder(database);
     const misconfigured = createEmailActivities({
       database,
@@ -245,7 +245,7 @@ describe('with Resend (the real SDK against the stand-in)', () => {
       email: createResendTransport({ apiKey: 're_wrong_key', baseUrl: standIn.url }),
     });
     const failure = await failureOf(misconfigured.sendEmail(setupRequest(order)));
-    expect(failure).toMatchObject({ type: EMAIL_DELIVERY_FAILED, nonRetryable: false });
+    expect(failure).toMatchObject({ type: EMAIL_NOT_CONFIGURED, nonRetryable: true });
     expect(await deliveryRow(database, order.orderId, 'setup/link-1')).toMatchObject({ status: 'pending', lastError: expect.stringContaining('invalid_api_key') });
   });
 
@@ -294,7 +294,7 @@ describe('the stand-in’s rate limit', () => {
       );
       expect(outcomes.filter((o) => o.outcome === 'sent')).toHaveLength(2);
       expect(outcomes.filter((o) => o.outcome === 'failed')).toEqual(
-        Array.from({ length: 3 }, () => expect.objectContaining({ retryable: true, statusCode: 429, code: 'rate_limit_exceeded', retryAfterMs: 1000 })),
+        Array.from({ length: 3 }, () => expect.objectContaining({ cause: 'transient', statusCode: 429, code: 'rate_limit_exceeded', retryAfterMs: 1000 })),
       );
       expect(standIn.rateLimited()).toBe(3);
       expect(standIn.deliveries()).toHaveLength(2);

@@ -8,7 +8,7 @@ import type { OrderState } from './definitions.js';
 import { LOCAL_DATABASE_WORK } from './order/activities.js';
 import { nextDeadline, onTimers } from './order/clock.js';
 import { registerHandlers } from './order/handlers.js';
-import { drainJobs } from './order/jobs.js';
+import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun } from './order/run.js';
 import { isTerminal } from './wizard.js';
@@ -20,6 +20,29 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // An Update delivered with the start must wait for the order's first event.
   if (patched(LOCAL_DATABASE_WORK)) await run.exclusive(() => run.record('order.received', 'commerce', { startAt: run.state.startAt }));
   else await run.record('order.received', 'commerce', { startAt: run.state.startAt });
+
+  if (run.jobsOffTheClock) {
+    void runJobs(run);
+    for (;;) {
+      if (isTerminal(run.state)) break;
+      if (await onTimers(run)) continue;
+      if (provisioningDue(run)) {
+        await provision(run);
+        continue;
+      }
+      // Wait for the deadline, or for a change that moves it or ends the wait; other changes
+      // (a wizard step, a job done) leave the timer as it is, so they add no timer events.
+      const seen = run.state;
+      const deadline = nextDeadline(run);
+      const changed = () => run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run));
+      if (deadline === undefined) await condition(changed);
+      else await condition(changed, Math.max(1, deadline - Date.now()));
+    }
+    // Let in-flight Updates answer and queued jobs run before the workflow completes.
+    await condition(allHandlersFinished);
+    await jobsDone(run);
+    return run.state;
+  }
 
   for (;;) {
     await drainJobs(run);

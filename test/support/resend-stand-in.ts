@@ -14,6 +14,7 @@
 //     requests and refilled at that rate, so steady traffic at the limit with network jitter
 //     passes and anything faster gets 429 rate_limit_exceeded with `Retry-After: 1`.
 // Tests can script the next answers with failNext(status, count), delayNext(ms, count) and
+// failFor(address, status) (one recipient always refused) and
 // malformNext(kind, count) (answers no SDK expects: an HTML error page, JSON without Resend's
 // fields, a 200 whose body is not JSON or is empty).
 // Every request is recorded (arrival time, headers, parsed body, the answer's status and outcome).
@@ -85,6 +86,8 @@ export interface ResendStandIn {
   delayNext(ms: number, count?: number): void;
   /** The next `count` requests get the malformed answer `kind` (see MalformedAnswer). */
   malformNext(kind: MalformedAnswer, count?: number): void;
+  /** Every request to `address` is answered with `status` until called again with null (an outage for one recipient). */
+  failFor(address: string, status: ScriptedStatus | null): void;
   /** null turns the rate limit off. */
   setRateLimit(ratePerSecond: number | null): void;
   close(): Promise<void>;
@@ -158,6 +161,7 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
   const scripts: Script[] = [];
+  const failingRecipients = new Map<string, ScriptedStatus>();
   const byIdempotencyKey = new Map<string, { bodyHash: string; id: string }>();
   /** Keys of accepted requests still being handled (delayed): a second one meanwhile gets 409. */
   const inFlight = new Set<string>();
@@ -236,6 +240,8 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
     if (typeof email.html !== 'string' && typeof email.text !== 'string') {
       return error(422, 'missing_required_field', 'Either `html` or `text` is required.');
     }
+    const failing = to.map((address) => failingRecipients.get(address)).find((status) => status !== undefined);
+    if (failing !== undefined) return error(failing, ERRORS[failing].name, ERRORS[failing].message, 'scripted-failure');
 
     const bodyHash = createHash('sha256').update(raw).digest('hex');
     if (idempotencyKey !== undefined) {
@@ -295,6 +301,10 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
     deliveries: () => [...deliveries],
     duplicates: () => requests.filter((r) => r.outcome === 'duplicate'),
     rateLimited: () => requests.filter((r) => r.outcome === 'rate-limited').length,
+    failFor(address, status) {
+      if (status === null) failingRecipients.delete(address);
+      else failingRecipients.set(address, status);
+    },
     failNext(status, count = 1) {
       for (let i = 0; i < count; i += 1) scripts.push({ kind: 'status', status });
     },

@@ -43,11 +43,16 @@ export const provisioning = proxyActivities<OrderActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** Emails have their own rate-limited task queue, named after the workflow's; a rejected address is not retried. */
-export function emailActivities() {
+/**
+ * Emails have their own rate-limited task queue, named after the workflow's; a rejected address is
+ * not retried. An outage is retried until `giveUpAfterMs` (EMAIL_GIVE_UP_AFTER), then a rep takes
+ * over; orders started before the jobs-off-the-clock patch retry without an end.
+ */
+export function emailActivities(giveUpAfterMs: number | undefined) {
   return proxyActivities<OrderActivities>({
     taskQueue: `${workflowInfo().taskQueue}-email`,
     startToCloseTimeout: '30 seconds',
+    ...(giveUpAfterMs === undefined ? {} : { scheduleToCloseTimeout: giveUpAfterMs }),
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
 }

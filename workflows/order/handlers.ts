@@ -49,8 +49,8 @@ export function registerHandlers(run: OrderRun): void {
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
           run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
-          // A new address is what the rejected-email task asks the rep for.
-          if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected'], reason: 'a rep changed the contact' });
+          // A new address is what the rejected- and failed-email tasks ask the rep for.
+          if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected', 'email-failed'], reason: 'a rep changed the contact' });
         } else if (effect.kind === 'cancel') {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });

@@ -1,14 +1,18 @@
-// The job runner: emails, link revocations and rep tasks, one at a time in the order they were queued.
-import { ActivityFailure } from '@temporalio/workflow';
+// The job runner: emails, link revocations and rep tasks, one at a time in the order they were
+// queued, in a coroutine of their own so the clock and provisioning never wait behind them.
+import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { EMAIL_NOT_CONFIGURED, EMAIL_REJECTED } from '../../emails/failures.js';
 import { emailActivities } from './activities.js';
 import { type Job, nowIso, type OrderRun } from './run.js';
+
+type EmailJob = Extract<Job, { kind: 'email' }>;
 
 export async function runJob(run: OrderRun, job: Job): Promise<void> {
   const { orderId } = run.state;
   switch (job.kind) {
     case 'email':
       try {
-        await emailActivities().sendEmail({
+        await emailActivities(run.emailGiveUpAfterMs()).sendEmail({
           orderId,
           key: job.key,
           to: job.to,
@@ -17,14 +21,7 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
         });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
-        // A rejected address cannot be fixed by retrying: a rep finds out and changes the contact.
-        await run.exclusive(async () => {
-          await run.record('email.rejected', 'system', { purpose: job.template.kind, to: job.to });
-          if (job.to !== run.state.order.rep.email) {
-            const reason = error.cause?.message ?? error.message;
-            run.tellRep('email-rejected', { kind: 'rep-email-rejected', order: run.summary(), repName: run.repName(), rejectedRecipient: job.to, reason }, `The email to ${job.to} was rejected: ${reason}`);
-          }
-        });
+        await run.exclusive(() => emailNotSent(run, job, error));
       }
       break;
     case 'revoke-links':
@@ -39,7 +36,51 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
   }
 }
 
-/** Runs every queued job, including those queued meanwhile. */
+/**
+ * An email that will not go. Only a refusal of the address blames the address (a rep changes the
+ * contact); refused settings (bad key, unverified sender) or an outage past EMAIL_GIVE_UP_AFTER are
+ * this service's problem: logged, on the timeline, and a rep task to follow up by other means.
+ */
+async function emailNotSent(run: OrderRun, job: EmailJob, error: ActivityFailure): Promise<void> {
+  const { cause } = error;
+  const reason = cause?.message ?? error.message;
+  const notConfigured = cause instanceof ApplicationFailure && cause.type === EMAIL_NOT_CONFIGURED;
+  // Past the give-up time the server ends the retries with the last attempt's failure (a 5xx, a timeout).
+  const rejected = (cause instanceof ApplicationFailure && cause.type === EMAIL_REJECTED) || !run.jobsOffTheClock;
+  if (!rejected) {
+    const why = notConfigured ? 'configuration' : 'outage';
+    log.error('An email could not be sent', { orderId: run.state.orderId, purpose: job.template.kind, cause: why, reason });
+    await run.record('email.failed', 'system', { purpose: job.template.kind, to: job.to, cause: why, reason });
+    const detail = notConfigured
+      ? `The ${job.template.kind} email to ${job.to} was not sent: the email provider refused this service's settings (${reason}). The address is not at fault; operations must fix the email configuration.`
+      : `The ${job.template.kind} email to ${job.to} was not sent: the email provider did not take it within the give-up time. Reach the recipient another way or resend later.`;
+    // No rep email: email is what is failing.
+    run.jobs.push({ kind: 'open-task', taskKey: `email-failed/${run.state.seq}`, taskKind: 'email-failed', detail });
+    return;
+  }
+  // A rejected address cannot be fixed by retrying: a rep finds out and changes the contact.
+  await run.record('email.rejected', 'system', { purpose: job.template.kind, to: job.to });
+  if (job.to !== run.state.order.rep.email) {
+    run.tellRep('email-rejected', { kind: 'rep-email-rejected', order: run.summary(), repName: run.repName(), rejectedRecipient: job.to, reason }, `The email to ${job.to} was rejected: ${reason}`);
+  }
+}
+
+/** Orders before the jobs-off-the-clock patch: the main loop runs every queued job, including those queued meanwhile. */
 export async function drainJobs(run: OrderRun): Promise<void> {
   while (run.jobs.length) await runJob(run, run.jobs.shift()!);
 }
+
+/**
+ * The job coroutine: a job stays first in the queue until it is done, so an empty queue means
+ * idle, and a continue-as-new carries the job that was running.
+ */
+export async function runJobs(run: OrderRun): Promise<never> {
+  for (;;) {
+    await condition(() => run.jobs.length > 0);
+    await runJob(run, run.jobs[0]!);
+    run.jobs.shift();
+  }
+}
+
+/** Resolves when every queued job is done. */
+export const jobsDone = (run: OrderRun): Promise<void> => condition(() => run.jobs.length === 0);

@@ -17,6 +17,14 @@ export type Job =
 
 export const nowIso = () => new Date().toISOString();
 
+/**
+ * Patch: jobs run in their own coroutine (order/jobs.ts), so the clock and provisioning never wait
+ * behind a retrying email, and an email gives up after EMAIL_GIVE_UP_AFTER. Orders started before
+ * it drain their jobs in the main loop, as they were recorded.
+ */
+const JOBS_OFF_THE_CLOCK = 'jobs-off-the-clock';
+const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
+
 export class OrderRun {
   state: OrderState;
   readonly settings: OrderWorkflowInput['settings'];
@@ -32,8 +40,12 @@ export class OrderRun {
   /** The status Temporal's visibility holds: each upsert costs the server a visibility write, so only changes go. */
   private indexedStatus = workflowInfo().typedSearchAttributes.get(OrderStatusKey);
 
+  /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
+  readonly jobsOffTheClock: boolean;
+
   constructor(input: OrderWorkflowInput) {
     this.settings = input.settings;
+    this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
     this.state = {
       orderId: input.order.orderId,
       status: 'SCHEDULED',
@@ -50,6 +62,11 @@ export class OrderRun {
       passwordSet: false,
       sections: {},
     };
+  }
+
+  /** How long an email may retry before a rep is told; undefined: forever (orders before the patch). */
+  emailGiveUpAfterMs(): number | undefined {
+    return this.jobsOffTheClock ? (this.settings.emailGiveUpAfterMs ?? DEFAULT_EMAIL_GIVE_UP_AFTER_MS) : undefined;
   }
 
   wake(): void {
