@@ -35,6 +35,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Pino options (tests pass a stream to read the log lines). */
   logger?: FastifyServerOptions['logger'];
+  /** How long a request waits for an Update before answering 503; tests shorten it. */
+  updateDeadlineMs?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -152,7 +154,8 @@ export async function buildApp(deps: AppDeps) {
     documentProblemAnswers(route, limit !== undefined);
   });
 
-  const service = createOrderService({ config, database, temporal, temporalUiUrl: deps.temporalUiUrl, clock });
+  const calls = createWorkflowCalls(temporal, deps.updateDeadlineMs === undefined ? {} : { updateDeadlineMs: deps.updateDeadlineMs });
+  const service = createOrderService({ config, database, temporal, temporalUiUrl: deps.temporalUiUrl, calls, clock });
   await app.register(health, {
     checks: {
       database: () => database.ping(),
@@ -162,7 +165,6 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
-  const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.

@@ -18,7 +18,7 @@ import { getStateQuery, type OrderState, type RepActionName } from '../workflows
 import type { orderWorkflow } from '../workflows/order.js';
 import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
-import { createWorkflowCalls } from './workflow-calls.js';
+import type { WorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
 const LIVE_QUERY_DEADLINE_MS = 3_000;
@@ -30,6 +30,8 @@ export interface OrderServiceDeps {
   /** Base URL of the Temporal Web UI, when one is known (dev server). */
   temporalUiUrl?: string | undefined;
   clock?: () => Date;
+  /** The API's Updates and Queries, shared with the wizard. */
+  calls: WorkflowCalls;
 }
 
 /** The order as stored: defaults applied, emails lower-cased, services in one order. */
@@ -88,9 +90,8 @@ function viewFromRow(row: OrderRow): OrderView {
   });
 }
 
-export function createOrderService({ config, database, temporal, temporalUiUrl, clock = () => new Date() }: OrderServiceDeps) {
+export function createOrderService({ config, database, temporal, temporalUiUrl, calls, clock = () => new Date() }: OrderServiceDeps) {
   const { db } = database;
-  const calls = createWorkflowCalls(temporal);
 
   async function readRow(orderId: string): Promise<OrderRow | undefined> {
     const [row] = await db.select().from(orders).where(eq(orders.orderId, orderId)).limit(1);
@@ -225,14 +226,15 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     },
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
-    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string) {
+    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
       const request = { action, repId, ...body };
+      const scopedId = `rep:${repId}:${updateId}`;
       if (action === 'reschedule' && body.requestedStartDate) {
         const state = await calls.queryOrUnavailable(orderId);
         const startAt = setupEmailMoment(body.requestedStartDate, state.order.timezone, config.setupEmailLocalTime).toISOString();
-        return viewFromState(await calls.repAction(orderId, { ...request, startAt }));
+        return viewFromState(await calls.repAction(orderId, { ...request, startAt }, scopedId));
       }
-      return viewFromState(await calls.repAction(orderId, request));
+      return viewFromState(await calls.repAction(orderId, request, scopedId));
     },
   };
 }

@@ -173,14 +173,14 @@ export function createWizardService({ database, calls, clock }: { config: Config
       return view(state, sessionId);
     },
 
-    async startSession(token: string): Promise<{ sessionId: string; view: WizardView }> {
+    async startSession(token: string, updateId: string): Promise<{ sessionId: string; view: WizardView }> {
       // The Update's validator refuses a link that is no longer the order's current one.
       const link = await validLink(token);
-      const { sessionId, state } = await calls.startSession(link.orderId, link.issueKey);
+      const { sessionId, state } = await calls.startSession(link.orderId, link.issueKey, `session:${link.issueKey}:${updateId}`);
       return { sessionId, view: await view(state, sessionId) };
     },
 
-    async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>): Promise<WizardView> {
+    async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>, updateId: string): Promise<WizardView> {
       const { link, state } = STEPS_NEEDING_STATE.has(step) ? await open(token) : { link: await validLink(token), state: undefined };
       // A password never travels on to Temporal, whichever step it was (mis)sent with: only its hash does.
       const { sessionId, password: rawPassword, ...input } = body;
@@ -195,7 +195,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
         if (errors.length) throw new ProblemError(422, 'invalid-step', 'The step has errors', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);
         context = { passwordHash: await hashPassword(password) };
       }
-      const next = await calls.submitStep(link.orderId, { sessionId, linkIssueKey: link.issueKey, step, input, context });
+      const next = await calls.submitStep(link.orderId, { sessionId, linkIssueKey: link.issueKey, step, input, context }, `step:${sessionId}:${updateId}`);
       return view(next, sessionId);
     },
 

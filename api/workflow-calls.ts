@@ -26,7 +26,7 @@ import { conflict, notFound, ProblemError, unavailable } from './problem.js';
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_NOT_FOUND = 5;
 
-/** How long a person waits for an Update before being told to try again. */
+/** How long a person waits for an Update before being told to reload or try again. */
 const UPDATE_DEADLINE_MS = 10_000;
 const QUERY_DEADLINE_MS = 3_000;
 
@@ -48,7 +48,8 @@ export function problemFromUpdateError(error: unknown): unknown {
   }
   if (error instanceof WorkflowNotFoundError) return notFound('There is no such order.');
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadline(error)) {
-    return unavailable('The order service did not answer in time; nothing was changed. Try again in a moment.', 5);
+    // The Update may still run after the deadline: only the same Idempotency-Key makes a retry safe.
+    return unavailable('The order service did not answer in time; the change may have been applied. Reload, or send it again with the same Idempotency-Key.', 5);
   }
   if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) {
     // An Update to a workflow that has completed: the order has ended.
@@ -69,12 +70,12 @@ function isDeadline(error: unknown): boolean {
 export const linkGone = (detail = 'This link is not valid. Use the newest link you were sent, or ask your Cisco account representative for a new one.') =>
   new ProblemError(404, 'link-not-found', 'Link not found', detail);
 
-export function createWorkflowCalls(temporal: Client) {
+export function createWorkflowCalls(temporal: Client, { updateDeadlineMs = UPDATE_DEADLINE_MS }: { updateDeadlineMs?: number } = {}) {
   const handle = (orderId: string) => temporal.workflow.getHandle(orderWorkflowId(orderId));
   /** Updates wait for a worker: past the deadline the caller hears 503 with a retry hint. */
   async function withDeadline<T>(orderId: string, call: () => Promise<T>): Promise<T> {
     try {
-      return await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, call);
+      return await temporal.withDeadline(Date.now() + updateDeadlineMs, call);
     } catch (error) {
       // The client says "not found" for an Update to a workflow that has completed, too: an order
       // that exists but has ended is a conflict, not a missing order.
@@ -109,16 +110,17 @@ export function createWorkflowCalls(temporal: Client) {
       return state;
     },
 
-    startSession(orderId: string, linkIssueKey: string) {
-      return withDeadline(orderId, () => handle(orderId).executeUpdate(startSessionUpdate, { args: [{ linkIssueKey }] }));
+    // `updateId`: from the request's Idempotency-Key (api/idempotency.ts); a retry with it gets the first answer.
+    startSession(orderId: string, linkIssueKey: string, updateId: string) {
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(startSessionUpdate, { args: [{ linkIssueKey }], updateId }));
     },
 
-    submitStep(orderId: string, request: StepRequest) {
-      return withDeadline(orderId, () => handle(orderId).executeUpdate(submitStepUpdate, { args: [request] }));
+    submitStep(orderId: string, request: StepRequest, updateId: string) {
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(submitStepUpdate, { args: [request], updateId }));
     },
 
-    repAction(orderId: string, request: RepActionRequest) {
-      return withDeadline(orderId, () => handle(orderId).executeUpdate(repActionUpdate, { args: [request] }));
+    repAction(orderId: string, request: RepActionRequest, updateId: string) {
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(repActionUpdate, { args: [request], updateId }));
     },
   };
 }

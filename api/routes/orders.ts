@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { isValidCalendarDate, isValidTimeZone } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
 import { badRequest, type FieldError, ProblemError, unauthorized } from '../problem.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema } from '../schemas.js';
@@ -109,6 +110,7 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
         params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume']) }),
+        headers: IdempotencyHeaders,
         body: Type.Optional(
           Type.Object(
             {
@@ -131,7 +133,7 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
           { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
         ]);
       }
-      return service.act(request.params.orderId, request.params.action, body, request.rep!.id);
+      return service.act(request.params.orderId, request.params.action, body, request.rep!.id, updateIdFor(request, request.params.action));
     },
   );
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { STEP_NAMES } from '../../workflows/definitions.js';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
 import type { WizardService } from '../wizard-service.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
@@ -64,13 +65,14 @@ const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app
         tags: ['wizard'],
         summary: 'Start a wizard session ("Configure now"); any earlier draft is discarded',
         params: Type.Object({ token: Token }),
+        headers: IdempotencyHeaders,
         response: {
           201: Type.Object({ sessionId: Type.String(), view: Type.Ref('WizardView') }),
           ...problems(400, 404, 409, 503),
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.startSession(request.params.token)),
+    async (request, reply) => reply.code(201).send(await service.startSession(request.params.token, updateIdFor(request, 'start'))),
   );
 
   app.post(
@@ -83,12 +85,13 @@ const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app
           'Body `{ sessionId, ...input }` with the input of SPEC §3 for the step. 200 with the new view; ' +
           '422 with field errors; 409 out of order, stale session or order ended; 404 for a link that is not valid.',
         params: Type.Object({ token: Token, step: Type.Enum(STEP_NAMES) }),
+        headers: IdempotencyHeaders,
         body: Type.Object({ sessionId: SessionId }, { additionalProperties: true, maxProperties: 16 }),
         response: { 200: Type.Ref('WizardView'), ...problems(400, 404, 409, 422, 503) },
       },
       config: { validationStatus: 422 },
     },
-    async (request) => service.submitStep(request.params.token, request.params.step, request.body),
+    async (request) => service.submitStep(request.params.token, request.params.step, request.body, updateIdFor(request, request.params.step)),
   );
 
   app.get(
