@@ -1,5 +1,6 @@
 // Step 8 (the point of no return) and step 9 of the wizard: create or link the partner and
 // customer orgs and assign the customer admin, in one transaction keyed by the order.
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
@@ -16,6 +17,8 @@ export const UNKNOWN_PARTNER_ORG = 'UnknownPartnerOrg';
 export const UNKNOWN_CUSTOMER_ORG = 'UnknownCustomerOrg';
 /** Step 9 for an order that did not create a partner org (or has not committed step 8). */
 export const NO_NEW_PARTNER_ORG = 'NoNewPartnerOrg';
+/** Step 8 was already committed with other organizations or another admin: a late duplicate is refused. */
+export const CONFIGURATION_MISMATCH = 'ConfigurationMismatch';
 /** Step 9 was handed something that is not a password hash: refuse rather than store it. */
 export const INVALID_PASSWORD_HASH = 'InvalidPasswordHash';
 
@@ -60,6 +63,21 @@ function violatedUniqueConstraint(error: unknown): string | undefined {
 const emailTaken = (type: string, email: string) =>
   ApplicationFailure.create({ type, message: `${email} already belongs to another Webex organization`, nonRetryable: true });
 
+/**
+ * What identifies a step 8 commit: every choice, in a fixed order (arrays, so no key order can
+ * differ), emails compared as the database compares them.
+ */
+function commitInputHash({ orderId, partner, customer, admin }: CommitInput): string {
+  const email = (value: string) => value.trim().toLowerCase();
+  const canonical = [
+    orderId,
+    partner === null ? null : partner.mode === 'new' ? ['new', partner.partnerId, partner.name, partner.country, partner.address, email(partner.adminEmail)] : ['existing', partner.orgId],
+    customer.mode === 'new' ? ['new', customer.name, customer.country, customer.address] : ['existing', customer.orgId],
+    email(admin.email),
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
 function toResult(row: typeof orderConfigurations.$inferSelect): CommitResult {
   return {
     partnerOrgId: row.partnerOrgId,
@@ -80,12 +98,23 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
      */
     async commitOrderConfiguration(input: CommitInput): Promise<CommitResult> {
       const { orderId } = input;
+      const inputHash = commitInputHash(input);
       return database.db.transaction(async (tx) => {
         // Serialises attempts of one order, so a duplicate attempt waits and then finds the row
         // instead of colliding with the first one's uncommitted users.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`);
         const [committed] = await tx.select().from(orderConfigurations).where(eq(orderConfigurations.orderId, orderId));
-        if (committed) return toResult(committed);
+        if (committed) {
+          // The same commit again (a retry) finds its result; a different one must not get it.
+          if (committed.inputHash !== null && committed.inputHash !== inputHash) {
+            throw ApplicationFailure.create({
+              type: CONFIGURATION_MISMATCH,
+              message: `Order ${orderId} was already configured with other organizations; this commit was not applied`,
+              nonRetryable: true,
+            });
+          }
+          return toResult(committed);
+        }
 
         let partnerOrgId: string | null = null;
         let partnerAdminUserId: string | null = null;
@@ -180,7 +209,7 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
 
         const [row] = await tx
           .insert(orderConfigurations)
-          .values({ orderId, partnerOrgId, customerOrgId, adminUserId, partnerAdminUserId })
+          .values({ orderId, partnerOrgId, customerOrgId, adminUserId, partnerAdminUserId, inputHash })
           .returning();
         return toResult(row!);
       });

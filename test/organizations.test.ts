@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL_TAKEN,
   type CommitInput,
+  CONFIGURATION_MISMATCH,
   createOrganizationActivities,
   INVALID_PASSWORD_HASH,
   NO_NEW_PARTNER_ORG,
@@ -273,7 +274,7 @@ describe('commitOrderConfiguration', () => {
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 2, users: 2, configurations: 1 });
   });
 
-  it('answers a retry with the committed ids and creates nothing, whatever the retry carries', async () => {
+  it('answers a retry with the committed ids and creates nothing; a late commit with other organizations is refused, not merged', async () => {
     const partnerId = `P-${uniq()}`;
     const orderId = await insertOrder(partnerId);
     const input: CommitInput = {
@@ -283,10 +284,17 @@ describe('commitOrderConfiguration', () => {
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     };
     const first = await activities.commitOrderConfiguration(input);
-    const again = await activities.commitOrderConfiguration(input);
-    const changed = await activities.commitOrderConfiguration({ ...input, partner: null, admin: { email: `other-${uniq()}@${newDomain()}` } });
+    // The same choices again, emails spelled in another case: the same commit.
+    const again = await activities.commitOrderConfiguration({ ...input, admin: { email: input.admin.email.toUpperCase() } });
     expect(again).toEqual(first);
-    expect(changed).toEqual(first);
+    for (const changed of [
+      { ...input, partner: null, admin: { email: `other-${uniq()}@${newDomain()}` } },
+      { ...input, customer: newCustomer('Another Shipping AS') },
+      { ...input, admin: { email: `other-${uniq()}@${newDomain()}` } },
+    ]) {
+      const failure = await refusal(activities.commitOrderConfiguration(changed));
+      expect(failure).toMatchObject({ type: CONFIGURATION_MISMATCH, nonRetryable: true });
+    }
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 2, users: 2, configurations: 1 });
   });
 

@@ -71,6 +71,8 @@ export const orderConfigurations = pgTable(
       .references(() => orgUsers.id),
     /** The admin of the partner org this order created; step 9 sets its password. Null otherwise. */
     partnerAdminUserId: uuid('partner_admin_user_id').references(() => orgUsers.id),
+    /** sha256 of what step 8 committed: a later attempt with other organizations is refused, not merged. Null in rows from before it existed. */
+    inputHash: text('input_hash'),
     committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -157,6 +157,7 @@ async function commitConfiguration(run: OrderRun, actor: string) {
       PartnerAdminEmailTaken: 'partner-admin-email-taken',
       UnknownPartnerOrg: 'unknown-partner-org',
       UnknownCustomerOrg: 'unknown-customer-org',
+      ConfigurationMismatch: 'already-configured',
     });
     if (failure.type === REFUSAL.conflict) {
       // Lost a race for the address: back to step 6 with the rest of the draft kept.

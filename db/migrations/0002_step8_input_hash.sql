@@ -1,0 +1,1 @@
+ALTER TABLE "order_configurations" ADD COLUMN "input_hash" text;
