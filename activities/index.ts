@@ -1,5 +1,6 @@
 // Activities are built by a factory from their dependencies, so tests hand them a real database
 // with short durations instead of mocks; workflows import only the type.
+import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { createEmailActivities } from './email.js';
 import { createLinkActivities } from './links.js';
@@ -11,14 +12,32 @@ import { createRepTaskActivities } from './rep-tasks.js';
 export type { ActivityDeps };
 
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withoutQueryData({
     ...createProjectionActivities(deps),
     ...createOrganizationActivities(deps),
     ...createRepTaskActivities(deps),
     ...createProvisioningActivities(deps),
     ...createEmailActivities(deps),
     ...createLinkActivities(deps),
-  };
+  });
+}
+
+/**
+ * A database error leaves an activity without its query and parameters: what an activity throws
+ * is logged by the worker and stored (encrypted) in the workflow's history.
+ */
+function withoutQueryData<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, activity] of Object.entries(activities)) {
+    wrapped[name] = async (...args: Parameters<typeof activity>) => {
+      try {
+        return await activity(...args);
+      } catch (error) {
+        throw sanitizeDatabaseError(error);
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type OrderActivities = ReturnType<typeof createActivities>;

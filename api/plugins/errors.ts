@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { DatabaseError, sanitizeDatabaseError } from '../../db/errors.js';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
 
 const PROBLEM_JSON = 'application/problem+json';
@@ -106,7 +107,13 @@ export default fp(
           detail: error.message,
         });
       }
-      request.log.error({ err: error }, 'request failed');
+      const err = sanitizeDatabaseError(error);
+      if (err instanceof DatabaseError && !err.severity) {
+        // The database did not answer: nothing was done; a moment later it may.
+        request.log.warn({ err }, 'database unavailable');
+        return send(reply, { type: problemType('unavailable'), title: 'Service unavailable', status: 503, detail: 'The database is not answering just now; nothing was changed. Try again in a moment.' }, { 'retry-after': '5' });
+      }
+      request.log.error({ err }, 'request failed');
       return send(reply, {
         type: problemType('internal'),
         title: 'Internal error',

@@ -1,0 +1,74 @@
+// Logs never carry query parameters (issue 14, item 8): Drizzle's errors say "Failed query: …
+// params: …" and PostgreSQL's may quote a value; what an activity throws (logged by the worker,
+// stored in history) and what the API logs keep only the SQLSTATE, constraint and table.
+import { Writable } from 'node:stream';
+import { DrizzleQueryError } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import { apiLoggerOptions, buildApp } from '../api/app.js';
+import { loadConfig } from '../config.js';
+import { DatabaseError } from '../db/errors.js';
+import type { Database } from '../db/client.js';
+import { type Harness, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
+
+const SECRET_EMAIL = 'very.private.person@secret.example';
+
+describe('a failing insert in an activity', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('throws a DatabaseError naming the SQLSTATE and constraint, without the query or its parameters', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
+    const activities = createActivities({ database, config });
+    // A task for an order that does not exist: a foreign-key violation, with the address as a parameter.
+    const error = await activities
+      .openRepTask({ orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected', detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect(error).not.toBeInstanceOf(DrizzleQueryError);
+    expect(error).toMatchObject({ code: '23503', table_name: 'rep_tasks' });
+    const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).stack);
+    expect(everything).not.toContain(SECRET_EMAIL);
+    expect(everything).not.toMatch(/params:|Failed query|insert into/i);
+  });
+});
+
+describe('the API with its database gone', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({}, { worker: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('answers 503 with Retry-After and logs no parameter of the failed query', async () => {
+    const gone = await openTestDatabase();
+    await gone.close();
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const app = await buildApp({ config: h.config, database: gone, temporal: h.client, logger: { ...apiLoggerOptions('info'), stream } });
+    try {
+      const response = await app.inject({ method: 'GET', url: `/api/orders?q=${encodeURIComponent(SECRET_EMAIL)}`, headers: { authorization: `Bearer ${REP_TOKEN}` } });
+      expect(response.statusCode, response.body).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.body).not.toContain(SECRET_EMAIL);
+      const log = lines.join('');
+      expect(log).toContain('database unavailable');
+      expect(log).not.toContain(SECRET_EMAIL);
+      expect(log).not.toMatch(/params:|Failed query/);
+    } finally {
+      await app.close();
+    }
+  });
+});
