@@ -8,6 +8,7 @@ import type { OrderState } from './definitions.js';
 import { LOCAL_DATABASE_WORK } from './order/activities.js';
 import { nextDeadline, onTimers } from './order/clock.js';
 import { registerHandlers } from './order/handlers.js';
+import { whenCancelledFromTemporal } from './order/cancellation.js';
 import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun } from './order/run.js';
@@ -23,20 +24,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   if (run.jobsOffTheClock) {
     void runJobs(run);
-    for (;;) {
-      if (isTerminal(run.state)) break;
-      if (await onTimers(run)) continue;
-      if (provisioningDue(run)) {
-        await provision(run);
-        continue;
-      }
-      // Wait for the deadline, or for a change that moves it or ends the wait; other changes
-      // (a wizard step, a job done) leave the timer as it is, so they add no timer events.
-      const seen = run.state;
-      const deadline = nextDeadline(run);
-      const changed = () => run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run));
-      if (deadline === undefined) await condition(changed);
-      else await condition(changed, Math.max(1, deadline - Date.now()));
+    try {
+      await lifecycle(run);
+    } catch (error) {
+      await whenCancelledFromTemporal(run, error);
+      throw error;
     }
     // Let in-flight Updates answer and queued jobs run before the workflow completes.
     await condition(allHandlersFinished);
@@ -44,6 +36,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return run.state;
   }
 
+  // Orders started before the jobs-off-the-clock patch, as they were recorded.
   for (;;) {
     await drainJobs(run);
     if (isTerminal(run.state)) break;
@@ -63,4 +56,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   await condition(allHandlersFinished);
   await drainJobs(run);
   return run.state;
+}
+
+/** The clock and provisioning, until the order ends. */
+async function lifecycle(run: OrderRun): Promise<void> {
+  for (;;) {
+    if (isTerminal(run.state)) break;
+    if (await onTimers(run)) continue;
+    if (provisioningDue(run)) {
+      await provision(run);
+      continue;
+    }
+    // Wait for the deadline, or for a change that moves it or ends the wait; other changes
+    // (a wizard step, a job done) leave the timer as it is, so they add no timer events.
+    const seen = run.state;
+    const deadline = nextDeadline(run);
+    const changed = () => run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run));
+    if (deadline === undefined) await condition(changed);
+    else await condition(changed, Math.max(1, deadline - Date.now()));
+  }
 }

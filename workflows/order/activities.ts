@@ -2,7 +2,7 @@
 // for it. Business refusals (an address taken, a subdomain taken, a rejected email, a provisioning
 // rejection) are thrown by the activities as non-retryable ApplicationFailures with exported
 // types, so no profile lists them.
-import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
 
 /** Projection writes are small statements: retry quickly and for as long as it takes. */
@@ -39,6 +39,8 @@ export const databaseWork = (): DatabaseWork => (patched(LOCAL_DATABASE_WORK) ? 
  */
 export const provisioning = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
+  // These calls do not heartbeat, so they never hear of a cancellation: do not wait for them to.
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });

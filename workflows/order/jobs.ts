@@ -1,6 +1,6 @@
 // The job runner: emails, link revocations and rep tasks, one at a time in the order they were
 // queued, in a coroutine of their own so the clock and provisioning never wait behind them.
-import { ActivityFailure, ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, log } from '@temporalio/workflow';
 import { EMAIL_NOT_CONFIGURED, EMAIL_REJECTED } from '../../emails/failures.js';
 import { emailActivities } from './activities.js';
 import { type Job, nowIso, type OrderRun } from './run.js';
@@ -74,11 +74,16 @@ export async function drainJobs(run: OrderRun): Promise<void> {
  * The job coroutine: a job stays first in the queue until it is done, so an empty queue means
  * idle, and a continue-as-new carries the job that was running.
  */
-export async function runJobs(run: OrderRun): Promise<never> {
-  for (;;) {
-    await condition(() => run.jobs.length > 0);
-    await runJob(run, run.jobs[0]!);
-    run.jobs.shift();
+export async function runJobs(run: OrderRun): Promise<void> {
+  try {
+    for (;;) {
+      await condition(() => run.jobs.length > 0);
+      await runJob(run, run.jobs[0]!);
+      run.jobs.shift();
+    }
+  } catch (error) {
+    // Cancelled from Temporal: the main loop's cleanup runs what is left (order/cancellation.ts).
+    if (!isCancellation(error)) throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 // Step 10d: one idempotent activity per external effect; billing last, so a failure bills nothing.
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import { provisioning } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
@@ -27,7 +27,8 @@ export async function provision(run: OrderRun): Promise<void> {
       run.jobs.push({ kind: 'close-tasks', reason: 'the order was provisioned' });
     });
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    // Cancelled from Temporal is not a provisioning failure: order/cancellation.ts tells the rep.
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     const message = error.cause?.message ?? error.message;
     await run.exclusive(async () => {
       run.state = { ...run.state, provisioning: { ...run.state.provisioning!, failure: { at: nowIso(), message } } };

@@ -1,6 +1,6 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
-import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RepTaskKind } from '../../db/schema/orders.js';
 import type { OrderWorkflowInput } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
@@ -75,7 +75,9 @@ export class OrderRun {
 
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const ticket = this.ticketsIssued++;
-    await condition(() => this.serving === ticket);
+    // A turn taken is always served and released, even in a cancelled scope: a waiter that left
+    // the line would hold up every ticket after it.
+    await CancellationScope.nonCancellable(() => condition(() => this.serving === ticket));
     try {
       return await fn();
     } finally {
