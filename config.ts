@@ -39,9 +39,23 @@ export interface Config {
   emailGiveUpAfterMs: number;
   /** `HH:MM`, local to the order's time zone. */
   setupEmailLocalTime: string;
+  /** Status webhooks out (SPEC §7.4); no endpoints → none are sent. */
+  webhooks: WebhookConfig;
+  /** Svix signing secret of Resend's webhooks (`whsec_…`); unset → POST /api/email-events refuses every event. */
+  resendWebhookSecret: string | undefined;
   dataDir: string;
   /** Names of the dev-only secrets that were generated because they were unset. */
   generatedSecrets: Array<'INTAKE_HMAC_SECRET' | 'REP_API_TOKENS' | 'LINK_TOKEN_SECRET' | 'PAYLOAD_ENCRYPTION_KEYS'>;
+}
+
+export interface WebhookConfig {
+  endpoints: string[];
+  /** Standard Webhooks signing secret, `whsec_<base64>`; required with endpoints. */
+  secret: string | undefined;
+  /** Private, loopback and link-local targets and plain http:// (development and tests only). */
+  allowPrivate: boolean;
+  /** The retry backoff: from `initialIntervalMs`, doubling up to `maximumIntervalMs`, given up after `giveUpAfterMs`. */
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
 }
 
 export interface PayloadEncryptionKey {
@@ -170,6 +184,49 @@ function parsePayloadEncryptionKeys(raw: string): PayloadEncryptionKey[] {
   return keys;
 }
 
+/** Literal addresses a webhook may never reach in production (hostnames are checked when resolved). */
+const PRIVATE_LITERAL = /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[(::1?|f[cd][0-9a-f]*:.*|fe[89ab][0-9a-f]*:.*)\])/i;
+
+function parseWebhooks(env: Env): WebhookConfig {
+  const allowRaw = read(env, 'WEBHOOK_ALLOW_PRIVATE') ?? 'false';
+  if (allowRaw !== 'true' && allowRaw !== 'false') throw new ConfigError('WEBHOOK_ALLOW_PRIVATE', `must be true or false (got "${allowRaw}")`);
+  const allowPrivate = allowRaw === 'true';
+  const endpoints = (read(env, 'WEBHOOK_ENDPOINTS') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  endpoints.forEach((endpoint, index) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(endpoint);
+    } catch {
+      throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) {
+      throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} must use https: (http: only with WEBHOOK_ALLOW_PRIVATE=true)`);
+    }
+    if (parsed.username || parsed.password) throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} must not carry credentials`);
+    if (!allowPrivate && PRIVATE_LITERAL.test(parsed.host)) {
+      throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} is a private or loopback address (allowed only with WEBHOOK_ALLOW_PRIVATE=true)`);
+    }
+  });
+  const secret = read(env, 'WEBHOOK_SECRET');
+  if (secret !== undefined && !/^whsec_[A-Za-z0-9+/]{24,}={0,2}$/.test(secret)) {
+    throw new ConfigError('WEBHOOK_SECRET', 'must be whsec_ followed by the base64 of at least 18 random bytes');
+  }
+  if (endpoints.length && !secret) throw new ConfigError('WEBHOOK_SECRET', 'is required with WEBHOOK_ENDPOINTS');
+  return {
+    endpoints,
+    secret,
+    allowPrivate,
+    retry: {
+      initialIntervalMs: duration(env, 'WEBHOOK_RETRY_INITIAL', '10s'),
+      maximumIntervalMs: duration(env, 'WEBHOOK_RETRY_MAX', '1h'),
+      giveUpAfterMs: duration(env, 'WEBHOOK_GIVE_UP_AFTER', '3d'),
+    },
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -286,6 +343,8 @@ export function loadConfig(env: Env = process.env): Config {
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     emailGiveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', '24h'),
     setupEmailLocalTime,
+    webhooks: parseWebhooks(env),
+    resendWebhookSecret: read(env, 'RESEND_WEBHOOK_SECRET'),
     dataDir,
     generatedSecrets,
   };

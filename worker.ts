@@ -33,6 +33,9 @@ export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
 /** Emails have their own task queue, so its rate limit paces emails and nothing else. */
 export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
 
+/** Webhooks have their own task queue, so a slow receiver ties up no order or email worker slot. */
+export const webhookTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-webhooks`;
+
 export interface OrderWorkers {
   /** Runs both workers until shutdown(); rejects if either fails. */
   run(): Promise<void>;
@@ -42,7 +45,7 @@ export interface OrderWorkers {
 export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
   const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
   const activities = createActivities({ database, config, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
-  // Both workers, or the email activities' results would reach the history in clear.
+  // Every worker, or the email and webhook activities' results would reach the history in clear.
   const dataConverter = orderDataConverter(config);
   const workers = [
     await Worker.create({
@@ -64,6 +67,13 @@ export async function createOrderWorkers({ config, database, connection, workflo
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
+    }),
+    await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: webhookTaskQueue(config),
+      dataConverter,
+      activities,
     }),
   ];
   return {

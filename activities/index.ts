@@ -3,11 +3,13 @@
 import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { createEmailActivities } from './email.js';
+import { createEmailEventActivities } from './email-events.js';
 import { createLinkActivities } from './links.js';
 import { createOrganizationActivities } from './organizations.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities } from './provisioning.js';
 import { createRepTaskActivities } from './rep-tasks.js';
+import { createWebhookActivities } from './webhooks.js';
 
 export type { ActivityDeps };
 
@@ -19,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createProvisioningActivities(deps),
     ...createEmailActivities(deps),
     ...createLinkActivities(deps),
+    ...createEmailEventActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

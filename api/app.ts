@@ -18,6 +18,7 @@ import repAuth from './plugins/rep-auth.js';
 import storableText from './plugins/storable-text.js';
 import codec from './routes/codec.js';
 import devOutbox from './routes/dev-outbox.js';
+import emailEvents from './routes/email-events.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
 import webPages from './routes/web-pages.js';
@@ -165,6 +166,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
+  await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.

@@ -11,11 +11,12 @@ import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-or
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
-import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
+import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId, redeliveryWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
 import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
 import type { WorkflowCalls } from './workflow-calls.js';
@@ -123,7 +124,12 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         payloadHash: hash,
         startAt: setupEmailMoment(order.requestedStartDate, order.timezone, config.setupEmailLocalTime).toISOString(),
         receivedAt: clock().toISOString(),
-        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, emailGiveUpAfterMs: config.emailGiveUpAfterMs },
+        settings: {
+          escalationAfterMs: config.escalationAfterMs,
+          orderExpiresAfterMs: config.orderExpiresAfterMs,
+          emailGiveUpAfterMs: config.emailGiveUpAfterMs,
+          ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}),
+        },
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {
@@ -223,6 +229,30 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         items: page.map(viewFromRow),
         nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
       };
+    },
+
+    /**
+     * Sends the order's status changes again, in seq order, to every endpoint that has not accepted
+     * them (also after the order ended or a change was given up). One redelivery per order at a time.
+     */
+    async redeliverWebhooks(orderId: string): Promise<OrderView> {
+      if (!config.webhooks.endpoints.length) throw conflict('webhooks-not-configured', 'No WEBHOOK_ENDPOINTS are configured: there is nowhere to deliver to.');
+      const live = await queryLive(orderId);
+      const row = live ? undefined : await readRow(orderId);
+      const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
+      if (!view) throw notFound(`There is no order ${orderId}.`);
+      try {
+        await temporal.workflow.start<typeof redeliverWebhooksWorkflow>('redeliverWebhooksWorkflow', {
+          workflowId: redeliveryWorkflowId(orderId),
+          taskQueue: config.temporal.taskQueue,
+          args: [{ orderId, settings: config.webhooks.retry }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict('redelivery-running', 'A redelivery of this order’s webhooks is already running.');
+        throw error;
+      }
+      return view;
     },
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */

@@ -10,6 +10,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { orderWorkflowId } from '../domain/order.js';
 import {
+  type EmailEventRequest,
+  emailEventUpdate,
   type FieldError,
   getStateQuery,
   type OrderState,
@@ -121,6 +123,11 @@ export function createWorkflowCalls(temporal: Client, { updateDeadlineMs = UPDAT
 
     repAction(orderId: string, request: RepActionRequest, updateId: string) {
       return withDeadline(orderId, () => handle(orderId).executeUpdate(repActionUpdate, { args: [request], updateId }));
+    },
+
+    /** The Svix id is the Update id: Svix's redelivery of an event the workflow is still taking in joins that Update. */
+    emailEvent(orderId: string, request: EmailEventRequest) {
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(emailEventUpdate, { args: [request], updateId: `email-event:${request.svixId}` }));
     },
   };
 }

@@ -51,7 +51,17 @@ export interface OrderWorkflowInput {
     orderExpiresAfterMs: number;
     /** Unset in orders started before it existed: they get the default. */
     emailGiveUpAfterMs?: number;
+    /** Status webhooks' retry backoff; unset when no WEBHOOK_ENDPOINTS were configured at intake (and in older orders): none are sent. */
+    webhooks?: WebhookRetrySettings;
   };
 }
 
+export interface WebhookRetrySettings {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  giveUpAfterMs: number;
+}
+
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** The rep action `redeliver-webhooks`: one at a time per order. */
+export const redeliveryWorkflowId = (orderId: string): string => `webhooks-${orderId}`;

@@ -181,9 +181,22 @@ export const REFUSAL = {
 } as const;
 
 
+/** What Resend said became of one of the order's emails (POST /api/email-events). */
+export interface EmailEventRequest {
+  /** The Svix message id: the event is taken in once, whatever Svix redelivers. */
+  svixId: string;
+  status: 'delivered' | 'delivery_delayed' | 'bounced' | 'complained';
+  providerMessageId: string;
+  purpose: string;
+  to: string;
+  /** Resend's bounce message, when it gave one. */
+  reason?: string;
+}
+
 export const getStateQuery = defineQuery<OrderState>('getState');
 export const startSessionUpdate = defineUpdate<{ sessionId: string; state: OrderState }, [{ linkIssueKey: string }]>(
   'startSession',
 );
 export const submitStepUpdate = defineUpdate<OrderState, [StepRequest]>('submitStep');
 export const repActionUpdate = defineUpdate<OrderState, [RepActionRequest]>('repAction');
+export const emailEventUpdate = defineUpdate<{ recorded: boolean }, [EmailEventRequest]>('emailEvent');

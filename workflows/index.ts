@@ -1,1 +1,2 @@
 export { orderWorkflow } from './order.js';
+export { redeliverWebhooksWorkflow } from './webhook-redelivery.js';

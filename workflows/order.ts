@@ -12,6 +12,7 @@ import { whenCancelledFromTemporal } from './order/cancellation.js';
 import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun } from './order/run.js';
+import { runWebhooks, webhooksDone } from './order/webhooks.js';
 import { isTerminal } from './wizard.js';
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
@@ -24,6 +25,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   if (run.jobsOffTheClock) {
     void runJobs(run);
+    void runWebhooks(run);
     try {
       await lifecycle(run);
     } catch (error) {
@@ -33,6 +35,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     // Let in-flight Updates answer and queued jobs run before the workflow completes.
     await condition(allHandlersFinished);
     await jobsDone(run);
+    if (run.settings.webhooks) {
+      await webhooksDone(run);
+      // Updates that came meanwhile (Resend's events) answer, and the jobs they queued run.
+      await condition(allHandlersFinished);
+      await jobsDone(run);
+    }
     return run.state;
   }
 

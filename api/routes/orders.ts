@@ -106,10 +106,10 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     {
       schema: {
         tags: ['reps'],
-        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume',
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, redeliver-webhooks',
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
-        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume']) }),
+        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'redeliver-webhooks']) }),
         headers: IdempotencyHeaders,
         body: Type.Optional(
           Type.Object(
@@ -128,12 +128,15 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     },
     async (request) => {
       const body = request.body ?? {};
+      const { orderId, action } = request.params;
+      // Not an Update of the order: a workflow of its own sends the webhooks again (workflows/webhook-redelivery.ts).
+      if (action === 'redeliver-webhooks') return service.redeliverWebhooks(orderId);
       if (body.requestedStartDate !== undefined && !isValidCalendarDate(body.requestedStartDate)) {
         throw new ProblemError(422, 'invalid-step', 'The action has errors', 'requestedStartDate is not a calendar date', [
           { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
         ]);
       }
-      return service.act(request.params.orderId, request.params.action, body, request.rep!.id, updateIdFor(request, request.params.action));
+      return service.act(orderId, action, body, request.rep!.id, updateIdFor(request, action));
     },
   );
 

@@ -5,9 +5,10 @@ import { orders } from './orders.js';
 /**
  * `pending` until the provider accepted it (`sent`) or the dev outbox kept it (`outbox`);
  * `rejected` when the provider refused it for good (bad address); `skipped` when its link was
- * revoked or expired before it could go, so a dead link is never mailed.
+ * revoked or expired before it could go, so a dead link is never mailed. After `sent`, Resend's
+ * events (POST /api/email-events) move it to what became of it.
  */
-export const EMAIL_DELIVERY_STATUSES = ['pending', 'sent', 'outbox', 'rejected', 'skipped'] as const;
+export const EMAIL_DELIVERY_STATUSES = ['pending', 'sent', 'outbox', 'rejected', 'skipped', 'delivered', 'delivery_delayed', 'bounced', 'complained'] as const;
 export type EmailDeliveryStatus = (typeof EMAIL_DELIVERY_STATUSES)[number];
 
 /**
@@ -39,6 +40,8 @@ export const emailDeliveries = pgTable(
   (t) => [
     uniqueIndex('email_deliveries_key_uq').on(t.idempotencyKey),
     index('email_deliveries_order_idx').on(t.orderId, t.createdAt),
+    // Resend's events name the email by the id Resend gave it.
+    index('email_deliveries_provider_id_idx').on(t.providerMessageId),
     // The dev outbox lists the newest first.
     index('email_deliveries_outbox_idx').on(t.createdAt.desc()).where(sql`${t.status} = 'outbox'`),
     check(
@@ -58,4 +61,15 @@ export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;
 export const emailSendPace = pgTable('email_send_pace', {
   provider: text('provider').primaryKey(),
   nextAllowedAt: timestamp('next_allowed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Resend's webhook events already taken in, by Svix message id: Svix delivers at least once, and a
+ * redelivered event must change nothing twice.
+ */
+export const emailEvents = pgTable('email_events', {
+  svixId: text('svix_id').primaryKey(),
+  type: text('type').notNull(),
+  providerMessageId: text('provider_message_id').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -2,3 +2,4 @@ export * from './email.js';
 export * from './orders.js';
 export * from './organizations.js';
 export * from './provisioning.js';
+export * from './webhooks.js';

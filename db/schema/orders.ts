@@ -99,7 +99,15 @@ export const repTasks = pgTable(
   ],
 );
 
-export type RepTaskKind = 'escalation' | 'on-hold' | 'email-rejected' | 'email-failed' | 'expired' | 'provisioning-failed' | 'provisioning-cancelled';
+export type RepTaskKind =
+  | 'escalation'
+  | 'on-hold'
+  | 'email-rejected'
+  | 'email-failed'
+  | 'email-bounced'
+  | 'expired'
+  | 'provisioning-failed'
+  | 'provisioning-cancelled';
 
 /**
  * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the

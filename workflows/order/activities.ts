@@ -4,6 +4,7 @@
 // types, so no profile lists them.
 import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
+import type { WebhookRetrySettings } from '../../domain/order.js';
 
 /** Projection writes are small statements: retry quickly and for as long as it takes. */
 const projectionProfile = {
@@ -56,5 +57,19 @@ export function emailActivities(giveUpAfterMs: number | undefined) {
     startToCloseTimeout: '30 seconds',
     ...(giveUpAfterMs === undefined ? {} : { scheduleToCloseTimeout: giveUpAfterMs }),
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}
+
+/**
+ * Webhooks have their own task queue, so a slow receiver ties up no order or email worker slot.
+ * Retried with backoff until `giveUpAfterMs` (WEBHOOK_GIVE_UP_AFTER, 3 days by default).
+ */
+export function webhookActivities(settings: WebhookRetrySettings) {
+  return proxyActivities<OrderActivities>({
+    taskQueue: `${workflowInfo().taskQueue}-webhooks`,
+    // Endpoints are tried one after another, each for at most 15 s.
+    startToCloseTimeout: '2 minutes',
+    scheduleToCloseTimeout: settings.giveUpAfterMs,
+    retry: { initialInterval: settings.initialIntervalMs, backoffCoefficient: 2, maximumInterval: settings.maximumIntervalMs },
   });
 }

@@ -4,6 +4,7 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { drainJobs } from './jobs.js';
 import { nowIso, type OrderRun } from './run.js';
+import { drainWebhooks } from './webhooks.js';
 
 export async function whenCancelledFromTemporal(run: OrderRun, error: unknown): Promise<void> {
   if (!isCancellation(error)) return;
@@ -26,5 +27,6 @@ export async function whenCancelledFromTemporal(run: OrderRun, error: unknown): 
       }
     });
     await drainJobs(run);
+    await drainWebhooks(run);
   });
 }

@@ -2,7 +2,7 @@
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
 import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
-import { getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
+import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
 import { applyStartSession, applyStep, passwordPending, type StepRefusal } from '../wizard.js';
 import { databaseWork } from './activities.js';
@@ -50,7 +50,7 @@ export function registerHandlers(run: OrderRun): void {
         if (effect.kind === 'new-link') {
           run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
           // A new address is what the rejected- and failed-email tasks ask the rep for.
-          if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected', 'email-failed'], reason: 'a rep changed the contact' });
+          if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected', 'email-failed', 'email-bounced'], reason: 'a rep changed the contact' });
         } else if (effect.kind === 'cancel') {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
@@ -70,6 +70,20 @@ export function registerHandlers(run: OrderRun): void {
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
     },
+  );
+
+  setHandler(emailEventUpdate, (event) =>
+    run.exclusive(async () => {
+      const { fresh } = await databaseWork().projection.recordEmailEvent({ svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId });
+      if (!fresh) return { recorded: false };
+      await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
+      // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
+      if ((event.status === 'bounced' || event.status === 'complained') && event.to !== run.state.order.rep.email) {
+        const what = event.status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
+        run.jobs.push({ kind: 'open-task', taskKey: `email-bounced/${run.state.seq}`, taskKind: 'email-bounced', detail: `The ${event.purpose} email to ${event.to} ${what}. Check the address, or change the contact.` });
+      }
+      return { recorded: true };
+    }),
   );
 }
 

@@ -1,8 +1,9 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
 import { CancellationScope, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
-import type { OrderWorkflowInput } from '../../domain/order.js';
+import type { OrderStatus, OrderWorkflowInput } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { type EmailTemplate, orderSummary } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
@@ -29,6 +30,13 @@ export class OrderRun {
   state: OrderState;
   readonly settings: OrderWorkflowInput['settings'];
   readonly jobs: Job[] = [];
+  /**
+   * Status changes to POST to the webhook endpoints, in seq order. A queue of their own (order/webhooks.ts),
+   * so a receiver that is down for days holds up no email and no rep task.
+   */
+  readonly webhooks: StatusChange[] = [];
+  /** The status the last webhook announced. */
+  private announcedStatus: OrderStatus | null = null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
   wakeups = 0;
 
@@ -107,10 +115,16 @@ export class OrderRun {
       upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
       this.indexedStatus = state.status;
     }
+    const occurredAt = nowIso();
     await databaseWork().projection.recordOrderEvent({
       snapshot: state,
-      event: { seq: state.seq, type, status: state.status, actor, data, occurredAt: nowIso() },
+      event: { seq: state.seq, type, status: state.status, actor, data, occurredAt },
     });
+    // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
+    if (this.settings.webhooks && state.status !== this.announcedStatus) {
+      this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });
+      this.announcedStatus = state.status;
+    }
   }
 
   summary() {
