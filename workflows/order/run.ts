@@ -17,6 +17,14 @@ export type Job =
 
 export const nowIso = () => new Date().toISOString();
 
+/** What one run hands the next at continue-as-new: the state (deadlines included) and the jobs not yet done. */
+export interface CarriedOver {
+  state: OrderState;
+  jobs: Job[];
+}
+
+export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
+
 /**
  * Patch: jobs run in their own coroutine (order/jobs.ts), so the clock and provisioning never wait
  * behind a retrying email, and an email gives up after EMAIL_GIVE_UP_AFTER. Orders started before
@@ -28,7 +36,7 @@ const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
 export class OrderRun {
   state: OrderState;
   readonly settings: OrderWorkflowInput['settings'];
-  readonly jobs: Job[] = [];
+  readonly jobs: Job[];
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
   wakeups = 0;
 
@@ -43,10 +51,11 @@ export class OrderRun {
   /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
   readonly jobsOffTheClock: boolean;
 
-  constructor(input: OrderWorkflowInput) {
+  constructor(input: OrderRunInput) {
     this.settings = input.settings;
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
-    this.state = {
+    this.jobs = [...(input.carried?.jobs ?? [])];
+    this.state = input.carried?.state ?? {
       orderId: input.order.orderId,
       status: 'SCHEDULED',
       order: input.order,
@@ -67,6 +76,13 @@ export class OrderRun {
   /** How long an email may retry before a rep is told; undefined: forever (orders before the patch). */
   emailGiveUpAfterMs(): number | undefined {
     return this.jobsOffTheClock ? (this.settings.emailGiveUpAfterMs ?? DEFAULT_EMAIL_GIVE_UP_AFTER_MS) : undefined;
+  }
+
+  /** Time to hand over to a fresh run: Temporal suggests it (history size), or the test knob says so. */
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const limit = this.settings.continueAsNewAfterEvents;
+    return info.continueAsNewSuggested || (limit !== undefined && info.historyLength > limit);
   }
 
   wake(): void {
