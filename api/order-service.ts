@@ -128,6 +128,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           escalationAfterMs: config.escalationAfterMs,
           orderExpiresAfterMs: config.orderExpiresAfterMs,
           emailGiveUpAfterMs: config.emailGiveUpAfterMs,
+          ...(config.continueAsNewAfterEvents ? { continueAsNewAfterEvents: config.continueAsNewAfterEvents } : {}),
           ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}),
         },
       };

@@ -53,6 +53,8 @@ export interface OrderWorkflowInput {
     emailGiveUpAfterMs?: number;
     /** Status webhooks' retry backoff; unset when no WEBHOOK_ENDPOINTS were configured at intake (and in older orders): none are sent. */
     webhooks?: WebhookRetrySettings;
+    /** Continue-as-new past this many history events; unset: when Temporal suggests it. */
+    continueAsNewAfterEvents?: number;
   };
 }
 

@@ -2,8 +2,7 @@
 // message-passing/safe-message-handlers: the state and its shared operations live in OrderRun
 // (order/run.ts), the Query and Updates in order/handlers.ts, the clock in order/clock.ts, side
 // effects in order/jobs.ts and step 10d in order/provisioning.ts; this function only drives them.
-import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
-import type { OrderWorkflowInput } from '../domain/order.js';
+import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
 import type { OrderState } from './definitions.js';
 import { LOCAL_DATABASE_WORK } from './order/activities.js';
 import { nextDeadline, onTimers } from './order/clock.js';
@@ -11,17 +10,20 @@ import { registerHandlers } from './order/handlers.js';
 import { whenCancelledFromTemporal } from './order/cancellation.js';
 import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
 import { provision, provisioningDue } from './order/provisioning.js';
-import { OrderRun } from './order/run.js';
+import { OrderRun, type OrderRunInput } from './order/run.js';
 import { runWebhooks, webhooksDone } from './order/webhooks.js';
 import { isTerminal } from './wizard.js';
 
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
+export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
   const run = new OrderRun(input);
   registerHandlers(run);
 
-  // An Update delivered with the start must wait for the order's first event.
-  if (patched(LOCAL_DATABASE_WORK)) await run.exclusive(() => run.record('order.received', 'commerce', { startAt: run.state.startAt }));
-  else await run.record('order.received', 'commerce', { startAt: run.state.startAt });
+  // A run continued from an earlier one carries the order's events; a first run records its receipt,
+  // and an Update delivered with the start waits for it.
+  if (!input.carried) {
+    if (patched(LOCAL_DATABASE_WORK)) await run.exclusive(() => run.record('order.received', 'commerce', { startAt: run.state.startAt }));
+    else await run.record('order.received', 'commerce', { startAt: run.state.startAt });
+  }
 
   if (run.jobsOffTheClock) {
     void runJobs(run);
@@ -31,6 +33,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     } catch (error) {
       await whenCancelledFromTemporal(run, error);
       throw error;
+    }
+    if (!isTerminal(run.state)) {
+      // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
+      // (one interrupted mid-way runs again; every job is idempotent by its key).
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof orderWorkflow>({ ...input, carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks] } });
     }
     // Let in-flight Updates answer and queued jobs run before the workflow completes.
     await condition(allHandlersFinished);
@@ -66,10 +74,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   return run.state;
 }
 
-/** The clock and provisioning, until the order ends. */
+/** The clock and provisioning, until the order ends or the run should continue as new. */
 async function lifecycle(run: OrderRun): Promise<void> {
   for (;;) {
-    if (isTerminal(run.state)) break;
+    if (isTerminal(run.state) || run.shouldContinueAsNew()) break;
     if (await onTimers(run)) continue;
     if (provisioningDue(run)) {
       await provision(run);
@@ -79,7 +87,7 @@ async function lifecycle(run: OrderRun): Promise<void> {
     // (a wizard step, a job done) leave the timer as it is, so they add no timer events.
     const seen = run.state;
     const deadline = nextDeadline(run);
-    const changed = () => run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run));
+    const changed = () => (run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run))) || run.shouldContinueAsNew();
     if (deadline === undefined) await condition(changed);
     else await condition(changed, Math.max(1, deadline - Date.now()));
   }

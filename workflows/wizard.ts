@@ -288,6 +288,12 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
 }
 
 /** Starting a session: who may, and what it resets. Before the point of no return the draft goes. */
+/**
+ * Sessions one order may start: each keeps its draft in the workflow's state and history, and far
+ * more than a person needs means something is wrong. Reaching it opens a rep task; beyond it, 409.
+ */
+export const MAX_SESSIONS_PER_ORDER = 20;
+
 export function applyStartSession(
   state: OrderState,
   linkIssueKey: string,
@@ -306,6 +312,10 @@ export function applyStartSession(
       ok: false,
       refusal: { kind: 'conflict', code: 'on-hold', message: 'This order is on hold. Your Cisco account representative will contact you.' },
     };
+  }
+  if (state.sessionsStarted >= MAX_SESSIONS_PER_ORDER) {
+    const message = 'This order has been opened too many times. Your Cisco account representative has been told and will contact you.';
+    return { ok: false, refusal: { kind: 'conflict', code: 'too-many-sessions', message } };
   }
   const status = state.configuration ? state.status : 'IN_PROGRESS';
   return {

@@ -107,7 +107,8 @@ export type RepTaskKind =
   | 'email-bounced'
   | 'expired'
   | 'provisioning-failed'
-  | 'provisioning-cancelled';
+  | 'provisioning-cancelled'
+  | 'sessions-capped';
 
 /**
  * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the

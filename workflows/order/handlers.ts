@@ -4,7 +4,7 @@
 import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
 import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyStartSession, applyStep, passwordPending, type StepRefusal } from '../wizard.js';
+import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal } from '../wizard.js';
 import { databaseWork } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
@@ -21,6 +21,10 @@ export function registerHandlers(run: OrderRun): void {
         run.state = outcome.state;
         if (wasEscalated) run.jobs.push({ kind: 'close-tasks', kinds: ['escalation'], reason: 'the wizard was opened' });
         await run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
+        if (run.state.sessionsStarted === MAX_SESSIONS_PER_ORDER) {
+          const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
+          run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
+        }
         return { sessionId: run.state.session!.id, state: run.state };
       }),
     {

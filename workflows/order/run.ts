@@ -18,6 +18,16 @@ export type Job =
 
 export const nowIso = () => new Date().toISOString();
 
+/** What one run hands the next at continue-as-new: the state (deadlines included) and the jobs not yet done. */
+export interface CarriedOver {
+  state: OrderState;
+  jobs: Job[];
+  /** Status changes not yet delivered (absent when carried by a run from before webhooks). */
+  webhooks?: StatusChange[];
+}
+
+export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
+
 /**
  * Patch: jobs run in their own coroutine (order/jobs.ts), so the clock and provisioning never wait
  * behind a retrying email, and an email gives up after EMAIL_GIVE_UP_AFTER. Orders started before
@@ -29,14 +39,14 @@ const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
 export class OrderRun {
   state: OrderState;
   readonly settings: OrderWorkflowInput['settings'];
-  readonly jobs: Job[] = [];
+  readonly jobs: Job[];
   /**
    * Status changes to POST to the webhook endpoints, in seq order. A queue of their own (order/webhooks.ts),
    * so a receiver that is down for days holds up no email and no rep task.
    */
-  readonly webhooks: StatusChange[] = [];
+  readonly webhooks: StatusChange[];
   /** The status the last webhook announced. */
-  private announcedStatus: OrderStatus | null = null;
+  private announcedStatus: OrderStatus | null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
   wakeups = 0;
 
@@ -51,10 +61,14 @@ export class OrderRun {
   /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
   readonly jobsOffTheClock: boolean;
 
-  constructor(input: OrderWorkflowInput) {
+  constructor(input: OrderRunInput) {
     this.settings = input.settings;
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
-    this.state = {
+    this.jobs = [...(input.carried?.jobs ?? [])];
+    this.webhooks = [...(input.carried?.webhooks ?? [])];
+    // Every status change of an earlier run was queued there: the carried status is announced already.
+    this.announcedStatus = input.carried?.state.status ?? null;
+    this.state = input.carried?.state ?? {
       orderId: input.order.orderId,
       status: 'SCHEDULED',
       order: input.order,
@@ -75,6 +89,13 @@ export class OrderRun {
   /** How long an email may retry before a rep is told; undefined: forever (orders before the patch). */
   emailGiveUpAfterMs(): number | undefined {
     return this.jobsOffTheClock ? (this.settings.emailGiveUpAfterMs ?? DEFAULT_EMAIL_GIVE_UP_AFTER_MS) : undefined;
+  }
+
+  /** Time to hand over to a fresh run: Temporal suggests it (history size), or the test knob says so. */
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const limit = this.settings.continueAsNewAfterEvents;
+    return info.continueAsNewSuggested || (limit !== undefined && info.historyLength > limit);
   }
 
   wake(): void {
