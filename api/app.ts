@@ -116,6 +116,8 @@ export async function buildApp(deps: AppDeps) {
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
+        // Helmet adds it by default; over plain HTTP (a LAN host) it would send every asset to https, where nothing answers.
+        upgradeInsecureRequests: new URL(config.publicBaseUrl).protocol === 'https:' ? [] : null,
       },
     },
   });
