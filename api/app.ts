@@ -32,6 +32,8 @@ export interface AppDeps {
   temporal: Client;
   /** Temporal Web UI base URL, for links from an order to its workflow. */
   temporalUiUrl?: string | undefined;
+  /** Development only: the local dev server's Web UI may use the codec without a rep token (see routes/codec.ts). */
+  codecOpenToLocalTemporalUi?: boolean;
   clock?: () => Date;
   /** Pino options (tests pass a stream to read the log lines). */
   logger?: FastifyServerOptions['logger'];
@@ -63,6 +65,8 @@ export function apiLoggerOptions(level: Config['logLevel']) {
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
 function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
   if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
+  // The codec authenticates reps its own way (routes/codec.ts) and shares their budget.
+  if (route.url.startsWith('/codec/') && [route.method].flat().includes('POST')) return 'rep';
   if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
   if (route.url.startsWith('/api/wizard/') || route.url.startsWith('/wizard/')) return 'wizard';
   return undefined;
@@ -166,7 +170,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(orders, { service, config, clock });
   const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
-  await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
+  await app.register(codec, {
+    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
+    temporalUiUrl: deps.temporalUiUrl,
+    openToLocalTemporalUi: config.nodeEnv === 'development' && deps.codecOpenToLocalTemporalUi === true,
+  });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
   if (!config.resend.apiKey && config.nodeEnv !== 'production') await app.register(devOutbox, { database });
   // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.
