@@ -7,9 +7,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { logOptions } from '../logging.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
@@ -52,14 +53,26 @@ export function redactUrl(url: string): string {
 }
 
 /** The API's log settings: no header (token, signature, cookie) and no link token reaches a line. */
-export function apiLoggerOptions(level: Config['logLevel']) {
+export function apiLoggerOptions(config: Pick<Config, 'nodeEnv' | 'logLevel'>) {
   return {
-    level,
+    ...logOptions(config),
     redact: { paths: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'], censor: '[redacted]' },
     serializers: {
       req: (req: { method: string; url: string; ip: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
     },
   };
+}
+
+/** One line per request, written when it is answered, that reads as a sentence; Fastify writes two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTime = Math.round(reply.elapsedTime);
+    const line = `${request.method} ${redactUrl(request.url)} ${reply.statusCode} ${responseTime} ms`;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime }, line);
+    else reply.log.info({ req: request, res: reply, responseTime }, line);
+  }
 }
 
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
@@ -77,7 +90,8 @@ export async function buildApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   const app = Fastify({
-    logger: deps.logger ?? apiLoggerOptions(config.logLevel),
+    logger: deps.logger ?? apiLoggerOptions(config),
+    logController: new OneLinePerRequest(),
     bodyLimit: 64 * 1024,
     // Honour a caller's well-formed X-Request-Id so logs join up across systems.
     genReqId: (req) => {
