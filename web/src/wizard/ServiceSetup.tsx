@@ -15,6 +15,8 @@ const SECTION_TITLES: Record<SectionName, string> = {
   meetings: 'Meetings site',
 };
 
+const LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
+
 export type CheckSubdomain = (name: string) => Promise<SubdomainAnswer>;
 
 interface Props {
@@ -144,6 +146,12 @@ function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: Wiz
   );
 }
 
+/** Every zone the browser knows, by region and city ("Europe – Oslo"), with the current value kept even if unknown. */
+function timeZoneOptions(zones: string[], current: string): Array<{ value: string; label: string }> {
+  const all = zones.includes(current) || !current ? zones : [current, ...zones];
+  return all.map((zone) => ({ value: zone, label: zone.replaceAll('_', ' ').replace('/', ' – ').replaceAll('/', ' – ') }));
+}
+
 const CALLING_INPUTS = ['country', 'locationName', 'timeZone', 'extensionLength'] as const;
 
 function CallingSection({ value, saved, onSave }: SectionProps & { value: CallingSettings | undefined; saved: boolean }) {
@@ -200,21 +208,15 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
           options={[{ value: '', label: 'Choose a country' }, ...COUNTRY_OPTIONS]}
           error={form.fieldErrors.country && fieldMessage('Country', form.fieldErrors.country)}
         />
-        <TextField
+        <SelectField
           label="Time zone"
           name="timeZone"
-          list="time-zones"
-          autoComplete="off"
-          hint="For example Europe/Oslo"
+          hint="Where the location is: its clock for calls and voicemail"
           value={settings.timeZone}
           onChange={(event) => setSettings({ ...settings, timeZone: event.target.value })}
+          options={timeZoneOptions(timeZones, settings.timeZone)}
           error={form.fieldErrors.timeZone && fieldMessage('Time zone', form.fieldErrors.timeZone)}
         />
-        <datalist id="time-zones">
-          {timeZones.map((zone) => (
-            <option key={zone} value={zone} />
-          ))}
-        </datalist>
         <SelectField
           label="Extension length"
           name="extensionLength"
@@ -297,7 +299,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
         error={fieldError}
       />
       <p className="availability" role="status">
-        {availability?.available && (
+        {availability?.available && availability.subdomain !== current && (
           <span className="ok">
             <span aria-hidden="true">✓ </span>
             {availability.subdomain}.webex.com is available.
@@ -312,7 +314,11 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
           Save
         </Button>
       </div>
-      {current && <p className="muted">Saved: {current}.webex.com</p>}
+      {current && (
+        <p className="muted">
+          Saved: the site is at <strong>https://{current}.webex.com</strong>
+        </p>
+      )}
     </form>
   );
 }
@@ -341,7 +347,9 @@ function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitSt
       <form id={form.formId} onSubmit={(event) => event.preventDefault()} noValidate>
         <FormErrors messages={form.formErrors} />
         {missing.length ? (
-          <p>Save {missing.map((section) => SECTION_TITLES[section.name].toLowerCase()).join(' and ')} first.</p>
+          <p>
+            First save {LIST.format(missing.map((section) => `the ${SECTION_TITLES[section.name].toLowerCase()} section`))} above.
+          </p>
         ) : (
           <p>Everything is ready. Provisioning activates the subscription and starts billing.</p>
         )}

@@ -47,6 +47,27 @@ export function useForm(inputNames: readonly string[]): FormState {
     [setErrors, inputNames],
   );
 
+  // A field's error goes as soon as the person changes that field: it no longer describes what is there.
+  useEffect(() => {
+    const form = document.getElementById(formId);
+    if (!form) return;
+    const clear = (event: Event) => {
+      const name = (event.target as HTMLInputElement | null)?.name;
+      if (!name) return;
+      setFieldErrors((current) => {
+        if (!(name in current)) return current;
+        const { [name]: _changed, ...rest } = current;
+        return rest;
+      });
+    };
+    form.addEventListener('input', clear);
+    form.addEventListener('change', clear);
+    return () => {
+      form.removeEventListener('input', clear);
+      form.removeEventListener('change', clear);
+    };
+  });
+
   // After a refused attempt: focus the first invalid input, else the error summary.
   useEffect(() => {
     if (!attempt) return;
