@@ -227,7 +227,7 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     const progress = page.getByRole('navigation', { name: 'Progress' });
     expect(await progress.textContent()).toContain('Step 1 of 8');
     expect(await page.getByRole('radio').count()).toBe(0);
-    await page.getByText(`The partner, ${order.partner.name}`).waitFor();
+    await page.getByText(`The partner, ${order.partner.name}`, { exact: true }).waitFor();
     await check(page, 'full-03-role');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
@@ -381,7 +381,7 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await heading(page, 'Set up your Webex services').waitFor();
     await page.getByRole('button', { name: 'Configure now' }).click();
     await heading(page, 'Who are you?').waitFor();
-    await page.getByText(`The customer, ${order.customer.name}`).waitFor();
+    await page.getByText(`The customer, ${order.customer.name}`, { exact: true }).waitFor();
     // The customer's run has no partner organization and no partner password: 6 steps, from the first.
     expect(await page.getByRole('navigation', { name: 'Progress' }).textContent()).toContain('Step 1 of 6');
     await check(page, 'delegation-07-role-phone');

@@ -83,7 +83,7 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
   };
 
   return (
-    <form id={form.formId} onSubmit={submit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={submit} noValidate>
       <p>{explanation(action, order)}</p>
       <FormErrors messages={form.formErrors} />
       {action === 'change-contact' && (

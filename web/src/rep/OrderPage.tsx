@@ -126,7 +126,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
           {detail.escalated && (
             <Alert tone="warning" title="Escalated: nobody has started the setup">
               <p>
-                The setup email went to {linkHolder(detail)} and the wizard was not opened in time. Resend the link, or change the contact if
+                The setup email went to <Breakable text={linkHolder(detail)} /> and the wizard was not opened in time. Resend the link, or change the contact if
                 that address is wrong.
               </p>
             </Alert>
@@ -382,6 +382,36 @@ export function eventSentence(event: TimelineEvent, zone: string): ReactNode {
     case 'rep.cancel':
     case 'rep.resume':
       return reason.trim() || undefined;
+    case 'wizard.role':
+      return `Works for the ${d.role === 'customer' ? 'customer' : 'partner'}.`;
+    case 'wizard.configurer':
+      return 'Configures the order personally.';
+    case 'wizard.partner-org':
+      return d.mode === 'new' ? (
+        <>
+          New partner organization “{text(d.name)}”, administrator <Breakable text={text(d.adminEmail) ?? ''} />.
+        </>
+      ) : (
+        'Recognised the existing partner organization.'
+      );
+    case 'wizard.customer-admin':
+      return (
+        <>
+          Customer administrator <Breakable text={text(d.email) ?? ''} />.
+        </>
+      );
+    case 'wizard.customer-org':
+      return d.mode === 'new' ? `New customer organization “${text(d.name)}”.` : 'Chose an existing customer organization.';
+    case 'wizard.confirm':
+      return 'Confirmed the organizations.';
+    case 'wizard.subscription':
+      return 'Reviewed the services.';
+    case 'wizard.calling':
+      return `Location “${text(d.locationName)}”, time zone ${text(d.timeZone)}, ${text(d.extensionLength)}-digit extensions.`;
+    case 'wizard.meetings':
+      return `Meetings site https://${text(d.subdomain)}.webex.com.`;
+    case 'wizard.provision':
+      return 'Asked to provision the services and start billing.';
     default:
       return event.type.startsWith('wizard.') ? stepDetails(d) : undefined;
   }

@@ -121,7 +121,7 @@ function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: Wiz
     void form.run(() => onSave({ reviewed: true }));
   };
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>
         {view.order.product} for {view.order.customer.name}, starting {formatDate(view.order.requestedStartDate)}:
@@ -188,7 +188,7 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
     );
   }
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>The first calling location. More can be added later in Control Hub.</p>
       <div className="grid-2">
@@ -279,7 +279,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
   // The subdomain rules answer in whole sentences (domain/subdomain.ts): shown as they come.
   const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? availability.message : undefined);
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>
         The address of {view.order.customer.name}’s meetings site. Lower-case letters, digits and hyphens; 3 to 63 characters.
@@ -344,7 +344,7 @@ function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitSt
           Provision
         </h2>
       </div>
-      <form id={form.formId} onSubmit={(event) => event.preventDefault()} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={(event) => event.preventDefault()} noValidate>
         <FormErrors messages={form.formErrors} />
         {missing.length ? (
           <p>

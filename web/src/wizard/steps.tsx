@@ -5,6 +5,7 @@ import { ISO_COUNTRY_CODES } from '../../../domain/calling';
 import type { OrgSummary, StepName, WizardDraft, WizardView } from '../types';
 import {
   Alert,
+  Breakable,
   Button,
   Checkbox,
   ChoiceGroup,
@@ -139,7 +140,7 @@ function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
         </p>
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <dl className="summary">
           <dt>You set it up for</dt>
@@ -181,7 +182,7 @@ function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommi
 
   return (
     <StepPage step="configurer" view={view} intro={<p>You can configure the order now, or hand it to someone who will. Handing it over sends them a link of their own.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <ChoiceGroup
           name="choice"
@@ -331,7 +332,7 @@ function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommi
   if (existing) {
     return (
       <StepPage step="partner-org" view={view} intro={<p>{view.order.partner.name} already has a Webex partner organization. Check that it is yours.</p>}>
-        <form id={form.formId} onSubmit={onSubmit} noValidate>
+        <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
           <FormErrors messages={form.formErrors} />
           <OrgCard org={existing} />
           <ChoiceGroup
@@ -352,7 +353,7 @@ function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommi
   }
   return (
     <StepPage step="partner-org" view={view} intro={<p>This is {view.order.partner.name}’s first Webex order, so a partner organization is created for it when you confirm.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <OrgFields legend="New partner organization" value={org} onChange={setOrg} errors={form.fieldErrors} />
         <TextField
@@ -387,7 +388,7 @@ function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCo
       view={view}
       intro={<p>This person becomes the administrator of {view.order.customer.name}’s Webex organization and manages its users and services.</p>}
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
           label="Administrator’s email"
@@ -468,7 +469,7 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
         )
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         {candidates.length > 0 && (
           <ChoiceGroup
@@ -513,7 +514,9 @@ function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<O
         {admin && (
           <>
             <dt>Administrator</dt>
-            <dd>{admin}</dd>
+            <dd>
+              <Breakable text={admin} />
+            </dd>
           </>
         )}
         {org.userCount !== undefined && (
@@ -541,7 +544,7 @@ function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
     customer?.mode === 'existing' ? ([view.customerOrg?.adminBelongsTo, ...(view.customerOrg?.candidates ?? [])].find((org) => org?.orgId === customer.orgId) ?? customer) : undefined;
   return (
     <StepPage step="confirm" view={view} intro={<p>Check your choices. Confirming creates or links the organizations and assigns the administrators; this cannot be undone.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <dl className="summary">
           <dt>Order</dt>
@@ -608,7 +611,7 @@ export function PasswordStep({ view, submit }: StepProps) {
         </p>
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
           label="Password"
