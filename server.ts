@@ -10,11 +10,11 @@ import { orderDataConverter } from './temporal/data-converter.js';
 
 async function main() {
   const config = loadConfigOrExit();
-  if (!config.temporal.address) {
-    console.error('Invalid environment: TEMPORAL_ADDRESS is required to run the server alone (npm start runs a dev server for you)');
+  if (!config.temporal.address || !config.databaseUrl) {
+    console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the server alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  const database = await openDatabase({ url: config.databaseUrl });
   await database.migrate();
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
