@@ -1,7 +1,7 @@
 // `npm start` as a developer runs it: the URLs it prints, its logs, the ports it takes or avoids,
 // a second one beside the first, and `kill <npm pid>` leaving nothing behind.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,13 +67,20 @@ async function hold(port: number): Promise<void> {
   if (listening) held.push(server);
 }
 
+/** A fresh DATA_DIR that the embedded PostgreSQL's own user can reach (mkdtemp makes it 0700). */
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'orders-start-'));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
 let first: Awaited<ReturnType<typeof npmStart>>;
 
 beforeAll(async () => {
   // 7233 and 8233 taken, as by a Temporal dev server the developer already runs (held here when free).
   await hold(7233);
   await hold(8233);
-  first = await npmStart(await freePort(), await mkdtemp(path.join(tmpdir(), 'orders-start-')));
+  first = await npmStart(await freePort(), await dataDir());
 }, 180_000);
 
 afterAll(async () => {
@@ -111,11 +118,11 @@ describe('npm start', () => {
   });
 
   it('runs a second one beside the first with its own PORT and DATA_DIR, and says what to do when PORT is taken', async () => {
-    const second = await npmStart(await freePort(), await mkdtemp(path.join(tmpdir(), 'orders-start-')));
+    const second = await npmStart(await freePort(), await dataDir());
     expect(second.output(), second.output()).toContain('[start] ready');
     for (const { port } of [first, second]) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
-    const clash = await npmStart(second.port, await mkdtemp(path.join(tmpdir(), 'orders-start-')));
+    const clash = await npmStart(second.port, await dataDir());
     expect(await clash.exitCode).not.toBe(0);
     expect(clash.output()).toContain(`port ${second.port} (PORT) is taken`);
     expect(clash.output()).toMatch(/PORT=\d+ DATA_DIR=\S+ npm start/);
