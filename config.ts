@@ -186,8 +186,8 @@ function parsePayloadEncryptionKeys(raw: string): PayloadEncryptionKey[] {
   return keys;
 }
 
-/** Literal addresses a webhook may never reach in production (hostnames are checked when resolved). */
-const PRIVATE_LITERAL = /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[(::1?|f[cd][0-9a-f]*:.*|fe[89ab][0-9a-f]*:.*)\])/i;
+/** Literal addresses a webhook may never reach in production; names are checked when resolved, at each attempt (activities/webhooks.ts). */
+const PRIVATE_LITERAL = /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[(::1?|f[cd][0-9a-f]*:.*|fe[89ab][0-9a-f]*:.*)\])/i;
 
 function parseWebhooks(env: Env): WebhookConfig {
   const allowRaw = read(env, 'WEBHOOK_ALLOW_PRIVATE') ?? 'false';

@@ -18,9 +18,13 @@
 // malformNext(kind, count) (answers no SDK expects: an HTML error page, JSON without Resend's
 // fields, a 200 whose body is not JSON or is empty).
 // Every request is recorded (arrival time, headers, parsed body, the answer's status and outcome).
-import { createHash, randomUUID } from 'node:crypto';
+// Webhook events, the way Resend sends them: event(type, emailId) builds the JSON of an email event
+// for an email the stand-in accepted and signs it with Svix's scheme (`svix-id`, `svix-timestamp`,
+// `svix-signature: v1,<base64 HMAC-SHA256>` under `webhookSecret`); sendEvent(url, …) POSTs it.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 
 export type RequestOutcome =
   /** Accepted: a new email. */
@@ -90,11 +94,50 @@ export interface ResendStandIn {
   failFor(address: string, status: ScriptedStatus | null): void;
   /** null turns the rate limit off. */
   setRateLimit(ratePerSecond: number | null): void;
+  /** The Svix signing secret of its webhooks (`whsec_…`): RESEND_WEBHOOK_SECRET. */
+  webhookSecret: string;
+  /** A signed email event about `emailId` (an email it accepted), as Resend would POST it. */
+  event(type: ResendEventType, emailId: string, options?: ResendEventOptions): SignedEvent;
+  /** POSTs a signed event to `url` and answers the receiver's status. */
+  sendEvent(url: string, event: SignedEvent): Promise<number>;
   close(): Promise<void>;
+}
+
+export type ResendEventType = 'email.sent' | 'email.delivered' | 'email.delivery_delayed' | 'email.bounced' | 'email.complained' | 'email.opened';
+
+export interface ResendEventOptions {
+  /** The Svix message id; a new one per event unless given (Svix keeps it across its retries). */
+  svixId?: string;
+  /** When it is signed; an old one makes a stale event. */
+  signedAt?: Date;
+  /** Signs with another secret: a forged event. */
+  secret?: string;
+}
+
+export interface SignedEvent {
+  svixId: string;
+  headers: Record<'content-type' | 'svix-id' | 'svix-timestamp' | 'svix-signature', string>;
+  /** The exact bytes that were signed. */
+  payload: string;
+}
+
+/** Signs `payload` as Svix does; Standard Webhooks is the same HMAC scheme under `webhook-*` names. */
+export function signSvix(secret: string, payload: string, { svixId = `msg_${randomUUID().replace(/-/g, '')}`, signedAt = new Date() }: { svixId?: string; signedAt?: Date } = {}): SignedEvent {
+  return {
+    svixId,
+    headers: {
+      'content-type': 'application/json',
+      'svix-id': svixId,
+      'svix-timestamp': String(Math.floor(signedAt.getTime() / 1000)),
+      'svix-signature': new Webhook(secret).sign(svixId, signedAt, payload),
+    },
+    payload,
+  };
 }
 
 export interface ResendStandInOptions {
   apiKey?: string;
+  webhookSecret?: string;
   /** Requests per second; null: no limit. Default 2, Resend's default account limit. */
   ratePerSecond?: number | null;
 }
@@ -155,6 +198,7 @@ function asAddresses(value: unknown): string[] | undefined {
 
 export async function startResendStandIn(options: ResendStandInOptions = {}): Promise<ResendStandIn> {
   const apiKey = options.apiKey ?? `re_test_${randomUUID().replace(/-/g, '')}`;
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`;
   let ratePerSecond = options.ratePerSecond === undefined ? 2 : options.ratePerSecond;
   let tokens = ratePerSecond ?? 0;
   let refilledAt = Date.now();
@@ -318,6 +362,19 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
       ratePerSecond = limit;
       tokens = limit ?? 0;
       refilledAt = Date.now();
+    },
+    webhookSecret,
+    event(type, emailId, { svixId, signedAt = new Date(), secret = webhookSecret } = {}) {
+      const email = deliveries.find((d) => d.id === emailId);
+      const createdAt = signedAt.toISOString();
+      const data: Record<string, unknown> = { created_at: createdAt, email_id: emailId, from: email?.from ?? 'unknown@example.com', to: email?.to ?? ['unknown@example.com'], subject: email?.subject ?? '' };
+      if (type === 'email.bounced') data.bounce = { message: 'The recipient’s mailbox does not exist.', subType: 'General', type: 'Permanent' };
+      return signSvix(secret, JSON.stringify({ type, created_at: createdAt, data }), { ...(svixId ? { svixId } : {}), signedAt });
+    },
+    async sendEvent(target, { headers, payload }) {
+      const response = await fetch(target, { method: 'POST', headers, body: payload });
+      await response.arrayBuffer();
+      return response.status;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
