@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isAddressLiteral, isPublicAddress } from './domain/network-address.js';
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -186,9 +187,6 @@ function parsePayloadEncryptionKeys(raw: string): PayloadEncryptionKey[] {
   return keys;
 }
 
-/** Literal addresses a webhook may never reach in production; names are checked when resolved, at each attempt (activities/webhooks.ts). */
-const PRIVATE_LITERAL = /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[(::1?|f[cd][0-9a-f]*:.*|fe[89ab][0-9a-f]*:.*)\])/i;
-
 function parseWebhooks(env: Env): WebhookConfig {
   const allowRaw = read(env, 'WEBHOOK_ALLOW_PRIVATE') ?? 'false';
   if (allowRaw !== 'true' && allowRaw !== 'false') throw new ConfigError('WEBHOOK_ALLOW_PRIVATE', `must be true or false (got "${allowRaw}")`);
@@ -208,7 +206,8 @@ function parseWebhooks(env: Env): WebhookConfig {
       throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} must use https: (http: only with WEBHOOK_ALLOW_PRIVATE=true)`);
     }
     if (parsed.username || parsed.password) throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} must not carry credentials`);
-    if (!allowPrivate && PRIVATE_LITERAL.test(parsed.host)) {
+    // Literal addresses are judged here; names at each attempt, when resolved (activities/webhooks.ts).
+    if (!allowPrivate && isAddressLiteral(parsed.hostname) && !isPublicAddress(parsed.hostname)) {
       throw new ConfigError('WEBHOOK_ENDPOINTS', `entry ${index + 1} is a private or loopback address (allowed only with WEBHOOK_ALLOW_PRIVATE=true)`);
     }
   });

@@ -5,13 +5,13 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
-import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
 import { orderEvents, webhookDeliveries, type WebhookOutcome } from '../db/schema/index.js';
+import { isAddressLiteral, isPublicAddress } from '../domain/network-address.js';
 import type { OrderStatus } from '../domain/order.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -31,12 +31,6 @@ const ATTEMPT_TIMEOUT_MS = 15_000;
 
 /** Stable across attempts and redeliveries: a receiver dedupes on it. */
 export const webhookMessageId = (orderId: string, seq: number): string => `msg_${orderId}_${seq}`;
-
-/** Only public unicast addresses; IPv4-mapped IPv6 is judged as the IPv4 address it maps. */
-export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
-}
 
 class TargetRefused extends Error {}
 
@@ -67,9 +61,8 @@ function post(endpoint: string, body: string, headers: Record<string, string>, a
   const url = new URL(endpoint);
   if (url.protocol !== 'https:' && !allowPrivate) return Promise.resolve({ outcome: 'refused', statusCode: null, error: 'plain http:// is refused' });
   // A literal address is never looked up, so it is checked here.
-  const literal = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) && !allowPrivate && !isPublicAddress(literal)) {
-    return Promise.resolve({ outcome: 'refused', statusCode: null, error: `${literal} is a private, loopback or link-local address` });
+  if (isAddressLiteral(url.hostname) && !allowPrivate && !isPublicAddress(url.hostname)) {
+    return Promise.resolve({ outcome: 'refused', statusCode: null, error: `${url.hostname} is a private, loopback or link-local address` });
   }
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
