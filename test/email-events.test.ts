@@ -1,0 +1,100 @@
+// Resend's email events (SPEC §7.4): POST /api/email-events as Resend sends them (Svix-signed, by
+// the Resend stand-in), through the real Temporal dev server and PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailDeliveries, emailEvents } from '../db/schema/index.js';
+import type { SignedEvent } from './support/resend-stand-in.js';
+import { detailOf, eventsOf, type MailWorld, orderWithLink, startMailWorld, waitForDetail } from './support/lifecycle.js';
+
+const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+describe('POST /api/email-events', () => {
+  let world: MailWorld;
+  let url: string;
+
+  beforeAll(async () => {
+    world = await startMailWorld({ RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET }, { ratePerSecond: null, webhookSecret: WEBHOOK_SECRET });
+    // Resend reaches the service over HTTP: the API listens, and the stand-in POSTs to it.
+    url = `${await world.h.app.listen({ port: 0, host: '127.0.0.1' })}/api/email-events`;
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const emailRow = async (providerMessageId: string) =>
+    (await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.providerMessageId, providerMessageId)))[0];
+  const eventRows = async (providerMessageId: string) =>
+    world.h.database.db.select().from(emailEvents).where(eq(emailEvents.providerMessageId, providerMessageId));
+  const post = (event: Partial<SignedEvent> & { payload: string }) =>
+    world.h.app.inject({ method: 'POST', url: '/api/email-events', headers: { 'content-type': 'application/json', ...event.headers }, payload: event.payload });
+
+  it('refuses unsigned, forged and stale events with 401, changing nothing', async () => {
+    const { order, setup } = await orderWithLink(world);
+    const before = await detailOf(world.h, order.orderId);
+    const genuine = world.standIn.event('email.bounced', setup.id);
+
+    expect((await post({ payload: genuine.payload })).statusCode).toBe(401);
+    const forged = world.standIn.event('email.bounced', setup.id, { secret: `whsec_${randomBytes(24).toString('base64')}` });
+    expect((await post(forged)).statusCode).toBe(401);
+    const stale = world.standIn.event('email.bounced', setup.id, { signedAt: new Date(Date.now() - 10 * 60_000) });
+    expect((await post(stale)).statusCode).toBe(401);
+    // The genuine signature over other bytes.
+    expect((await post({ headers: genuine.headers, payload: genuine.payload.replace('email.bounced', 'email.delivered') })).statusCode).toBe(401);
+
+    expect((await emailRow(setup.id))?.status).toBe('sent');
+    expect(await eventRows(setup.id)).toHaveLength(0);
+    const after = await detailOf(world.h, order.orderId);
+    expect(after.timeline).toEqual(before.timeline);
+    expect(after.tasks).toEqual(before.tasks);
+  });
+
+  it('answers 202 for an email this service did not send, and for types it does not track, changing nothing', async () => {
+    const unknown = world.standIn.event('email.bounced', 're_not_ours_0123');
+    const response = await post(unknown);
+    expect(response.statusCode).toBe(202);
+    expect(await eventRows('re_not_ours_0123')).toHaveLength(0);
+
+    const { setup } = await orderWithLink(world);
+    expect((await post(world.standIn.event('email.opened', setup.id))).statusCode).toBe(202);
+    expect((await emailRow(setup.id))?.status).toBe('sent');
+  });
+
+  it('records a delivery once, however often Svix delivers it', async () => {
+    const { order, setup } = await orderWithLink(world);
+    const delivered = world.standIn.event('email.delivered', setup.id);
+    expect(await world.standIn.sendEvent(url, delivered)).toBe(200);
+    expect(await world.standIn.sendEvent(url, delivered)).toBe(200);
+
+    expect((await emailRow(setup.id))?.status).toBe('delivered');
+    expect(await eventRows(setup.id)).toHaveLength(1);
+    const detail = await detailOf(world.h, order.orderId);
+    expect(eventsOf(detail, 'email.delivered')).toEqual([
+      expect.objectContaining({ actor: 'resend', data: { purpose: 'setup', to: order.provisioningContactEmail } }),
+    ]);
+    // A late "delayed" does not hide that it was delivered.
+    expect(await world.standIn.sendEvent(url, world.standIn.event('email.delivery_delayed', setup.id))).toBe(200);
+    expect((await emailRow(setup.id))?.status).toBe('delivered');
+  });
+
+  it('opens rep task email-bounced at once for a bounced contact address', async () => {
+    const { order, setup } = await orderWithLink(world);
+    expect(await world.standIn.sendEvent(url, world.standIn.event('email.bounced', setup.id))).toBe(200);
+
+    expect((await emailRow(setup.id))?.status).toBe('bounced');
+    const detail = await waitForDetail(world.h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'email-bounced'));
+    expect(eventsOf(detail, 'email.bounced')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ purpose: 'setup', to: order.provisioningContactEmail, reason: expect.stringContaining('mailbox') }) }),
+    ]);
+    const task = detail.tasks.find((t) => t.kind === 'email-bounced');
+    expect(task).toMatchObject({ status: 'open', detail: expect.stringContaining(order.provisioningContactEmail) });
+  });
+
+  it('opens rep task email-bounced for a complaint too', async () => {
+    const { order, setup } = await orderWithLink(world);
+    expect(await world.standIn.sendEvent(url, world.standIn.event('email.complained', setup.id))).toBe(200);
+    expect((await emailRow(setup.id))?.status).toBe('complained');
+    const detail = await waitForDetail(world.h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'email-bounced'));
+    expect(eventsOf(detail, 'email.complained')).toHaveLength(1);
+  });
+});
