@@ -38,6 +38,13 @@ const emailEvents: FastifyPluginAsyncTypebox<{ database: Database; calls: Workfl
         description:
           'Signed by Resend with `svix-id`, `svix-timestamp`, `svix-signature` (RESEND_WEBHOOK_SECRET). email.delivered, email.delivery_delayed, ' +
           'email.bounced and email.complained update the email and the order; other types and emails this service did not send are answered 202 and change nothing.',
+        headers: Type.Object({
+          'svix-id': Type.Optional(Type.String({ maxLength: 200 })),
+          'svix-timestamp': Type.Optional(Type.String({ maxLength: 20 })),
+          'svix-signature': Type.Optional(Type.String({ maxLength: 2000 })),
+        }),
+        // Resend's event envelope; checked after the signature, so an unsigned request learns nothing of it.
+        body: Type.Object({ type: Type.String({ maxLength: 100 }), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true }),
         response: { 200: Answer, 202: Answer, 401: Type.Ref('Problem'), 409: Type.Ref('Problem'), 503: Type.Ref('Problem') },
       },
       // Authenticate before reading anything: an unsigned or stale event learns nothing and changes nothing.
@@ -56,14 +63,14 @@ const emailEvents: FastifyPluginAsyncTypebox<{ database: Database; calls: Workfl
     },
     async (request, reply) => {
       const svixId = header(request.headers['svix-id']);
-      const event = request.body as { type?: unknown; data?: { email_id?: unknown; to?: unknown; bounce?: { message?: unknown } } } | null;
-      const status = typeof event?.type === 'string' ? TRACKED[event.type as keyof typeof TRACKED] : undefined;
-      const emailId = event?.data?.email_id;
+      const event = request.body as { type: string; data: { email_id?: unknown; bounce?: { message?: unknown } } };
+      const status = TRACKED[event.type as keyof typeof TRACKED] as EmailEventRequest['status'] | undefined;
+      const emailId = event.data.email_id;
       if (!status || typeof emailId !== 'string') return reply.code(202).send({ outcome: 'ignored', detail: 'Not an event this service tracks.' });
       const email = await findEmailByProviderId(database.db, emailId);
       if (!email) return reply.code(202).send({ outcome: 'ignored', detail: 'No email of this service has that id.' });
       if (await emailEventSeen(database.db, svixId)) return { outcome: 'duplicate' as const };
-      const reason = event?.data?.bounce?.message;
+      const reason = event.data.bounce?.message;
       try {
         const { recorded } = await calls.emailEvent(email.orderId, {
           svixId,
