@@ -119,6 +119,8 @@ export function createWebhookActivities({ database, config, clock = () => new Da
       const failures: string[] = [];
       let refused = 0;
       for (const endpoint of endpoints.filter((e) => !delivered.has(e))) {
+        // Alive: a worker killed mid-attempt is noticed at the heartbeat timeout, not the attempt's.
+        Context.current().heartbeat();
         const started = clock();
         // Signed per attempt: the timestamp is the attempt's, so a receiver's replay window holds.
         const headers = { 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(started.getTime() / 1000)), 'webhook-signature': signer.sign(messageId, started, body) };

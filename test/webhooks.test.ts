@@ -1,8 +1,6 @@
 // Status webhooks (SPEC §7.4) through the real Temporal dev server and PostgreSQL, to a local
 // receiver that verifies every request with the standardwebhooks package, as a partner would.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
@@ -10,54 +8,7 @@ import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { isPublicAddress } from '../domain/network-address.js';
 import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
 import { waitForDetail } from './support/lifecycle.js';
-
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  event: { type: string; data: { orderId: string; status: string; previousStatus: string | null; seq: number; occurredAt: string } };
-}
-
-/** A partner's receiver: answers 500 to the first `failFirst` requests, then verifies and accepts. */
-async function startReceiver(failFirst: number) {
-  const verifier = new Webhook(SECRET);
-  const accepted: Received[] = [];
-  let requests = 0;
-  let refusing = failFirst;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests += 1;
-      const body = Buffer.concat(chunks).toString('utf8');
-      if (refusing > 0) {
-        refusing -= 1;
-        res.writeHead(500).end();
-        return;
-      }
-      try {
-        const event = verifier.verify(body, req.headers as Record<string, string>) as Received['event'];
-        accepted.push({ headers: req.headers, body, event });
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(400).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    port,
-    accepted,
-    requests: () => requests,
-    refuseNext: (count: number) => {
-      refusing = count;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET as SECRET } from './support/webhook-receiver.js';
 
 const FAST_RETRIES = { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_INITIAL: '100ms', WEBHOOK_RETRY_MAX: '200ms' };
 
@@ -80,11 +31,11 @@ function cancel(h: Harness, orderId: string) {
 }
 
 describe('status webhooks to a receiver that fails 5 times, then accepts', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let h: Harness;
 
   beforeAll(async () => {
-    receiver = await startReceiver(5);
+    receiver = await startReceiver({ failFirst: 5 });
     h = await startHarness({ ...FAST_RETRIES, WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_ALLOW_PRIVATE: 'true' });
   });
   afterAll(async () => {
@@ -156,11 +107,11 @@ describe('status webhooks to a receiver that fails 5 times, then accepts', () =>
 });
 
 describe('a webhook that is given up', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let h: Harness;
 
   beforeAll(async () => {
-    receiver = await startReceiver(Number.MAX_SAFE_INTEGER);
+    receiver = await startReceiver({ failFirst: Number.MAX_SAFE_INTEGER });
     h = await startHarness({ ...FAST_RETRIES, WEBHOOK_GIVE_UP_AFTER: '2s', WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_ALLOW_PRIVATE: 'true' });
   });
   afterAll(async () => {
@@ -206,11 +157,11 @@ describe('private targets', () => {
   });
 
   describe('a name that resolves to loopback, without WEBHOOK_ALLOW_PRIVATE', () => {
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: Receiver;
     let h: Harness;
 
     beforeAll(async () => {
-      receiver = await startReceiver(0);
+      receiver = await startReceiver();
       // `localhost` passes the configuration (a name), and is judged when resolved, at each attempt.
       h = await startHarness({ ...FAST_RETRIES, WEBHOOK_ENDPOINTS: `https://localhost:${receiver.port}/hooks` });
     });

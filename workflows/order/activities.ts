@@ -67,8 +67,9 @@ export function emailActivities(giveUpAfterMs: number | undefined) {
 export function webhookActivities(settings: WebhookRetrySettings) {
   return proxyActivities<OrderActivities>({
     taskQueue: `${workflowInfo().taskQueue}-webhooks`,
-    // Endpoints are tried one after another, each for at most 15 s.
+    // Endpoints are tried one after another, each for at most 15 s, with a heartbeat before each.
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
     scheduleToCloseTimeout: settings.giveUpAfterMs,
     retry: { initialInterval: settings.initialIntervalMs, backoffCoefficient: 2, maximumInterval: settings.maximumIntervalMs },
   });
