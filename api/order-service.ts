@@ -123,7 +123,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         payloadHash: hash,
         startAt: setupEmailMoment(order.requestedStartDate, order.timezone, config.setupEmailLocalTime).toISOString(),
         receivedAt: clock().toISOString(),
-        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, emailGiveUpAfterMs: config.emailGiveUpAfterMs, ...(config.continueAsNewAfterEvents ? { continueAsNewAfterEvents: config.continueAsNewAfterEvents } : {}) },
+        settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, emailGiveUpAfterMs: config.emailGiveUpAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs, ...(config.continueAsNewAfterEvents ? { continueAsNewAfterEvents: config.continueAsNewAfterEvents } : {}) },
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {

@@ -99,7 +99,7 @@ export const repTasks = pgTable(
   ],
 );
 
-export type RepTaskKind = 'escalation' | 'on-hold' | 'email-rejected' | 'email-failed' | 'expired' | 'provisioning-failed' | 'provisioning-cancelled' | 'sessions-capped';
+export type RepTaskKind = 'escalation' | 'on-hold' | 'email-rejected' | 'email-failed' | 'expired' | 'provisioning-failed' | 'provisioning-cancelled' | 'sessions-capped' | 'setup-abandoned';
 
 /**
  * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the

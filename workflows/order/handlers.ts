@@ -136,6 +136,8 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       await run.record('provisioning.requested', actor);
       break;
   }
+  // The idle follow-up counts from here (order/clock.ts).
+  if (run.state.session) run.state = { ...run.state, session: { ...run.state.session, lastActiveAt: nowIso() } };
   return run.state;
 }
 

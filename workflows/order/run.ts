@@ -32,6 +32,9 @@ export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
  */
 const JOBS_OFF_THE_CLOCK = 'jobs-off-the-clock';
 const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
+/** Patch: the clock follows up wizard sessions left before step 8 (order/clock.ts). */
+const SESSION_IDLE_FOLLOW_UP = 'session-idle-follow-up';
+const DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS = 2 * 86_400_000;
 
 export class OrderRun {
   state: OrderState;
@@ -50,10 +53,13 @@ export class OrderRun {
 
   /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
   readonly jobsOffTheClock: boolean;
+  /** How long a session may sit idle before the follow-up; undefined: runs before that patch have none. */
+  readonly sessionIdleReminderAfterMs: number | undefined;
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
+    this.sessionIdleReminderAfterMs = patched(SESSION_IDLE_FOLLOW_UP) ? (input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS) : undefined;
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.state = input.carried?.state ?? {
       orderId: input.order.orderId,
