@@ -6,7 +6,7 @@ import type { OrderWorkflowInput } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { type EmailTemplate, orderSummary } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
-import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK } from './activities.js';
+import { database, type DatabaseWork, LOCAL_DATABASE_WORK, projectionWrite } from './activities.js';
 
 /** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
 export type Job =
@@ -118,7 +118,7 @@ export class OrderRun {
       await call(database.regular);
       return;
     }
-    await this.exclusive(() => call(database.local));
+    await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
@@ -129,10 +129,10 @@ export class OrderRun {
       upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
       this.indexedStatus = state.status;
     }
-    await databaseWork().projection.recordOrderEvent({
+    await projectionWrite((projection) => projection.recordOrderEvent({
       snapshot: state,
       event: { seq: state.seq, type, status: state.status, actor, data, occurredAt: nowIso() },
-    });
+    }));
   }
 
   summary() {
