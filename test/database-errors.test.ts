@@ -57,7 +57,7 @@ describe('the API with its database gone', () => {
         callback();
       },
     });
-    const app = await buildApp({ config: h.config, database: gone, temporal: h.client, logger: { ...apiLoggerOptions('info'), stream } });
+    const app = await buildApp({ config: h.config, database: gone, temporal: h.client, logger: { ...apiLoggerOptions({ nodeEnv: 'test', logLevel: 'info' }), stream } });
     try {
       const response = await app.inject({ method: 'GET', url: `/api/orders?q=${encodeURIComponent(SECRET_EMAIL)}`, headers: { authorization: `Bearer ${REP_TOKEN}` } });
       expect(response.statusCode, response.body).toBe(503);
