@@ -38,6 +38,8 @@ export interface Config {
   orderExpiresAfterMs: number;
   /** An email not sent by then (provider outage) is given up and a rep task `email-failed` opens. */
   emailGiveUpAfterMs: number;
+  /** A wizard session left before step 8 this long: the link holder is reminded, a day later a rep task opens. */
+  sessionIdleReminderAfterMs: number;
   /** Test and bench knob: an order continues as new past this many history events (unset: when Temporal suggests it). */
   continueAsNewAfterEvents: number | undefined;
   /** `HH:MM`, local to the order's time zone. */
@@ -343,6 +345,7 @@ export function loadConfig(env: Env = process.env): Config {
     escalationAfterMs: duration(env, 'ESCALATION_AFTER', '1d'),
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     emailGiveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', '24h'),
+    sessionIdleReminderAfterMs: duration(env, 'SESSION_IDLE_REMINDER_AFTER', '2d'),
     continueAsNewAfterEvents: positiveInteger(env, 'CONTINUE_AS_NEW_AFTER_EVENTS'),
     setupEmailLocalTime,
     webhooks: parseWebhooks(env),

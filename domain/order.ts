@@ -51,6 +51,8 @@ export interface OrderWorkflowInput {
     orderExpiresAfterMs: number;
     /** Unset in orders started before it existed: they get the default. */
     emailGiveUpAfterMs?: number;
+    /** A session left before step 8 this long gets a reminder; unset in older orders: the default. */
+    sessionIdleReminderAfterMs?: number;
     /** Status webhooks' retry backoff; unset when no WEBHOOK_ENDPOINTS were configured at intake (and in older orders): none are sent. */
     webhooks?: WebhookRetrySettings;
     /** Continue-as-new past this many history events; unset: when Temporal suggests it. */

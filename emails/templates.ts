@@ -26,6 +26,8 @@ export type EmailTemplate =
   | { kind: 'reminder-escalation'; order: OrderSummary; expiresAt: string }
   /** To the contact 48 h before expiry. Needs a link. */
   | { kind: 'reminder-expiry'; order: OrderSummary; expiresAt: string }
+  /** To the link holder whose wizard session stopped before step 8 (SESSION_IDLE_REMINDER_AFTER). Needs a link. */
+  | { kind: 'reminder-idle'; order: OrderSummary; expiresAt: string }
   /** To the colleague or customer the contact handed the order to. Needs a link. */
   | { kind: 'delegated'; order: OrderSummary; audience: DelegationAudience; delegatedBy: string; expiresAt: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
@@ -47,7 +49,7 @@ export type EmailTemplate =
 export type EmailPurpose = EmailTemplate['kind'];
 
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
-export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'delegated'];
+export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated'];
 
 export interface RenderedEmail {
   subject: string;
@@ -195,6 +197,21 @@ function content(template: EmailTemplate, context: RenderContext): EmailContent 
           },
           orderFacts(order),
           { type: 'button', label: 'Configure now', url },
+          { type: 'paragraph', text: `This link works until ${expiry}.` },
+          linkFallback(url),
+        ],
+      };
+    }
+    case 'reminder-idle': {
+      const url = requireLink(context, template.kind);
+      const expiry = formatInstant(template.expiresAt, order.timezone);
+      return {
+        subject: `Reminder: finish configuring Webex order ${order.orderId} for ${customer}`,
+        heading: `You started configuring order ${order.orderId}`,
+        blocks: [
+          { type: 'paragraph', text: 'You began setting up this order but did not finish. Pick up where you left off; the customer is waiting for their services.' },
+          orderFacts(order),
+          { type: 'button', label: 'Continue', url },
           { type: 'paragraph', text: `This link works until ${expiry}.` },
           linkFallback(url),
         ],

@@ -38,9 +38,11 @@ export const REPLAY_PAYLOAD_KEYS = 'replay:cmVwbGF5LWhpc3Rvcmllcy1hcmUtbWFkZS11c
 export const HISTORIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/histories');
 /**
  * The workflow code's release, as recorded histories know it: v1 as first deployed; v2 runs the
- * database work as local activities (patch 'local-database-activities' in workflows/order.ts).
+ * database work as local activities (patch 'local-database-activities' in workflows/order/activities.ts);
+ * v3 runs jobs in their own coroutine and follows up idle sessions (patches 'jobs-off-the-clock',
+ * 'session-idle-follow-up' in workflows/order/run.ts).
  */
-export const HISTORY_RELEASE = 'v2';
+export const HISTORY_RELEASE = 'v3';
 /** The paths of SPEC §2–3 that have a recorded history. */
 export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure'] as const;
 type PathName = (typeof RECORDED_PATHS)[number];

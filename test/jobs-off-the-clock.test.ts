@@ -10,7 +10,7 @@ import { type Harness, isoDate, makeOrder, startHarness } from './support/harnes
 import { eventsOf, type MailWorld, mailsOf, startMailWorld, waitForDetail } from './support/lifecycle.js';
 import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
 
-const GIVE_UP_MS = 6_000;
+const GIVE_UP_MS = 15_000;
 
 describe('a provider outage for one recipient', () => {
   let world: MailWorld;
@@ -26,8 +26,8 @@ describe('a provider outage for one recipient', () => {
     world.standIn.failFor(order.provisioningContactEmail, 503);
     expect((await world.h.postOrder(order)).statusCode).toBe(201);
 
-    // Escalation (2 s) comes while the setup email is still being retried (give-up: 6 s).
-    const escalated = await waitForDetail(world.h, order.orderId, (d) => d.status === 'ESCALATED', 5_000);
+    // Escalation (2 s) comes while the setup email is still being retried (give-up: 15 s).
+    const escalated = await waitForDetail(world.h, order.orderId, (d) => d.status === 'ESCALATED', 12_000);
     expect(eventsOf(escalated, 'order.escalated')).toHaveLength(1);
     const [setupRow] = await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, `${order.orderId}/setup/link-1`));
     expect(setupRow).toMatchObject({ status: 'pending' });

@@ -10,9 +10,9 @@ import { inject } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { emailDeliveries, orderEvents } from '../db/schema/index.js';
+import { emailDeliveries, orderEvents, repTasks } from '../db/schema/index.js';
 import type { OrderWorkflowInput } from '../domain/order.js';
-import { getStateQuery } from '../workflows/definitions.js';
+import { getStateQuery, startSessionUpdate } from '../workflows/definitions.js';
 import { eventually, makeOrder, openTestDatabase } from './support/harness.js';
 
 const { temporal } = protoPkg;
@@ -103,6 +103,51 @@ it('runs the lifecycle on the real durations: email on the start date, escalatio
     for (const once of ['order.setup-email', 'order.escalated', 'order.expiry-reminder', 'order.expired']) {
       expect(types.filter((t) => t === once)).toHaveLength(1);
     }
+  })();
+  await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
+});
+
+it('follows up a wizard session left before step 8: a reminder after 2 days idle, rep task setup-abandoned a day later', async () => {
+  const taskQueue = `ts-${randomUUID()}`;
+  const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
+  expect(config.sessionIdleReminderAfterMs).toBe(2 * DAY);
+  const activities = createActivities({ database, config });
+  const workers = await Promise.all(
+    [taskQueue, `${taskQueue}-email`].map((queue) =>
+      Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities }),
+    ),
+  );
+  const now = await env.currentTimeMs();
+  const order = makeOrder();
+  const input: OrderWorkflowInput = {
+    order: { ...order, timezone: 'UTC' },
+    payloadHash: 'h',
+    startAt: new Date(now).toISOString(),
+    receivedAt: new Date(now).toISOString(),
+    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs },
+  };
+  const emails = async () =>
+    (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.purpose}:${e.recipient}`);
+  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+
+  const scenario = (async () => {
+    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
+    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
+    await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const idle = async () => (await emails()).filter((e) => e.startsWith('reminder-idle'));
+
+    await env.sleep(2 * DAY - HOUR);
+    expect(await idle()).toEqual([]);
+    await env.sleep(2 * HOUR);
+    expect(await eventually(async () => ((await idle()).length ? idle() : undefined))).toEqual([`reminder-idle:${order.provisioningContactEmail}`]);
+    expect(await tasks()).not.toContain('setup-abandoned:open');
+
+    await env.sleep(DAY);
+    expect(await eventually(async () => ((await tasks()).includes('setup-abandoned:open') ? tasks() : undefined))).toContain('setup-abandoned:open');
+    await env.sleep(5 * DAY);
+    expect(await idle()).toHaveLength(1);
+    expect((await tasks()).filter((t) => t.startsWith('setup-abandoned'))).toHaveLength(1);
+    await handle.terminate('test done');
   })();
   await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
 });

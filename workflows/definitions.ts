@@ -60,6 +60,11 @@ export interface WizardSession {
   /** The link the session was opened with: revoking that link ends the session. */
   linkIssueKey: string;
   draft: WizardDraft;
+  /** The last step taken in this session; unset: none since it started. */
+  lastActiveAt?: string;
+  /** Follow-up of a session left before step 8: the link holder was reminded, then a rep was told. */
+  idleReminderSent?: boolean;
+  abandoned?: boolean;
 }
 
 /** Step 8's result: the point of no return. */

@@ -83,11 +83,16 @@ async function lifecycle(run: OrderRun): Promise<void> {
       await provision(run);
       continue;
     }
-    // Wait for the deadline, or for a change that moves it or ends the wait; other changes
-    // (a wizard step, a job done) leave the timer as it is, so they add no timer events.
+    // Wait for the deadline, or for a change that brings it forward or ends the wait. A deadline
+    // moved later (a wizard step resets the idle follow-up) keeps the timer: it fires, finds nothing
+    // due and re-arms, so steps add no timer events.
     const seen = run.state;
     const deadline = nextDeadline(run);
-    const changed = () => (run.state !== seen && (nextDeadline(run) !== deadline || isTerminal(run.state) || provisioningDue(run))) || run.shouldContinueAsNew();
+    const earlier = () => {
+      const next = nextDeadline(run);
+      return next !== undefined && (deadline === undefined || next < deadline);
+    };
+    const changed = () => (run.state !== seen && (earlier() || isTerminal(run.state) || provisioningDue(run))) || run.shouldContinueAsNew();
     if (deadline === undefined) await condition(changed);
     else await condition(changed, Math.max(1, deadline - Date.now()));
   }

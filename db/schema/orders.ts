@@ -108,7 +108,8 @@ export type RepTaskKind =
   | 'expired'
   | 'provisioning-failed'
   | 'provisioning-cancelled'
-  | 'sessions-capped';
+  | 'sessions-capped'
+  | 'setup-abandoned';
 
 /**
  * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the

@@ -2,7 +2,7 @@
 // for it. Business refusals (an address taken, a subdomain taken, a rejected email, a provisioning
 // rejection) are thrown by the activities as non-retryable ApplicationFailures with exported
 // types, so no profile lists them.
-import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, isCancellation, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
 import type { WebhookRetrySettings } from '../../domain/order.js';
 
@@ -25,13 +25,40 @@ const interactiveProfile = {
  * Orders whose history predates the patch replay their regular activities up to it.
  */
 export const LOCAL_DATABASE_WORK = 'local-database-activities';
+
+/**
+ * A local activity retries inside the workflow task, heartbeating it, until localRetryThreshold;
+ * during a database outage that would hold the order and grow its history with every heartbeat.
+ * So it gets a few seconds (a blip), then the work falls back to a regular activity, whose retries
+ * the server runs without adding history (see `projectionWrite`).
+ */
+const localLimits = { scheduleToCloseTimeout: '5 seconds', localRetryThreshold: '1 second' } as const;
+
 export const database = {
   regular: { projection: proxyActivities<OrderActivities>(projectionProfile), interactive: proxyActivities<OrderActivities>(interactiveProfile) },
-  local: { projection: proxyLocalActivities<OrderActivities>(projectionProfile), interactive: proxyLocalActivities<OrderActivities>(interactiveProfile) },
+  local: {
+    projection: proxyLocalActivities<OrderActivities>({ ...projectionProfile, ...localLimits }),
+    interactive: proxyLocalActivities<OrderActivities>({ ...interactiveProfile, ...localLimits }),
+  },
 };
 export type DatabaseWork = (typeof database)['regular'];
 /** For handlers and other work that already holds the workflow's lock. */
 export const databaseWork = (): DatabaseWork => (patched(LOCAL_DATABASE_WORK) ? database.local : database.regular);
+
+/**
+ * A projection write that must happen: as a local activity, and when that gives up (the database
+ * is down) as a regular one, retried by the server until the database is back.
+ */
+export async function projectionWrite<T>(call: (projection: DatabaseWork['projection']) => Promise<T>): Promise<T> {
+  const work = databaseWork();
+  if (work === database.regular) return call(work.projection);
+  try {
+    return await call(work.projection);
+  } catch (error) {
+    if (isCancellation(error) || (error instanceof ApplicationFailure && error.nonRetryable)) throw error;
+    return call(database.regular.projection);
+  }
+}
 
 /**
  * Provisioning talks to slow external systems: every call is idempotent, so retry patiently for up

@@ -3,10 +3,25 @@ import { isTerminal } from '../wizard.js';
 import { nowIso, type OrderRun } from './run.js';
 
 const EXPIRY_REMINDER_LEAD_MS = 48 * 3_600_000;
+/** After the idle reminder, how long before a rep is asked to follow up. */
+const ABANDONED_AFTER_REMINDER_MS = 24 * 3_600_000;
 
 const escalationDue = (run: OrderRun) =>
   run.state.setupEmailSentAt !== undefined && Date.parse(run.state.setupEmailSentAt) + run.settings.escalationAfterMs;
 const expiryReminderDue = (run: OrderRun) => run.state.expiresAt !== undefined && Date.parse(run.state.expiresAt) - EXPIRY_REMINDER_LEAD_MS;
+
+/**
+ * A wizard session left before step 8: when its holder is reminded and when a rep is told, or
+ * undefined when there is nothing to follow up (no session, configured, on hold, or a run from
+ * before the follow-up existed).
+ */
+function idleFollowUp(run: OrderRun): { remindAt: number; abandonAt: number } | undefined {
+  const { state } = run;
+  const idleAfter = run.sessionIdleReminderAfterMs;
+  if (idleAfter === undefined || !state.session || state.configuration || state.status !== 'IN_PROGRESS' || state.session.abandoned) return undefined;
+  const remindAt = Date.parse(state.session.lastActiveAt ?? state.session.startedAt) + idleAfter;
+  return { remindAt, abandonAt: remindAt + ABANDONED_AFTER_REMINDER_MS };
+}
 
 /** The earliest moment the clock has something to do. */
 export function nextDeadline(run: OrderRun): number | undefined {
@@ -18,6 +33,8 @@ export function nextDeadline(run: OrderRun): number | undefined {
     if (!state.reminders.expiry) candidates.push(expiryReminderDue(run) as number);
     candidates.push(Date.parse(state.expiresAt));
   }
+  const idle = idleFollowUp(run);
+  if (idle) candidates.push(state.session!.idleReminderSent ? idle.abandonAt : idle.remindAt);
   return candidates.length ? Math.min(...candidates) : undefined;
 }
 
@@ -60,6 +77,28 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       if (link) {
         run.jobs.push({ kind: 'email', key: 'reminder-escalation', to: link.email, template: { kind: 'reminder-escalation', order: run.summary(), expiresAt: run.state.expiresAt! }, link });
       }
+    });
+    return true;
+  }
+  const idle = idleFollowUp(run);
+  if (idle && !run.state.session!.idleReminderSent && now >= idle.remindAt) {
+    await run.exclusive(async () => {
+      const { state } = run;
+      if (!idleFollowUp(run) || !state.link || state.session!.idleReminderSent) return;
+      run.state = { ...state, session: { ...state.session!, idleReminderSent: true } };
+      await run.record('wizard.idle-reminder', 'system', { to: state.link.email });
+      run.jobs.push({ kind: 'email', key: `reminder-idle/${state.session!.id}`, to: state.link.email, template: { kind: 'reminder-idle', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
+    });
+    return true;
+  }
+  if (idle && run.state.session!.idleReminderSent && now >= idle.abandonAt) {
+    await run.exclusive(async () => {
+      const { state } = run;
+      if (!idleFollowUp(run)) return;
+      run.state = { ...state, session: { ...state.session!, abandoned: true } };
+      await run.record('wizard.abandoned', 'system', { session: state.session!.id });
+      const detail = `The wizard was opened and left before step 8; the reminder to ${state.link?.email ?? 'the contact'} brought no answer. Call the contact.`;
+      run.jobs.push({ kind: 'open-task', taskKey: `setup-abandoned/${state.session!.id}`, taskKind: 'setup-abandoned', detail });
     });
     return true;
   }

@@ -5,7 +5,7 @@ import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@tempora
 import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
 import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal } from '../wizard.js';
-import { databaseWork } from './activities.js';
+import { databaseWork, projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
 export function registerHandlers(run: OrderRun): void {
@@ -78,7 +78,7 @@ export function registerHandlers(run: OrderRun): void {
 
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
-      const { fresh } = await databaseWork().projection.recordEmailEvent({ svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId });
+      const { fresh } = await projectionWrite((projection) => projection.recordEmailEvent({ svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId }));
       if (!fresh) return { recorded: false };
       await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
@@ -150,6 +150,8 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       await run.record('provisioning.requested', actor);
       break;
   }
+  // The idle follow-up counts from here (order/clock.ts).
+  if (run.state.session) run.state = { ...run.state, session: { ...run.state.session, lastActiveAt: nowIso() } };
   return run.state;
 }
 

@@ -7,7 +7,7 @@ import type { OrderStatus, OrderWorkflowInput } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { type EmailTemplate, orderSummary } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
-import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK } from './activities.js';
+import { database, type DatabaseWork, LOCAL_DATABASE_WORK, projectionWrite } from './activities.js';
 
 /** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
 export type Job =
@@ -35,6 +35,9 @@ export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
  */
 const JOBS_OFF_THE_CLOCK = 'jobs-off-the-clock';
 const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
+/** Patch: the clock follows up wizard sessions left before step 8 (order/clock.ts). */
+const SESSION_IDLE_FOLLOW_UP = 'session-idle-follow-up';
+const DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS = 2 * 86_400_000;
 
 export class OrderRun {
   state: OrderState;
@@ -60,10 +63,13 @@ export class OrderRun {
 
   /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
   readonly jobsOffTheClock: boolean;
+  /** How long a session may sit idle before the follow-up; undefined: runs before that patch have none. */
+  readonly sessionIdleReminderAfterMs: number | undefined;
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
+    this.sessionIdleReminderAfterMs = patched(SESSION_IDLE_FOLLOW_UP) ? (input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS) : undefined;
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
     // Every status change of an earlier run was queued there: the carried status is announced already.
@@ -125,7 +131,7 @@ export class OrderRun {
       await call(database.regular);
       return;
     }
-    await this.exclusive(() => call(database.local));
+    await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
@@ -137,10 +143,10 @@ export class OrderRun {
       this.indexedStatus = state.status;
     }
     const occurredAt = nowIso();
-    await databaseWork().projection.recordOrderEvent({
+    await projectionWrite((projection) => projection.recordOrderEvent({
       snapshot: state,
       event: { seq: state.seq, type, status: state.status, actor, data, occurredAt },
-    });
+    }));
     // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
       this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });
