@@ -128,12 +128,12 @@ export async function buildApp(deps: AppDeps) {
         description: 'Orders for Webex services (A-WX, A-SPK): intake, wizard, rep console.',
       },
       components: {
-        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS' } },
+        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS, or an access token of REP_OIDC_ISSUER' } },
       },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
-  await app.register(repAuth, { tokens: config.repApiTokens });
+  await app.register(repAuth, { tokens: config.repApiTokens, oidc: config.repOidc });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,
   // so guessing rep tokens is limited too. Routes registered after this hook are classified.
