@@ -11,12 +11,14 @@ import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
+import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
 import { tooManyRequests } from './problem.js';
 import repAuth from './plugins/rep-auth.js';
 import storableText from './plugins/storable-text.js';
 import codec from './routes/codec.js';
+import desk from './routes/desk.js';
 import devOutbox from './routes/dev-outbox.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
@@ -162,6 +164,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
+  await app.register(desk, { service: createDeskService({ database, orderService: service, clock }) });
   const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });

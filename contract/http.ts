@@ -99,6 +99,30 @@ export const OrderDetailSchema = Type.Intersect([
   Type.Object({
     live: Type.Boolean({ description: 'true: read from the running workflow; false: from the read model' }),
     workflow: Type.Object({ workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }),
+    waitingOn: Nullable(WaitingOnSchema),
+    nextDeadline: Nullable(NextDeadlineSchema),
+    link: Nullable(Type.Object({ audience: Type.String(), email: Type.String(), expiresAt: Instant })),
+    configuration: Nullable(
+      Type.Object({
+        partnerOrgName: Nullable(Type.String()),
+        customerOrgName: Type.String(),
+        adminEmail: Type.String(),
+        newPartnerOrg: Type.Boolean(),
+        partnerManaged: Type.Boolean(),
+        configuredAt: Instant,
+      }),
+    ),
+    sections: Type.Array(Type.Object({ name: Type.String(), saved: Type.Boolean(), savedAt: Type.Optional(Instant) })),
+    provisioning: Nullable(
+      Type.Object({
+        state: Type.Enum(['running', 'failed', 'done']),
+        requestedAt: Instant,
+        billingStartedAt: Type.Optional(Instant),
+        failure: Type.Optional(Type.Object({ at: Instant, message: Type.String() })),
+      }),
+    ),
+    emails: Type.Array(Type.Object({ purpose: Type.String(), to: Type.String(), status: Type.Enum(EMAIL_OUTCOMES), at: Instant })),
+    webhooks: Type.Array(Type.Object({ event: Type.String(), status: Type.String(), attempts: Type.Integer(), lastAttemptAt: Nullable(Instant) })),
     tasks: Type.Array(RepTaskSchema),
     timeline: Type.Array(TimelineEventSchema),
   }),
