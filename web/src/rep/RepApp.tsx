@@ -4,12 +4,13 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Link } from '../router';
 import { Button, FormErrors, Shell, TextField, useFocusOnMount, usePageTitle } from '../ui';
+import { Desk } from './Desk';
 import { OrderList } from './OrderList';
 import { OrderPage } from './OrderPage';
 
 const TOKEN_KEY = 'rep-token';
 
-export type RepPage = { kind: 'list' } | { kind: 'order'; orderId: string };
+export type RepPage = { kind: 'list' } | { kind: 'desk' } | { kind: 'order'; orderId: string };
 
 export interface RepSession {
   token: string;
@@ -49,14 +50,25 @@ export function RepApp({ page }: { page: RepPage }) {
       wide
       aside={
         <nav className="topnav" aria-label="Rep console">
-          <Link href="/rep">Orders</Link>
+          <Link href="/rep" aria-current={page.kind === 'list' ? 'page' : undefined}>
+            Orders
+          </Link>
+          <Link href="/rep/desk" aria-current={page.kind === 'desk' ? 'page' : undefined}>
+            Desk
+          </Link>
           <Button variant="ghost" className="btn-on-dark" onClick={() => signOut('You are signed out.')}>
             Sign out
           </Button>
         </nav>
       }
     >
-      {page.kind === 'list' ? <OrderList session={session} /> : <OrderPage key={page.orderId} orderId={page.orderId} session={session} />}
+      {page.kind === 'list' ? (
+        <OrderList session={session} />
+      ) : page.kind === 'desk' ? (
+        <Desk session={session} />
+      ) : (
+        <OrderPage key={page.orderId} orderId={page.orderId} session={session} />
+      )}
     </Shell>
   );
 }
