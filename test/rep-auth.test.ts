@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { eventually, type Harness, makeOrder, REP_TOKEN, repAction, startHarness } from './support/harness.js';
 
@@ -151,5 +152,21 @@ describe('OIDC access tokens', () => {
     const after = await timeline(orderId);
     expect(after.status).toBe('SCHEDULED');
     expect(after.timeline).toEqual(before.timeline);
+  });
+
+  it('answers 503 with Retry-After, not 401, while the identity provider cannot be reached', async () => {
+    const unreachable = await startProvider();
+    await unreachable.close();
+    const config = loadConfig({ ...h.env, REP_OIDC_ISSUER: unreachable.issuer });
+    const app = await buildApp({ config, database: h.database, temporal: h.client, logger: false });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/api/orders?limit=1', headers: { authorization: `Bearer ${await idp.sign(grace)}` } });
+      expect(response.statusCode, response.body).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      // The static tokens do not depend on the provider.
+      expect((await app.inject({ method: 'GET', url: '/api/orders?limit=1', headers: { authorization: `Bearer ${NAMED_TOKEN}` } })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
