@@ -108,7 +108,7 @@ function SignIn({ onSignedIn, notice }: { onSignedIn: (token: string) => void; n
         <h1 id="signin-title" ref={heading} tabIndex={-1}>
           Sign in
         </h1>
-        <p>Use the rep token your administrator gave you (one of REP_API_TOKENS). It is kept in this browser tab only.</p>
+        <p>Use the rep token your administrator gave you (one of REP_API_TOKENS), or an access token from your company’s sign-in service. It is kept in this browser tab only.</p>
         {notice && <p className="notice">{notice}</p>}
         <form onSubmit={submit} noValidate>
           <FormErrors messages={formError ? [formError] : []} />
