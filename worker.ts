@@ -3,11 +3,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
 import { createActivities } from './activities/index.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
+import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import type { EmailTransport } from './emails/transport.js';
 
@@ -32,6 +34,23 @@ export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
 
 /** Emails have their own task queue, so its rate limit paces emails and nothing else. */
 export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
+
+const NO_WORKFLOWS = 'No workflows registered, not polling for workflow tasks';
+
+/**
+ * The SDK's log lines, in the API's format (logging.ts). Its INFO lines narrate every task, so it
+ * writes warnings and errors unless LOG_LEVEL asks for debug. The email worker runs activities
+ * only, by design: the SDK's warning about it on every start is dropped.
+ */
+export function workerRuntimeLogger(config: Config): DefaultLogger {
+  const logger = pino(logOptions(config));
+  const level: LogLevel = config.logLevel === 'trace' ? 'TRACE' : config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  return new DefaultLogger(level, ({ level, message, meta }) => {
+    if (message === NO_WORKFLOWS && meta?.taskQueue === emailTaskQueue(config)) return;
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    logger[method](meta ?? {}, message);
+  });
+}
 
 export interface OrderWorkers {
   /** Runs both workers until shutdown(); rejects if either fails. */
@@ -82,6 +101,7 @@ async function main() {
     console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the worker alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
+  Runtime.install({ logger: workerRuntimeLogger(config) });
   const database = await openDatabase({ url: config.databaseUrl });
   await database.migrate();
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -169,6 +169,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
       const workflowId = orderWorkflowId(orderId);
+      const setupEmailSentAt = live?.setupEmailSentAt ?? events.find((e) => e.type === 'order.setup-email')?.occurredAt.toISOString();
       return {
         ...view,
         live: live !== undefined,
@@ -182,6 +183,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           escalationAfterMs: config.escalationAfterMs,
           now,
         }),
+        ...(setupEmailSentAt ? { setupEmailSentAt } : {}),
         workflow: {
           workflowId,
           ...(temporalUiUrl

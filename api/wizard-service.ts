@@ -57,15 +57,16 @@ export function createWizardService({ database, calls, clock }: { config: Config
         customer: state.order.customer,
         requestedStartDate: state.order.requestedStartDate,
         timezone: state.order.timezone,
+        rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
       session: { active },
       draft: active ? state.session!.draft : null,
     };
     if (state.status === 'ON_HOLD') {
-      base.message = 'This order is on hold because an organization was not recognised. Your Cisco account representative will contact you; do not continue until then.';
+      base.message = `An organization was not recognised, so the order waits for ${state.order.rep.name}, your Cisco account representative, who will contact you.`;
     }
-    if (active && step === 'partner-org') base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
-    if (active && step === 'customer-org' && state.session?.draft.customerAdmin) {
+    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+    if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
       const admin = state.session.draft.customerAdmin;
       base.customerOrg = {
         adminBelongsTo: admin.existingOrg,

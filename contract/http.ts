@@ -101,7 +101,13 @@ export const OrderDetailSchema = Type.Intersect([
     workflow: Type.Object({ workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }),
     waitingOn: Nullable(WaitingOnSchema),
     nextDeadline: Nullable(NextDeadlineSchema),
-    link: Nullable(Type.Object({ audience: Type.String(), email: Type.String(), expiresAt: Instant })),
+    link: Nullable(
+      Type.Object(
+        { audience: Type.Enum(['contact', 'colleague', 'customer']), email: Type.String(), expiresAt: Instant },
+        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works' },
+      ),
+    ),
+    setupEmailSentAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the "Configure now" email really went' })),
     configuration: Nullable(
       Type.Object({
         partnerOrgName: Nullable(Type.String()),
@@ -266,14 +272,19 @@ export const WizardViewSchema = Type.Object(
       customer: Type.Object({ name: Type.String(), country: Type.String() }),
       requestedStartDate: Type.String(),
       timezone: Type.String(),
+      /** The Cisco account representative: whom the person hears from when the order is on hold. */
+      rep: Type.Object({ name: Type.String(), email: Type.String() }),
     }),
     /** Whether the caller's session (?sessionId=) is the current one. */
     session: Type.Object({ active: Type.Boolean() }),
     /** The current session's choices; only shown to that session. */
     draft: Nullable(WizardDraftSchema),
-    /** Step 5: the ordering partner's organization, or null on a first order. */
+    /**
+     * Steps 3–8 of a partner's session: the partner's organization, or null on a first order (then
+     * a password step follows the confirmation, so the step count is known from the start).
+     */
     partnerOrg: Type.Optional(Nullable(OrgSummarySchema)),
-    /** Step 7: the organizations to choose from, and defaults for a new one. */
+    /** Steps 7 and 8: the organizations to choose from (the confirmation shows the chosen one), and defaults for a new one. */
     customerOrg: Type.Optional(
       Type.Object({
         candidates: Type.Array(OrgSummarySchema),

@@ -138,19 +138,25 @@ async function registerNamespace(address: string, namespace: string, failure: ()
   throw new Error(`Temporal Server at ${address} did not accept namespace ${namespace}: ${String(lastError)}`);
 }
 
+/**
+ * `count` distinct ports free just now, below 32768: the server stores membership ports in a
+ * PostgreSQL smallint, and the kernel's own picks (listen on 0) are usually above it.
+ */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = net.createServer();
-      return new Promise<net.Server>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve(server));
-      });
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.includes(port) && (await canListen(port))) ports.push(port);
+  }
   return ports;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 function clusterConfig(input: {
