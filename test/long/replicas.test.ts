@@ -123,9 +123,13 @@ async function configure(index: number, order: OrderPayload): Promise<void> {
     provision: { confirm: true },
   };
   let sessionId = '';
-  for (let turn = 0; turn < 40; turn++) {
+  let lastView: unknown;
+  // Time, not turns: after the kill, work the dead worker held waits for its activity timeouts.
+  const deadline = Date.now() + 240_000;
+  for (let turn = 0; Date.now() < deadline; turn++) {
     const view = await call(index + turn, 'GET', `/api/wizard/${token}${sessionId ? `?sessionId=${sessionId}` : ''}`);
     expect(view.status, JSON.stringify(view.body)).toBe(200);
+    lastView = view.body;
     if (view.body.status === 'PROVISIONED') return;
     const next = view.body.nextStep as string | null;
     // Before the point of no return a lost session means starting again, as the wizard page does.
@@ -136,14 +140,14 @@ async function configure(index: number, order: OrderPayload): Promise<void> {
       continue;
     }
     if (next === null) {
-      await sleep(250); // provisioning runs
+      await sleep(500); // provisioning runs
       continue;
     }
     const answer = await call(index + turn, 'POST', `/api/wizard/${token}/steps/${next}`, { sessionId, ...inputs[next] });
     // 409 after a lost answer: the step was applied; the next view says what comes now.
     expect([200, 409], `${next}: ${JSON.stringify(answer.body)}`).toContain(answer.status);
   }
-  throw new Error(`${order.orderId} did not reach PROVISIONED`);
+  throw new Error(`${order.orderId} did not reach PROVISIONED; the wizard last showed ${JSON.stringify(lastView)}`);
 }
 
 async function statusOf(orderId: string): Promise<string | undefined> {
