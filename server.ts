@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -16,7 +17,7 @@ async function main() {
   }
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   await database.migrate();
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
   const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
 

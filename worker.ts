@@ -9,6 +9,7 @@ import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -84,7 +85,7 @@ async function main() {
   }
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   await database.migrate();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workers = await createOrderWorkers({ config, database, connection });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
   await workers.run();

@@ -60,6 +60,9 @@ export function apiLoggerOptions(level: Config['logLevel']) {
   };
 }
 
+/** A hop count as proxy-addr reads one: the nearest `hops` proxies are trusted. */
+const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
 function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
   if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
@@ -81,7 +84,8 @@ export async function buildApp(deps: AppDeps) {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    trustProxy: false,
+    // Behind a load balancer, TRUST_PROXY makes request.ip (what rate limits count) the client's address.
+    trustProxy: typeof config.trustProxy === 'number' ? hopsTrusted(config.trustProxy) : config.trustProxy,
     // Above every path parameter's maxLength, so an over-long one meets its schema (400) first.
     routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkProblem,
@@ -166,7 +170,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
-  if (!config.resend.apiKey && config.nodeEnv !== 'production') await app.register(devOutbox, { database });
+  if (config.devOutbox) await app.register(devOutbox, { database });
   // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.
   await app.register(webPages, {});
 

@@ -156,7 +156,15 @@ describe('rep routes', () => {
   });
 
   it('in production, the dev outbox (live links) does not exist', async () => {
-    const app = await buildApp({ config: { ...h.config, nodeEnv: 'production' }, database: h.database, temporal: h.client, logger: false });
+    const production = loadConfig({
+      ...h.env,
+      NODE_ENV: 'production',
+      RESEND_API_KEY: 're_test_key',
+      EMAIL_FROM: 'Provisioning <provisioning@orders.example>',
+      PUBLIC_BASE_URL: 'https://orders.example',
+    });
+    expect(production.devOutbox).toBe(false);
+    const app = await buildApp({ config: production, database: h.database, temporal: h.client, logger: false });
     try {
       expect((await app.inject({ method: 'GET', url: '/dev/outbox' })).statusCode).toBe(404);
       expect((await app.inject({ method: 'GET', url: '/dev/outbox.json' })).statusCode).toBe(404);

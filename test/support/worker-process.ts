@@ -14,6 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDatabaseWebexGateway, type WebexGateway } from '../../activities/provisioning.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
+import { temporalConnectionOptions } from '../../temporal/connection.js';
 import { createOrderWorkers } from '../../worker.js';
 
 export const WORKER_READY = 'worker ready';
@@ -48,7 +49,7 @@ async function main() {
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required');
 
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 3 });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workers = await createOrderWorkers({
     config,
     database,
