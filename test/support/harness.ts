@@ -19,6 +19,7 @@ import type { OrderPayload, OrderStatus } from '../../domain/order.js';
 import type { EmailTransport } from '../../emails/transport.js';
 import { readModelRow } from '../../activities/projection.js';
 import { orders } from '../../db/schema/index.js';
+import { temporalConnectionOptions } from '../../temporal/connection.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
 import { createOrderWorkers } from '../../worker.js';
 
@@ -84,7 +85,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const database = options.database ?? (await openTestDatabase());
   // The run's dev server, unless env names another (a test that restarts a server of its own).
   const temporalAddress = config.temporal.address ?? inject('temporalAddress');
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, temporalAddress));
   const workers =
     options.worker === false
       ? undefined
@@ -97,7 +98,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
           ...(options.email ? { email: options.email } : {}),
         });
   const workerRun = workers?.run();
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
   // Payloads encrypted as in production.
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
 
