@@ -6,8 +6,12 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
+import { assertSchemaCurrent } from './db/migrate.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
+
+/** SIGTERM: stop accepting, finish what is in flight, and be gone within this (SPEC §7.5). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main() {
   const config = loadConfigOrExit();
@@ -16,7 +20,8 @@ async function main() {
     process.exit(1);
   }
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
-  await database.migrate();
+  // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
+  await assertSchemaCurrent(database);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
   const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
@@ -25,8 +30,17 @@ async function main() {
   const close = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ signal }, 'shutting down: no new connections; finishing the requests in flight');
+    // Whatever clients do (an idle browser tab, a keep-alive pool, a socket that never sends a
+    // request), the process is gone within its grace: past it, every connection is cut.
+    const cut = setTimeout(() => {
+      app.log.warn('shutdown grace over: closing the remaining connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS - 1_000);
+    const giveUp = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    giveUp.unref();
     await app.close();
+    clearTimeout(cut);
     await connection.close();
     await database.close();
     process.exit(0);

@@ -8,6 +8,7 @@ import { createActivities } from './activities/index.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
+import { assertSchemaCurrent } from './db/migrate.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import type { EmailTransport } from './emails/transport.js';
@@ -34,6 +35,17 @@ export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
 /** Emails have their own task queue, so its rate limit paces emails and nothing else. */
 export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
 
+/**
+ * On SIGTERM the workers stop polling and give running activities WORKER_SHUTDOWN_GRACE to finish;
+ * then those are cancelled (Temporal retries them on another worker) and, a few seconds later, the
+ * worker gives up waiting, so a deploy never hangs on one stuck call.
+ */
+const shutdownTimes = (config: Config) => ({
+  shutdownGraceTime: config.temporal.shutdownGraceMs,
+  shutdownForceTime: config.temporal.shutdownGraceMs + FORCE_AFTER_GRACE_MS,
+});
+const FORCE_AFTER_GRACE_MS = 5_000;
+
 export interface OrderWorkers {
   /** Runs both workers until shutdown(); rejects if either fails. */
   run(): Promise<void>;
@@ -56,6 +68,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
       activities,
       ...(config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows } : {}),
+      ...shutdownTimes(config),
     }),
     await Worker.create({
       connection,
@@ -65,6 +78,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
+      ...shutdownTimes(config),
     }),
   ];
   return {
@@ -84,7 +98,8 @@ async function main() {
     process.exit(1);
   }
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
-  await database.migrate();
+  // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
+  await assertSchemaCurrent(database);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workers = await createOrderWorkers({ config, database, connection });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.

@@ -79,6 +79,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
+    // Closing a test's worker does not wait the production 30 s for an activity a test left hanging.
+    WORKER_SHUTDOWN_GRACE: '2s',
     ...env,
   };
   const config = loadConfig(configEnv);
