@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app.js';
+import { trackConnections } from './api/connections.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { assertSchemaCurrent } from './db/migrate.js';
@@ -26,6 +27,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
   const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
 
+  const connections = trackConnections(app.server);
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
@@ -39,7 +41,9 @@ async function main() {
     }, SHUTDOWN_GRACE_MS - 1_000);
     const giveUp = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     giveUp.unref();
-    await app.close();
+    const closed = app.close();
+    connections.closeIdle();
+    await closed;
     clearTimeout(cut);
     await connection.close();
     await database.close();

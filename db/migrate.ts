@@ -20,10 +20,14 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as 
  * a session lock: `database` must hold a single connection (open it with `maxConnections: 1`), so
  * the lock, the migration and the unlock run on one session.
  */
-export async function migrateWithLock(database: Database): Promise<void> {
+export async function migrateWithLock(database: Database): Promise<{ before: SchemaState; after: SchemaState }> {
   await database.db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
   try {
+    // Read under the lock: a run that waited sees what the other one applied.
+    const before = await schemaState(database);
+    if (before.state === 'unknown') throw new SchemaVersionError(`The database schema is newer than this build (${before.detail}).`);
     await database.migrate();
+    return { before, after: await schemaState(database) };
   } finally {
     await database.db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
   }
