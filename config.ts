@@ -10,7 +10,7 @@ export interface Config {
   port: number;
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
+  /** Unset: `npm start` runs an embedded PostgreSQL server under dataDir. */
   databaseUrl: string | undefined;
   temporal: {
     /** Unset: `npm start` runs the Temporal dev server itself. */

@@ -16,11 +16,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main() {
   const config = loadConfigOrExit();
-  if (!config.temporal.address) {
-    console.error('Invalid environment: TEMPORAL_ADDRESS is required to run the server alone (npm start runs a dev server for you)');
+  if (!config.temporal.address || !config.databaseUrl) {
+    console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the server alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
   const connection = await Connection.connect(temporalConnectionOptions(config));

@@ -93,11 +93,11 @@ export async function createOrderWorkers({ config, database, connection, workflo
 
 async function main() {
   const config = loadConfigOrExit();
-  if (!config.temporal.address) {
-    console.error('Invalid environment: TEMPORAL_ADDRESS is required to run the worker alone (npm start runs a dev server for you)');
+  if (!config.temporal.address || !config.databaseUrl) {
+    console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the worker alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));

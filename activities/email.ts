@@ -1,5 +1,5 @@
-// The one email activity. It runs on the email task queue, whose worker paces it to Resend's
-// rate limit. At most one email per (order, key): the email_deliveries row is the record of
+// The one email activity. It runs on the email task queue, whose worker limits it to Resend's
+// rate, and takes a turn from the pace all workers share (./email-pace.ts) before each request. At most one email per (order, key): the email_deliveries row is the record of
 // truth, Resend's Idempotency-Key covers a crash between Resend's answer and that row's update.
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
@@ -8,6 +8,7 @@ import { linkUrl } from '../domain/link-token.js';
 import { type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emails/templates.js';
 import { createEmailTransport } from '../emails/transport.js';
 import type { ActivityDeps } from './index.js';
+import { createSendPace } from './email-pace.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
 /** The provider refused the email for good (bad address, refused content): tell the rep. */
@@ -77,17 +78,7 @@ export function createEmailActivities(deps: ActivityDeps) {
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
 
-  // The email task queue's rate limit holds the average, but Temporal splits it over the queue's
-  // partitions, which may each hand out a task at the same moment; the provider counts every
-  // second. Spacing this worker's requests by 1/rate keeps each second within EMAIL_RATE_PER_SECOND.
-  const spacingMs = 1000 / config.emailRatePerSecond;
-  let nextRequestAt = 0;
-  async function waitForRequestSlot(): Promise<void> {
-    const now = Date.now();
-    const slot = Math.max(now, nextRequestAt);
-    nextRequestAt = slot + spacingMs;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
-  }
+  const pace = createSendPace(db, 'resend', config.emailRatePerSecond);
 
   async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
     const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
@@ -171,7 +162,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         throw rejected(row, reason);
       }
 
-      if (transport.kind === 'resend') await waitForRequestSlot();
+      if (transport.kind === 'resend') await pace.takeTurn();
       const outcome = await transport.send({
         from: config.emailFrom,
         to: request.to,
@@ -194,6 +185,7 @@ export function createEmailActivities(deps: ActivityDeps) {
             await settle(row.id, { status: 'rejected', lastError: reason });
             throw rejected(row, reason);
           }
+          if (outcome.statusCode === 429) await pace.holdOff(outcome.retryAfterMs ?? 1000);
           await db
             .update(emailDeliveries)
             .set({ attempts: sql`${emailDeliveries.attempts} + 1`, lastError: reason })

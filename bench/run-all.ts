@@ -31,7 +31,7 @@ try {
   console.error(`[bench] load average at start: ${machine.loadAverageAtStart.join(' / ')} on ${machine.cpus} CPUs; bundling the workflows once`);
   const bundle = await bundleOrderWorkflows(path.join(scratch, 'workflow-bundle.js'));
   for (const bench of selected) {
-    const flags = ['--database-url', args['database-url'], '--workflow-bundle', bundle, ...(args.quick ? ['--quick'] : [])];
+    const flags = [...(args['database-url'] ? ['--database-url', args['database-url']] : []), '--workflow-bundle', bundle, ...(args.quick ? ['--quick'] : [])];
     if (bench === 'scale' && !args.quick) {
       const left = budgetSeconds - (Date.now() - startedAt.getTime()) / 1000 - SCALE_OVERHEAD_SECONDS;
       flags.push('--budget-seconds', String(Math.max(60, Math.floor(left))));

@@ -1,13 +1,16 @@
 // `npm run migrate` (`node dist/scripts/migrate.js` in production): applies the pending migrations
 // once; several runs at the same moment wait for each other (db/migrate.ts).
-import path from 'node:path';
 import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateWithLock } from '../db/migrate.js';
 
 const config = loadConfigOrExit();
+if (!config.databaseUrl) {
+  console.error('Invalid environment: DATABASE_URL is required to migrate (npm start migrates its embedded PostgreSQL itself)');
+  process.exit(1);
+}
 // One connection: the advisory lock belongs to a session.
-const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), maxConnections: 1 });
+const database = await openDatabase({ url: config.databaseUrl, maxConnections: 1 });
 try {
   const { before, after } = await migrateWithLock(database);
   console.log(

@@ -1,6 +1,6 @@
 /**
  * Records the workflow histories test/replay.test.ts replays: every path an order can take, run
- * for real (a Temporal dev server of its own, the worker, the API, PGlite) and written as
+ * for real (a Temporal dev server of its own, the worker, the API, an embedded PostgreSQL) and written as
  * `test/histories/<release>/<path>.json` (History JSON, as `temporal workflow show --output json`
  * prints it), where <release> is the workflow code's current one (HISTORY_RELEASE).
  *
@@ -13,7 +13,7 @@
  * Payloads are encrypted as in production, with REPLAY_PAYLOAD_KEYS: a fixed key that is not a
  * secret, because the recorded orders are made up.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { buildApp } from '../api/app.js';
 import { signIntakeBody } from '../api/signature.js';
 import { type Config, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { type OrderPayload, orderWorkflowId } from '../domain/order.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
@@ -285,7 +286,11 @@ async function main(only: string[]) {
       expiring: loadConfig({ ...env, ESCALATION_AFTER: '2s', ORDER_EXPIRES_AFTER: '8s' }),
       escalating: loadConfig({ ...env, ESCALATION_AFTER: '1s' }),
     };
-    const database = await openDatabase({ pgliteDir: path.join(dataDir, 'pglite') });
+    // As root PostgreSQL runs as the `postgres` user, which must reach its data directory.
+    await chmod(dataDir, 0o755);
+    const postgresServer = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
+    cleanups.unshift(() => postgresServer.stop());
+    const database = await openDatabase({ url: postgresServer.url() });
     cleanups.unshift(() => database.close());
     await database.migrate();
 

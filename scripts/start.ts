@@ -1,11 +1,13 @@
 // `npm start`: the whole service in one command on embedded defaults — a Temporal dev server
-// (unless TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the worker and the API.
+// (unless TEMPORAL_ADDRESS is set), an embedded PostgreSQL server (unless DATABASE_URL is set),
+// the worker and the API.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
 import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
@@ -62,7 +64,15 @@ async function main() {
       );
     }
 
-    const database = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const postgresDir = path.join(config.dataDir, 'postgres');
+      say(`starting the embedded PostgreSQL server (data in ${postgresDir})`);
+      const postgresServer = await startEmbeddedPostgres({ dataDir: postgresDir, log: say });
+      cleanups.push(() => postgresServer.stop());
+      databaseUrl = postgresServer.url();
+    }
+    const database = await openDatabase({ url: databaseUrl });
     cleanups.push(() => database.close());
     await database.migrate();
     say(`database: ${database.description} (migrations applied)`);

@@ -2,7 +2,6 @@
 // app listening on a port, with the real worker, Temporal and PostgreSQL behind it. Every page
 // visited is screenshotted into test-results/browser/ and checked with axe-core; a Content
 // Security Policy violation or an uncaught page error fails the test.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -13,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { organizations } from '../db/schema/index.js';
 import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('test-results/browser');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -37,7 +35,6 @@ function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does: apt-get install -y chromium)`);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   h = await startHarness({ PUBLIC_BASE_URL: base, ESCALATION_AFTER: '2s', TEMPORAL_UI_URL: inject('temporalUiUrl') });
@@ -45,7 +42,7 @@ beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
   profileDir = await mkdtemp(path.join(tmpdir(), 'orders-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: inject('chromiumPath'),
     headless: true,
     viewport: DESKTOP,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

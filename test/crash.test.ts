@@ -21,17 +21,11 @@ let worker: ChildService | undefined;
 const children: ChildService[] = [];
 const finished: Array<{ order: OrderPayload; adminEmail: string }> = [];
 
-const databaseUrl = () => inject('databaseUrl')!;
-/** The harness's own variables (secrets, payload key, task queue, Resend), plus the shared database. */
-const childEnv = () => ({ ...h.env, LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl() });
+/** The harness's own variables (secrets, payload key, task queue, Resend, the file's database). */
+const childEnv = () => ({ ...h.env, LOG_LEVEL: 'warn' });
+const databaseUrl = () => h.env.DATABASE_URL!;
 
 beforeAll(async () => {
-  if (!inject('databaseUrl')) {
-    throw new Error(
-      'crash.test.ts kills worker and API processes that must share one PostgreSQL database with the test; an in-memory PGlite ' +
-        'cannot be shared. Set TEST_DATABASE_URL (e.g. postgres://orders:orders@127.0.0.1:5432/postgres); CI always sets it.',
-    );
-  }
   standIn = await startResendStandIn({ ratePerSecond: null });
   // No worker in this process: the workers are the children this file kills.
   h = await startHarness({ RESEND_API_KEY: standIn.apiKey, RESEND_BASE_URL: standIn.url, EMAIL_RATE_PER_SECOND: '50' }, { worker: false });

@@ -3,6 +3,7 @@
 // schema it was not built for; SIGTERM ends the API within its grace even while clients hold idle
 // and keep-alive connections, and the worker within WORKER_SHUTDOWN_GRACE.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,6 +13,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
 import { schemaState } from '../db/migrate.js';
+import { databaseUrl } from './support/database-url.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { type ChildService, freePort, isRunning, startApiProcess, startWorkerProcess, stop } from './support/processes.js';
 
@@ -21,16 +23,13 @@ const children: ChildProcess[] = [];
 const scratchDatabases: string[] = [];
 
 beforeAll(async () => {
-  if (!inject('databaseUrl')) {
-    throw new Error('operations-processes.test.ts runs server.ts and the migration in processes of their own: set TEST_DATABASE_URL to a PostgreSQL server.');
-  }
   h = await startHarness({}, { worker: false });
 });
 afterAll(async () => {
   await Promise.all(children.map(stop));
   await h?.close();
   if (scratchDatabases.length > 0) {
-    const admin = postgres(inject('databaseUrl')!, { max: 1, onnotice: () => {} });
+    const admin = postgres(inject('postgresAdminUrl'), { max: 1, onnotice: () => {} });
     for (const name of scratchDatabases) await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
@@ -47,24 +46,22 @@ async function run(script: string, env: Record<string, string>) {
   return { code, output };
 }
 
-/** An empty database beside the run's, dropped after the file. */
+/** An empty database (not from the migrated template), dropped after the file. */
 async function scratchDatabase(): Promise<string> {
-  const url = new URL(inject('databaseUrl')!);
-  const name = `orders_ops_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const name = `${inject('runDatabasePrefix')}_ops_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(inject('postgresAdminUrl'), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   scratchDatabases.push(name);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return databaseUrl(inject('postgresAdminUrl'), name);
 }
 
-const baseEnv = () => ({ ...h.env, PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl')!, LOG_LEVEL: 'info' });
+/** The file's variables (its migrated database included), as a deployed process would have them. */
+const baseEnv = (): Record<string, string> => ({ ...h.env, PATH: process.env.PATH ?? '', LOG_LEVEL: 'info' });
 
 describe('production configuration', () => {
   it('server.ts refuses to start, one line per missing variable', async () => {
-    const { RESEND_API_KEY: _key, ...env } = baseEnv() as Record<string, string>;
-    const { code, output } = await run('server.ts', { ...env, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://orders.example' });
+    const { code, output } = await run('server.ts', { ...baseEnv(), NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://orders.example' });
     expect(code).toBe(1);
     const lines = output.trim().split('\n');
     expect(lines).toEqual([

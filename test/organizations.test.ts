@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { count, eq, or, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL_TAKEN,
   type CommitInput,
@@ -25,6 +25,7 @@ import {
 } from '../db/queries/organizations.js';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../domain/password.js';
+import { fileDatabaseUrl } from './support/database.js';
 import { eventually, insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
 
 let database: Database;
@@ -83,9 +84,7 @@ async function userRow(id: string) {
   return row!;
 }
 
-const databaseUrl = inject('databaseUrl');
-/** Races need a server with several connections (not the in-memory PGlite fallback). */
-const onServer = it.skipIf(!databaseUrl);
+const databaseUrl = await fileDatabaseUrl();
 
 /**
  * Holds the rows of `orderIds` locked from another connection: commits of those orders then
@@ -94,7 +93,7 @@ const onServer = it.skipIf(!databaseUrl);
  */
 async function holdOrders(orderIds: string[]) {
   // Two connections: one holds the lock, the other watches who waits for it.
-  const client = postgres(databaseUrl!, { max: 2, onnotice: () => {} });
+  const client = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   const held = await client.reserve();
   await held`begin`;
   await held`select 1 from orders where order_id in ${held(orderIds)} for update`;
@@ -291,7 +290,7 @@ describe('commitOrderConfiguration', () => {
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 2, users: 2, configurations: 1 });
   });
 
-  onServer('commits once when two attempts of the same order run at the same time', async () => {
+  it('commits once when two attempts of the same order run at the same time', async () => {
     const orderId = await insertOrder();
     const input: CommitInput = { orderId, partner: null, customer: newCustomer(), admin: { email: `admin-${uniq()}@${newDomain()}` } };
     const hold = await holdOrders([orderId]);
@@ -356,7 +355,7 @@ describe('commitOrderConfiguration', () => {
     expect((await orgRow(managedByA.customerOrgId)).managedByOrgId).toBe(managedByA.partnerOrgId);
   });
 
-  onServer('links to the partner org another order of the same partner created meanwhile', async () => {
+  it('links to the partner org another order of the same partner created meanwhile', async () => {
     const partnerId = `P-${uniq()}`;
     const [first, second] = [await insertOrder(partnerId), await insertOrder(partnerId)];
     const commit = (orderId: string) =>
@@ -474,7 +473,7 @@ describe('commitOrderConfiguration', () => {
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 0, users: 0, configurations: 0 });
   });
 
-  onServer('lets exactly one of two orders racing for one new admin address win; the other leaves no trace', async () => {
+  it('lets exactly one of two orders racing for one new admin address win; the other leaves no trace', async () => {
     const email = `contested-${uniq()}@${newDomain()}`;
     const [partnerA, partnerB] = [`P-${uniq()}`, `P-${uniq()}`];
     const [orderA, orderB] = [await insertOrder(partnerA), await insertOrder(partnerB)];

@@ -21,12 +21,6 @@ let h: Harness;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!inject('databaseUrl')) {
-    throw new Error(
-      'provisioning-crash.test.ts needs a PostgreSQL database that the worker process it kills can share; ' +
-        'an in-memory PGlite cannot be shared. Set TEST_DATABASE_URL (e.g. postgres://orders:orders@127.0.0.1:5432/postgres).',
-    );
-  }
   h = await startHarness({ EMAIL_RATE_PER_SECOND: '50' }, { worker: false });
 });
 afterAll(async () => {
@@ -34,8 +28,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The worker's environment: the harness's own variables (so the same secrets, keys and task queue) and its database. */
-const workerEnvironment = (): Record<string, string> => ({ ...h.env, LOG_LEVEL: 'warn', DATABASE_URL: inject('databaseUrl')! });
+/** The worker's environment: the harness's own variables (so the same secrets, keys, task queue and database). */
+const workerEnvironment = (): Record<string, string> => ({ ...h.env, LOG_LEVEL: 'warn' });
 
 /** A worker process of this test's, stopped after it. */
 async function startWorker(args: string[] = []): Promise<ChildService> {

@@ -582,10 +582,9 @@ describe('the partner password stays in the request that carries it', () => {
    * same a worker uses) and its bytes read as UTF-8, so a plaintext anywhere in it would show.
    */
 
-  /** Rows of a raw query, from postgres.js (an array) or PGlite (`{ rows }`). */
+  /** Rows of a raw query. */
   async function query<T>(statement: ReturnType<typeof sql>): Promise<T[]> {
-    const result: unknown = await h.database.db.execute(statement);
-    return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+    return (await h.database.db.execute(statement)) as unknown as T[];
   }
 
   /** Every row of every table, as text. */

@@ -1,8 +1,8 @@
-// One bench's world: a real Temporal dev server, a fresh PostgreSQL database on the local server
-// (like test/support/global-setup.ts), the workflow bundle, and a Temporal client for the bench.
+// One bench's world: a real Temporal dev server, a fresh PostgreSQL database (on --database-url's
+// server, else on an embedded server of the bench's own, like test/support/global-setup.ts), the workflow bundle, and a Temporal client for the bench.
 // Flags, not the environment, configure a bench: config.ts alone reads process.env.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,13 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { ensureTemporalCli } from '../../scripts/temporal-binaries.js';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server.js';
 import { FAILURE_CONVERTER_PATH, orderDataConverter } from '../../temporal/data-converter.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_ADMIN_URL = 'postgres://orders:orders@127.0.0.1:5432/postgres';
 
 /**
  * The secrets every process of a bench shares (as config.ts reads them): the service signs nothing
@@ -32,11 +32,11 @@ export const BENCH_SECRETS = {
 
 /**
  * Every bench's flags, spread into its own parseArgs options: `--database-url` (an admin URL; each
- * run creates and drops its own database), `--workflow-bundle` (a prebuilt bundle, else the bench
+ * run creates and drops its own database; unset: an embedded PostgreSQL server), `--workflow-bundle` (a prebuilt bundle, else the bench
  * bundles once), `--quick` (small sizes, results to a .tmp file).
  */
 export const BENCH_OPTIONS = {
-  'database-url': { type: 'string', default: DEFAULT_ADMIN_URL },
+  'database-url': { type: 'string' },
   'workflow-bundle': { type: 'string' },
   quick: { type: 'boolean', default: false },
 } as const;
@@ -63,7 +63,8 @@ export interface BenchEnvironment {
 }
 
 export interface EnvironmentOptions {
-  adminUrl: string;
+  /** Unset: an embedded PostgreSQL server in the bench's scratch directory. */
+  adminUrl: string | undefined;
   workflowBundle?: string | undefined;
   /** Keep Temporal's state in a SQLite file rather than in memory (the scale bench). */
   temporalDbFile?: boolean;
@@ -98,7 +99,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Ben
         log: () => {},
         ...(options.temporalDbFile ? { dbFile: path.join(scratch, 'temporal.db') } : {}),
       }),
-      createRunDatabase(options.adminUrl),
+      createRunDatabase(options.adminUrl ?? (await embeddedServer(scratch, cleanups))),
       options.workflowBundle ? Promise.resolve(options.workflowBundle) : bundleOrderWorkflows(path.join(scratch, 'workflow-bundle.js')),
     ]);
     cleanups.push(() => runDatabase.drop());
@@ -117,6 +118,15 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Ben
     await close();
     throw error;
   }
+}
+
+/** An embedded PostgreSQL server in `scratch`, stopped with the environment; answers its admin URL. */
+async function embeddedServer(scratch: string, cleanups: Array<() => Promise<unknown>>): Promise<string> {
+  // As root the server runs as the `postgres` user, which must reach its data directory.
+  await chmod(scratch, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres') });
+  cleanups.push(() => server.stop());
+  return server.url();
 }
 
 async function createRunDatabase(adminUrl: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {

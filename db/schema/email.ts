@@ -49,3 +49,13 @@ export const emailDeliveries = pgTable(
 );
 
 export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;
+
+/**
+ * The provider's request pace, shared by every worker process: one row per provider, locked while
+ * a worker waits for its turn, so no two requests to the provider start closer than 1/rate
+ * (emails/send-pace.ts). `next_allowed_at` also carries a 429's Retry-After to every worker.
+ */
+export const emailSendPace = pgTable('email_send_pace', {
+  provider: text('provider').primaryKey(),
+  nextAllowedAt: timestamp('next_allowed_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -15,6 +15,7 @@ import { apiLoggerOptions, buildApp } from '../../api/app.js';
 import { signIntakeBody } from '../../api/signature.js';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
+import { fileDatabaseUrl } from './database.js';
 import type { OrderPayload, OrderStatus } from '../../domain/order.js';
 import type { EmailTransport } from '../../emails/transport.js';
 import { readModelRow } from '../../activities/projection.js';
@@ -35,12 +36,7 @@ export const TEST_PAYLOAD_KEYS = {
   next: { id: 'test-next', key: Buffer.alloc(32, 0xa5) },
 };
 
-export async function openTestDatabase(): Promise<Database> {
-  const url = inject('databaseUrl');
-  const database = await openDatabase({ url, maxConnections: 5 });
-  if (!url) await database.migrate();
-  return database;
-}
+export { openTestDatabase } from './database.js';
 
 export interface Harness {
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -76,6 +72,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     LINK_TOKEN_SECRET: 'test-link-token-secret-0123456789abcdef',
     PAYLOAD_ENCRYPTION_KEYS: [TEST_PAYLOAD_KEYS.current, TEST_PAYLOAD_KEYS.next].map(({ id, key }) => `${id}:${key.toString('base64')}`).join(','),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
+    // The file's own database: a worker or API process the test starts shares it through this variable.
+    DATABASE_URL: await fileDatabaseUrl(),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
@@ -84,7 +82,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     ...env,
   };
   const config = loadConfig(configEnv);
-  const database = options.database ?? (await openTestDatabase());
+  const database = options.database ?? (await openDatabase({ url: configEnv.DATABASE_URL!, maxConnections: 5 }));
   // The run's dev server, unless env names another (a test that restarts a server of its own).
   const temporalAddress = config.temporal.address ?? inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, temporalAddress));

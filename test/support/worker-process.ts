@@ -45,7 +45,7 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
   // A killed worker's work is finished by another process: both must share one real database.
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required: a worker process cannot share an in-memory PGlite');
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required: the worker shares the test file\'s database');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required');
 
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 3 });

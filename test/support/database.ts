@@ -1,0 +1,31 @@
+// Each test file's own database, copied from the run's migrated template (test/support/global-setup.ts):
+// files never see each other's orders, and a child process of the file (a worker to kill) shares it.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { type Database, openDatabase } from '../../db/client.js';
+import { databaseUrl } from './database-url.js';
+
+let fileDatabase: Promise<string> | undefined;
+
+/** This test file's database URL, created on first use. */
+export function fileDatabaseUrl(): Promise<string> {
+  fileDatabase ??= createDatabase('file');
+  return fileDatabase;
+}
+
+/** Another database of the file's own (a test that must not share the file's read model). */
+export async function createDatabase(label: string): Promise<string> {
+  const name = `${inject('runDatabasePrefix')}_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(inject('postgresAdminUrl'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  return databaseUrl(inject('postgresAdminUrl'), name);
+}
+
+export async function openTestDatabase(): Promise<Database> {
+  return openDatabase({ url: await fileDatabaseUrl(), maxConnections: 5 });
+}
