@@ -35,7 +35,7 @@ export interface Config {
   devOutbox: boolean;
   /** Fastify's `trustProxy`: which proxies' X-Forwarded-For the rate limits believe. Off by default. */
   trustProxy: boolean | number | string[];
-  /** The worker's Prometheus endpoint (the SDK's metrics and the business series). */
+  /** The worker's Prometheus endpoint (the SDK's metrics and the business series); 0: none. */
   workerMetricsPort: number;
   /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); unset → no tracing. */
   otlpEndpoint: string | undefined;

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import { createBusinessMetrics, EMAIL_TO_PROVISIONED_BUCKETS, METRIC, startOrdersByStatusGauge } from './activities/metrics.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
@@ -46,6 +47,32 @@ const shutdownTimes = (config: Config) => ({
 });
 const FORCE_AFTER_GRACE_MS = 5_000;
 
+/**
+ * The process's Temporal runtime, once per process before any worker: with WORKER_METRICS_PORT
+ * (not 0) it serves Prometheus metrics — the SDK's own (task latencies, slots, sticky cache, polls)
+ * and the business series (activities/metrics.ts) — at http://HOST:WORKER_METRICS_PORT/metrics.
+ */
+export function installWorkerRuntime(config: Config, options: Pick<RuntimeOptions, 'logger' | 'shutdownSignals'> = {}): void {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  Runtime.install({
+    ...options,
+    telemetryOptions:
+      config.workerMetricsPort === 0
+        ? {}
+        : {
+            metrics: {
+              prometheus: {
+                bindAddress: `${host}:${config.workerMetricsPort}`,
+                // Prometheus conventions: counters end in _total, durations are seconds.
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: { [METRIC.emailToProvisioned]: EMAIL_TO_PROVISIONED_BUCKETS },
+              },
+            },
+          },
+  });
+}
+
 export interface OrderWorkers {
   /** Runs both workers until shutdown(); rejects if either fails. */
   run(): Promise<void>;
@@ -54,7 +81,8 @@ export interface OrderWorkers {
 
 export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
   const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
-  const activities = createActivities({ database, config, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
+  const metrics = createBusinessMetrics();
+  const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Both workers, or the email activities' results would reach the history in clear.
   const dataConverter = orderDataConverter(config);
   const workers = [
@@ -83,7 +111,12 @@ export async function createOrderWorkers({ config, database, connection, workflo
   ];
   return {
     run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
+      const stopGauge = startOrdersByStatusGauge(database, metrics);
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        stopGauge();
+      }
     },
     shutdown: () => {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -100,6 +133,7 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
+  installWorkerRuntime(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workers = await createOrderWorkers({ config, database, connection });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.

@@ -13,6 +13,7 @@ import type { Database } from '../db/client.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
 import { tooManyRequests } from './problem.js';
 import repAuth from './plugins/rep-auth.js';
 import storableText from './plugins/storable-text.js';
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps) {
   });
 
   app.addSchema(ProblemSchema);
+  await app.register(metrics);
   await app.register(errors);
   await app.register(storableText);
   await app.register(helmet, {

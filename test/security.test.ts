@@ -106,6 +106,7 @@ const PUBLIC_OPERATIONS = [
   'GET /api/wizard/{token}/subdomains/{name}',
   'GET /healthz',
   'GET /readyz',
+  'GET /metrics',
   'GET /dev/outbox',
   'GET /dev/outbox.json',
 ];

@@ -79,6 +79,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     LOG_LEVEL: 'info',
     // Closing a test's worker does not wait the production 30 s for an activity a test left hanging.
     WORKER_SHUTDOWN_GRACE: '2s',
+    // Worker processes a test starts serve no metrics unless it asks (they would share one port).
+    WORKER_METRICS_PORT: '0',
     ...env,
   };
   const config = loadConfig(configEnv);

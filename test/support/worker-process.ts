@@ -10,12 +10,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { createDatabaseWebexGateway, type WebexGateway } from '../../activities/provisioning.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
 import { temporalConnectionOptions } from '../../temporal/connection.js';
-import { createOrderWorkers } from '../../worker.js';
+import { createOrderWorkers, installWorkerRuntime } from '../../worker.js';
 
 export const WORKER_READY = 'worker ready';
 /** Printed with the order id when a slowed billing call begins: the moment to kill the worker. */
@@ -42,8 +42,9 @@ async function main() {
   const slowBillingMs = Number(values['slow-billing-ms'] ?? 0);
   if (!Number.isInteger(slowBillingMs) || slowBillingMs < 0) throw new Error('--slow-billing-ms must be a whole number of milliseconds');
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  // As worker.ts: the metrics endpoint when WORKER_METRICS_PORT is set (the harness sets 0: off).
+  installWorkerRuntime(config, { logger: new DefaultLogger('WARN') });
   // A killed worker's work is finished by another process: both must share one real database.
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required: the worker shares the test file\'s database');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required');
