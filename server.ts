@@ -3,12 +3,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { buildApp } from './api/app.js';
 import { trackConnections } from './api/connections.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { assertSchemaCurrent } from './db/migrate.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 
 /** SIGTERM: stop accepting, finish what is in flight, and be gone within this (SPEC §7.5). */
@@ -23,8 +25,15 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
+  const tracing = startTracing(config, 'order-provisioning-api');
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: orderDataConverter(config),
+    // The request's trace context travels to the workflow in the start's and the Update's headers.
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
 
   const connections = trackConnections(app.server);
@@ -45,6 +54,7 @@ async function main() {
     connections.closeIdle();
     await closed;
     clearTimeout(cut);
+    await tracing?.shutdown();
     await connection.close();
     await database.close();
     process.exit(0);

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { createBusinessMetrics, EMAIL_TO_PROVISIONED_BUCKETS, METRIC, startOrdersByStatusGauge } from './activities/metrics.js';
@@ -11,6 +12,7 @@ import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { assertSchemaCurrent } from './db/migrate.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import type { EmailTransport } from './emails/transport.js';
 
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   webex?: WebexGateway;
   /** Where emails go; unset → from config (Resend with RESEND_API_KEY, else the dev outbox). */
   email?: EmailTransport;
+  /** Set: workflow and activity spans join the trace of the request that started or updated the order. */
+  tracing?: Tracing | undefined;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +36,8 @@ const sourceExtension = path.extname(fileURLToPath(import.meta.url));
 
 /** The prebuilt bundle `npm run build` writes; cold start skips webpack when it exists. */
 export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
+/** The same with Temporal's OpenTelemetry workflow interceptors, for a worker that traces. */
+export const DEFAULT_TRACED_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle-traced.js');
 
 /** Emails have their own task queue, so its rate limit paces emails and nothing else. */
 export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
@@ -79,8 +85,11 @@ export interface OrderWorkers {
   shutdown(): void;
 }
 
-export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
-  const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
+  // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
+  const defaultBundle = tracing ? DEFAULT_TRACED_WORKFLOW_BUNDLE : DEFAULT_WORKFLOW_BUNDLE;
+  const bundlePath = workflowBundlePath ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
+  const plugins = tracing ? { plugins: [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })] } : {};
   const metrics = createBusinessMetrics();
   const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Both workers, or the email activities' results would reach the history in clear.
@@ -97,6 +106,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       activities,
       ...(config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows } : {}),
       ...shutdownTimes(config),
+      ...plugins,
     }),
     await Worker.create({
       connection,
@@ -107,6 +117,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
       ...shutdownTimes(config),
+      ...plugins,
     }),
   ];
   return {
@@ -134,10 +145,12 @@ async function main() {
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
   installWorkerRuntime(config);
+  const tracing = startTracing(config, 'order-provisioning-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const workers = await createOrderWorkers({ config, database, connection });
+  const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
   await workers.run();
+  await tracing?.shutdown();
   await connection.close();
   await database.close();
 }

@@ -2,6 +2,8 @@
 // tests call with inject().
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -108,6 +110,16 @@ export async function buildApp(deps: AppDeps) {
   });
 
   app.addSchema(ProblemSchema);
+  if (config.otlpEndpoint) {
+    // A span per request (continuing a caller's traceparent), the parent of the workflow start or
+    // Update the request makes. The path is recorded redacted: wizard URLs carry link tokens.
+    const otel = new FastifyOtelInstrumentation({
+      registerOnInitialization: false,
+      ignorePaths: ({ url }) => url === '/healthz' || url === '/readyz' || url === '/metrics',
+      requestHook: (span, request) => span.setAttribute(ATTR_URL_PATH, redactUrl(request.url)),
+    });
+    await app.register(otel.plugin());
+  }
   await app.register(metrics);
   await app.register(errors);
   await app.register(storableText);

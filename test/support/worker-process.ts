@@ -15,6 +15,7 @@ import { createDatabaseWebexGateway, type WebexGateway } from '../../activities/
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
 import { temporalConnectionOptions } from '../../temporal/connection.js';
+import { startTracing } from '../../observability/tracing.js';
 import { createOrderWorkers, installWorkerRuntime } from '../../worker.js';
 
 export const WORKER_READY = 'worker ready';
@@ -51,17 +52,21 @@ async function main() {
 
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 3 });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const tracing = startTracing(config, 'order-provisioning-worker');
   const workers = await createOrderWorkers({
     config,
     database,
     connection,
-    workflowBundlePath: values['workflow-bundle'],
+    tracing,
+    // The run's bundle has no tracing interceptors: a tracing worker bundles its own.
+    workflowBundlePath: tracing ? undefined : values['workflow-bundle'],
     ...(slowBillingMs > 0 ? { webex: slowBillingGateway(createDatabaseWebexGateway({ database }), slowBillingMs) } : {}),
   });
   const running = workers.run();
   process.stdout.write(`${WORKER_READY}\n`);
   // Worker.run() handles SIGTERM itself: it drains, then resolves.
   await running;
+  await tracing?.shutdown();
   await connection.close();
   await database.close();
 }
