@@ -186,7 +186,7 @@ export async function buildApp(deps: AppDeps) {
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
   if (config.devOutbox) await app.register(devOutbox, { database });
   // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.
-  await app.register(webPages, {});
+  await app.register(webPages, { sourceMaps: config.nodeEnv !== 'production' });
 
   return app;
 }

@@ -156,7 +156,7 @@ describe('rep routes', () => {
     expect(response.body).not.toMatch(/reason|unknown|additional/);
   });
 
-  it('in production, the dev outbox (live links) does not exist', async () => {
+  it('in production, the dev outbox (live links) and the source maps do not exist', async () => {
     const production = loadConfig({
       ...h.env,
       NODE_ENV: 'production',
@@ -169,6 +169,11 @@ describe('rep routes', () => {
     try {
       expect((await app.inject({ method: 'GET', url: '/dev/outbox' })).statusCode).toBe(404);
       expect((await app.inject({ method: 'GET', url: '/dev/outbox.json' })).statusCode).toBe(404);
+      // Nor the pages' source maps; the bundles themselves are served.
+      const script = /src="\/assets\/([^"]+\.js)"/.exec((await app.inject({ method: 'GET', url: '/rep' })).body)![1]!;
+      expect((await app.inject({ method: 'GET', url: `/assets/${script}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: `/assets/${script}.map` })).statusCode).toBe(404);
+      expect((await h.app.inject({ method: 'GET', url: `/assets/${script}.map` })).statusCode).toBe(200);
     } finally {
       await app.close();
     }
