@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Minutes of load on four processes: `npm run test:replicas` (vitest.replicas.config.ts).
+    exclude: [...configDefaults.exclude, 'test/replicas/**'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-runtime.ts'],
     // Temporal workers use native threads: run test files in child processes, not worker threads.

@@ -120,7 +120,6 @@ export async function buildApp(deps: AppDeps) {
     });
     await app.register(otel.plugin());
   }
-  await app.register(metrics);
   await app.register(errors);
   await app.register(storableText);
   await app.register(helmet, {
@@ -151,6 +150,8 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
+  // After swagger, so GET /metrics is documented; its hook times every route.
+  await app.register(metrics);
   await app.register(repAuth, { tokens: config.repApiTokens });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,

@@ -46,7 +46,8 @@ describe('with PostgreSQL and Temporal unreachable', () => {
     // Nothing listens on these ports: every call fails as it would with the dependency down.
     const [databasePort, temporalPort] = [await freePort(), await freePort()];
     const database = await openDatabase({ url: `postgres://orders@127.0.0.1:${databasePort}/orders`, maxConnections: 1 });
-    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
+    // No retry interceptor: its pending retries would outlive the closed connection.
+    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}`, interceptors: [] });
     const temporal = new Client({ connection, namespace: 'default', dataConverter: orderDataConverter(h.config) });
     app = await buildApp({ config: h.config, database, temporal, logger: false });
     close = async () => {
