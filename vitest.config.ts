@@ -1,16 +1,21 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+/** What every test run shares; the long proofs' configs (vitest.long.config.ts, vitest.cluster.config.ts) start from it. */
+export const shared: NonNullable<ViteUserConfig['test']> = {
+  setupFiles: ['test/support/setup-runtime.ts'],
+  // Temporal workers use native threads: run test files in child processes, not worker threads.
+  pool: 'forks',
+  maxWorkers: 2,
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
 
 export default defineConfig({
   test: {
+    ...shared,
     include: ['test/**/*.test.ts'],
-    // Minutes of load on four processes: `npm run test:replicas` (vitest.replicas.config.ts).
-    exclude: [...configDefaults.exclude, 'test/replicas/**'],
+    // Longer proofs (replicas, the cluster) have npm scripts of their own: test:replicas, test:cluster.
+    exclude: ['test/long/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/setup-runtime.ts'],
-    // Temporal workers use native threads: run test files in child processes, not worker threads.
-    pool: 'forks',
-    maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
   },
 });

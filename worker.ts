@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
 import { createActivities } from './activities/index.js';
 import { createBusinessMetrics, EMAIL_TO_PROVISIONED_BUCKETS, METRIC, startOrdersByStatusGauge } from './activities/metrics.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { assertSchemaCurrent } from './db/migrate.js';
+import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
@@ -79,6 +81,23 @@ export function installWorkerRuntime(config: Config, options: Pick<RuntimeOption
   });
 }
 
+const NO_WORKFLOWS = 'No workflows registered, not polling for workflow tasks';
+
+/**
+ * The SDK's log lines, in the API's format (logging.ts). Its INFO lines narrate every task, so it
+ * writes warnings and errors unless LOG_LEVEL asks for debug. The email worker runs activities
+ * only, by design: the SDK's warning about it on every start is dropped.
+ */
+export function workerRuntimeLogger(config: Config): DefaultLogger {
+  const logger = pino(logOptions(config));
+  const level: LogLevel = config.logLevel === 'trace' ? 'TRACE' : config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  return new DefaultLogger(level, ({ level, message, meta }) => {
+    if (message === NO_WORKFLOWS && meta?.taskQueue === emailTaskQueue(config)) return;
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    logger[method](meta ?? {}, message);
+  });
+}
+
 export interface OrderWorkers {
   /** Runs both workers until shutdown(); rejects if either fails. */
   run(): Promise<void>;
@@ -141,10 +160,10 @@ async function main() {
     console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the worker alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
+  installWorkerRuntime(config, { logger: workerRuntimeLogger(config) });
   const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
-  installWorkerRuntime(config);
   const tracing = startTracing(config, 'order-provisioning-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workers = await createOrderWorkers({ config, database, connection, tracing });

@@ -9,9 +9,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { logOptions } from '../logging.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   temporal: Client;
   /** Temporal Web UI base URL, for links from an order to its workflow. */
   temporalUiUrl?: string | undefined;
+  /** Development only: the local dev server's Web UI may use the codec without a rep token (see routes/codec.ts). */
+  codecOpenToLocalTemporalUi?: boolean;
   clock?: () => Date;
   /** Pino options (tests pass a stream to read the log lines). */
   logger?: FastifyServerOptions['logger'];
@@ -53,9 +56,9 @@ export function redactUrl(url: string): string {
 }
 
 /** The API's log settings: no header (token, signature, cookie) and no link token reaches a line. */
-export function apiLoggerOptions(level: Config['logLevel']) {
+export function apiLoggerOptions(config: Pick<Config, 'nodeEnv' | 'logLevel'>) {
   return {
-    level,
+    ...logOptions(config),
     redact: { paths: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'], censor: '[redacted]' },
     serializers: {
       req: (req: { method: string; url: string; ip: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
@@ -66,9 +69,23 @@ export function apiLoggerOptions(level: Config['logLevel']) {
 /** A hop count as proxy-addr reads one: the nearest `hops` proxies are trusted. */
 const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
 
+/** One line per request, written when it is answered, that reads as a sentence; Fastify writes two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTime = Math.round(reply.elapsedTime);
+    const line = `${request.method} ${redactUrl(request.url)} ${reply.statusCode} ${responseTime} ms`;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime }, line);
+    else reply.log.info({ req: request, res: reply, responseTime }, line);
+  }
+}
+
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
 function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
   if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
+  // The codec authenticates reps its own way (routes/codec.ts) and shares their budget.
+  if (route.url.startsWith('/codec/') && [route.method].flat().includes('POST')) return 'rep';
   if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
   if (route.url.startsWith('/api/wizard/') || route.url.startsWith('/wizard/')) return 'wizard';
   return undefined;
@@ -79,7 +96,8 @@ export async function buildApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   const app = Fastify({
-    logger: deps.logger ?? apiLoggerOptions(config.logLevel),
+    logger: deps.logger ?? apiLoggerOptions(config),
+    logController: new OneLinePerRequest(),
     bodyLimit: 64 * 1024,
     // Honour a caller's well-formed X-Request-Id so logs join up across systems.
     genReqId: (req) => {
@@ -133,6 +151,8 @@ export async function buildApp(deps: AppDeps) {
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
+        // Helmet adds it by default; over plain HTTP (a LAN host) it would send every asset to https, where nothing answers.
+        upgradeInsecureRequests: new URL(config.publicBaseUrl).protocol === 'https:' ? [] : null,
       },
     },
   });
@@ -183,7 +203,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(orders, { service, config, clock });
   const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
-  await app.register(codec, { codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys), temporalUiUrl: deps.temporalUiUrl });
+  await app.register(codec, {
+    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
+    temporalUiUrl: deps.temporalUiUrl,
+    openToLocalTemporalUi: config.nodeEnv === 'development' && deps.codecOpenToLocalTemporalUi === true,
+  });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
   if (config.devOutbox) await app.register(devOutbox, { database });
   // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.

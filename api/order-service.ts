@@ -163,9 +163,12 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
       const workflowId = orderWorkflowId(orderId);
+      const setupEmailSentAt = live?.setupEmailSentAt ?? events.find((e) => e.type === 'order.setup-email')?.occurredAt.toISOString();
       return {
         ...view,
         live: live !== undefined,
+        ...(live?.link ? { link: { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt } } : {}),
+        ...(setupEmailSentAt ? { setupEmailSentAt } : {}),
         workflow: {
           workflowId,
           ...(temporalUiUrl

@@ -64,6 +64,17 @@ export const OrderDetailSchema = Type.Intersect([
   OrderSchema,
   Type.Object({
     live: Type.Boolean({ description: 'true: read from the running workflow; false: from the read model' }),
+    link: Type.Optional(
+      Type.Object(
+        {
+          audience: Type.Union([Type.Literal('contact'), Type.Literal('colleague'), Type.Literal('customer')]),
+          email: Type.String(),
+          expiresAt: Type.String({ format: 'date-time' }),
+        },
+        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works' },
+      ),
+    ),
+    setupEmailSentAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the "Configure now" email really went' })),
     workflow: Type.Object({ workflowId: Type.String(), temporalUiUrl: Type.Optional(Type.String()) }),
     tasks: Type.Array(
       Type.Object({

@@ -27,14 +27,19 @@ export interface WizardView {
     customer: { name: string; country: string };
     requestedStartDate: string;
     timezone: string;
+    /** The Cisco account representative: whom the person hears from when the order is on hold. */
+    rep: { name: string; email: string };
   };
   /** Whether the caller's session (?sessionId=) is the current one. */
   session: { active: boolean };
   /** The current session's choices; only shown to that session. */
   draft: WizardDraft | null;
-  /** Step 5: the ordering partner's organization, or null on a first order. */
+  /**
+   * Steps 3–8 of a partner's session: the partner's organization, or null on a first order (then
+   * a password step follows the confirmation, so the step count is known from the start).
+   */
   partnerOrg?: OrgSummary | null;
-  /** Step 7: the organizations to choose from, and defaults for a new one. */
+  /** Steps 7 and 8: the organizations to choose from (the confirmation shows the chosen one), and defaults for a new one. */
   customerOrg?: { candidates: OrgSummary[]; adminBelongsTo: OrgSummary | null; defaults: { name: string; country: string } };
   configuration?: {
     partnerOrgName: string | null;
@@ -90,15 +95,16 @@ export function createWizardService({ database, calls, clock }: { config: Config
         customer: state.order.customer,
         requestedStartDate: state.order.requestedStartDate,
         timezone: state.order.timezone,
+        rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
       session: { active },
       draft: active ? state.session!.draft : null,
     };
     if (state.status === 'ON_HOLD') {
-      base.message = 'This order is on hold because an organization was not recognised. Your Cisco account representative will contact you; do not continue until then.';
+      base.message = `An organization was not recognised, so the order waits for ${state.order.rep.name}, your Cisco account representative, who will contact you.`;
     }
-    if (active && step === 'partner-org') base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
-    if (active && step === 'customer-org' && state.session?.draft.customerAdmin) {
+    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+    if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
       const admin = state.session.draft.customerAdmin;
       base.customerOrg = {
         adminBelongsTo: admin.existingOrg,

@@ -90,7 +90,7 @@ export function validateCallingSettings(input: unknown, pointerPrefix = '/body')
   }
 
   if (typeof timeZone !== 'string' || timeZone.length > TIME_ZONE_MAX_LENGTH || !TIME_ZONE_SHAPE.test(timeZone)) {
-    errors.push({ field: at('timeZone'), message: 'must be an IANA time zone such as Europe/Oslo' });
+    errors.push({ field: at('timeZone'), message: 'Choose a time zone from the list.' });
   }
 
   if (

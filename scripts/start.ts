@@ -1,9 +1,12 @@
 // `npm start`: the whole service in one command on embedded defaults — a Temporal dev server
 // (unless TEMPORAL_ADDRESS is set), an embedded PostgreSQL server (unless DATABASE_URL is set),
 // the worker and the API.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
 import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
@@ -11,19 +14,63 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
-import { createOrderWorkers } from '../worker.js';
+import { createOrderWorkers, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
 import { ensureWebBuild } from './web-build.js';
 
 const say = (line: string) => console.log(`[start] ${line}`);
 
+/** The dev server's usual ports: what Temporal users type by habit. */
+const TEMPORAL_DEV_PORT = 7233;
+const TEMPORAL_DEV_UI_PORT = 8233;
+
+/** Whether nothing listens on host:port just now (a listen that is closed again at once). */
+function isFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The parent of `pid`, or undefined once it has exited. */
+function parentOf(pid: number): number | undefined {
+  try {
+    if (process.platform === 'linux') {
+      // `pid (name) state ppid …`: the name may hold spaces and parentheses, so read after the last one.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    }
+    return Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `npm start` runs npm → sh → tsx → this script. `kill <npm pid>` or a closed terminal can end
+ * npm alone, leaving tsx, this script and the dev server running with the ports held. Each
+ * ancestor that goes away is reparented, which changes the chain: then `then` runs.
+ */
+function onAncestorGone(then: () => void, depth = 3) {
+  const chain = (): number[] => {
+    const pids: number[] = [];
+    for (let pid: number | undefined = process.ppid; pid && pid > 1 && pids.length < depth; pid = parentOf(pid)) pids.push(pid);
+    return pids;
+  };
+  const initial = chain().join(' ');
+  setInterval(() => {
+    if (chain().join(' ') !== initial) then();
+  }, 1_000).unref();
+}
+
 async function main() {
   const config = loadConfigOrExit();
   for (const line of describeGeneratedSecrets(config)) say(line);
 
   // This process decides when to stop: the worker must not react to signals on its own.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  Runtime.install({ shutdownSignals: [], logger: workerRuntimeLogger(config) });
 
   const cleanups: Array<() => Promise<unknown>> = [];
   let stopping: Promise<void> | undefined;
@@ -38,18 +85,39 @@ async function main() {
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  process.once('SIGHUP', () => void stop(0));
+  // Ctrl-C reaches the whole group; a kill sent to npm alone does not: watch the processes above this one too.
+  onAncestorGone(() => {
+    say('the process that started this one has gone; stopping');
+    void stop(0);
+  });
 
   try {
+    const listenHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    if (!(await isFree(config.host, config.port))) {
+      say(`port ${config.port} (PORT) is taken on ${config.host}: another \`npm start\` or server is running there.`);
+      say(`stop it, or run this one beside it with its own port and data: PORT=${config.port + 1} DATA_DIR=.data-${config.port + 1} npm start`);
+      return await stop(1);
+    }
     await ensureWebBuild(say);
     let temporalAddress = config.temporal.address;
     let temporalUiUrl = config.temporal.uiUrl;
     if (!temporalAddress) {
       const cliPath = await ensureTemporalCli((line) => say(line));
       say(`starting the Temporal dev server (state in ${path.join(config.dataDir, 'temporal.db')})`);
+      // Taken (often by a Temporal dev server of the user's own): run on free ports and say so.
+      const [portFree, uiPortFree] = [await isFree('127.0.0.1', TEMPORAL_DEV_PORT), await isFree('127.0.0.1', TEMPORAL_DEV_UI_PORT)];
+      if (!portFree) {
+        say(`port ${TEMPORAL_DEV_PORT} is taken (another Temporal dev server?): this start runs its own on a free port, printed below.`);
+        say(`to use the running server instead: TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_DEV_PORT} npm start`);
+      }
+      if (!uiPortFree) say(`port ${TEMPORAL_DEV_UI_PORT} is taken: the Temporal Web UI runs on a free port, printed below.`);
       const server: DevServer = await startTemporalDevServer({
         cliPath,
-        port: 7233,
-        uiPort: 8233,
+        ...(portFree ? { port: TEMPORAL_DEV_PORT } : {}),
+        ...(uiPortFree ? { uiPort: TEMPORAL_DEV_UI_PORT } : {}),
+        // The Web UI decrypts through the API (in development it needs no rep token from this machine: api/routes/codec.ts).
+        uiCodecEndpoint: `http://${formatHost(listenHost)}:${config.port}/codec`,
         dbFile: path.join(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
         searchAttributes: SEARCH_ATTRIBUTES,
@@ -94,22 +162,30 @@ async function main() {
     const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
-    const app = await buildApp({ config, database, temporal, temporalUiUrl });
+    const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
 
-    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const base = `http://${formatHost(listenHost)}:${config.port}`;
+    say(`Rep console    ${base}/rep  (sign in with a rep token${config.generatedSecrets.includes('REP_API_TOKENS') ? ', printed above' : ''})`);
+    if (!config.resend.apiKey && config.nodeEnv !== 'production') {
+      say(`Email outbox   ${base}/dev/outbox  (no RESEND_API_KEY: every email, with its wizard link, lands here)`);
+    }
     say(`API            ${base}  (public links use ${config.publicBaseUrl})`);
     say(`API docs       ${base}/docs`);
     say(`Temporal       ${temporalAddress} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`);
-    if (temporalUiUrl) say(`Temporal UI    ${temporalUiUrl}`);
-    // Payloads are encrypted: the UI (Settings → Codec Server) or the CLI (--codec-endpoint) decrypts through the API.
-    say(`Codec server   ${base}/codec  (with a rep token: --codec-auth "Bearer <token>")`);
+    if (temporalUiUrl) say(`Temporal UI    ${temporalUiUrl}${config.temporal.address ? '' : '  (payloads shown in clear through the codec server)'}`);
+    // Payloads are encrypted: the UI or the CLI (--codec-endpoint) decrypts through the API.
+    say(`Codec server   ${base}/codec  (CLI: npm run temporal -- workflow show -w order-<id> --address ${temporalAddress} --codec-endpoint ${base}/codec --codec-auth "Bearer <rep token>")`);
     say('ready; Ctrl-C stops everything');
   } catch (error) {
     console.error('[start] could not start:', error instanceof Error ? error.message : error);
     await stop(1);
   }
+}
+
+function formatHost(host: string): string {
+  return net.isIPv6(host) ? `[${host}]` : host;
 }
 
 void main();

@@ -22,7 +22,7 @@
  */
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +201,71 @@ export async function ensureTestServer(log: Log = defaultLog): Promise<string> {
         `  2. Download temporal-test-server yourself (https://github.com/temporalio/sdk-java/releases) and set TEMPORAL_TEST_SERVER_PATH=/path/to/temporal-test-server.`,
       ].join('\n'),
   });
+}
+
+/**
+ * Temporal Server itself (the release the dev server embeds) and its SQL schema tool, built once
+ * from the Go module, with the PostgreSQL schema files of that release beside them: what
+ * `npm run test:cluster` runs on PostgreSQL, as self-hosted users do. Answers the directory
+ * holding `bin/server`, `bin/temporal-sql-tool` and `schema/postgresql/v12/`.
+ */
+export async function ensureTemporalServer(log: Log = defaultLog): Promise<TemporalServerInstall> {
+  const say = prefixed(log);
+  const finalDir = path.join(cacheRoot(), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  const relCandidates = [path.join('bin', `server${EXE}`)];
+  const verify = async (p: string) => {
+    const { stdout } = await execFileAsync(p, ['--version'], { timeout: 30_000 });
+    if (!stdout.includes(TEMPORAL_SERVER_VERSION)) throw new Error(`${p} reports ${oneLine(stdout)}, expected ${TEMPORAL_SERVER_VERSION}`);
+    const dir = path.dirname(path.dirname(p));
+    if (!(await isExecutableFile(path.join(dir, 'bin', `temporal-sql-tool${EXE}`)))) throw new Error('temporal-sql-tool is missing beside it');
+    if (!(await exists(path.join(dir, POSTGRES_SCHEMA)))) throw new Error(`${POSTGRES_SCHEMA} is missing beside it`);
+  };
+  const toInstall = (server: string): TemporalServerInstall => {
+    const dir = path.dirname(path.dirname(server));
+    return { server, sqlTool: path.join(dir, 'bin', `temporal-sql-tool${EXE}`), schemaDir: path.join(dir, POSTGRES_SCHEMA) };
+  };
+  const cached = await findCached(finalDir, relCandidates, verify, say);
+  if (cached) return toInstall(cached);
+  const server = await installOnce({
+    what: `Temporal Server ${TEMPORAL_SERVER_VERSION}`,
+    finalDir,
+    relCandidates,
+    verify,
+    say,
+    methods: [
+      {
+        name: 'go',
+        run: async (tmpDir) => {
+          say(`Building Temporal Server ${TEMPORAL_SERVER_VERSION} with Go (go install; about 6 minutes and 1.7 GB of module cache on 2 cores). This happens once; it is cached in ${finalDir}`);
+          const module = `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`;
+          const bin = path.join(tmpDir, 'bin');
+          await goInstall(`go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, '-s -w', bin, tmpDir);
+          await goInstall(`go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`, '-s -w', bin, tmpDir);
+          await rename(path.join(bin, `sql${EXE}`), path.join(bin, `temporal-sql-tool${EXE}`));
+          // The schema files ship in the module's source, which `go install` left in the module cache.
+          const { stdout } = await execFileAsync('go', ['env', 'GOMODCACHE'], { cwd: tmpDir });
+          await cp(path.join(stdout.trim(), module, POSTGRES_SCHEMA), path.join(tmpDir, POSTGRES_SCHEMA), { recursive: true });
+        },
+      },
+    ],
+    failureMessage: (reasons) =>
+      [
+        `Could not build Temporal Server ${TEMPORAL_SERVER_VERSION}.`,
+        ...reasons.map((r) => `  - ${r}`),
+        'It needs Go (1.24 or newer) on PATH and access to the Go module proxy.',
+      ].join('\n'),
+  });
+  return toInstall(server);
+}
+
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+const POSTGRES_SCHEMA = path.join('schema', 'postgresql', 'v12');
+
+export interface TemporalServerInstall {
+  server: string;
+  sqlTool: string;
+  /** `schema/postgresql/v12` of the release: `temporal/versioned` and `visibility/versioned`. */
+  schemaDir: string;
 }
 
 // ---------------------------------------------------------------------------

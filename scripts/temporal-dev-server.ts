@@ -26,6 +26,7 @@ export interface DevServerOptions {
   ip?: string; // default 127.0.0.1
   port?: number; // default: a free port
   uiPort?: number; // default: a free port
+  uiCodecEndpoint?: string; // the codec server the Web UI sends payloads to (from the browser)
   dbFile?: string; // persisted sqlite file; when absent the server runs in memory
   namespace?: string; // default 'default'
   searchAttributes?: Record<string, SearchAttributeTypeName>;
@@ -76,6 +77,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     '--namespace', namespace,
     '--log-level', 'warn',
   ];
+  if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     const dbFile = path.resolve(opts.dbFile);
     await mkdir(path.dirname(dbFile), { recursive: true });

@@ -131,7 +131,6 @@ async function startAsPartner(page: Page) {
   await heading(page, 'Set up your Webex services').waitFor();
   await page.getByRole('button', { name: 'Configure now' }).click();
   await heading(page, 'Who are you?').waitFor();
-  await page.getByLabel(/The partner,/).check();
   await clickContinue(page);
   await heading(page, 'Who will configure this order?').waitFor();
   await page.getByLabel('I will, now').check();
@@ -210,7 +209,7 @@ async function repAct(page: Page, prefix: string, button: string, title: string,
 // The flows are independent orders in their own tabs: run side by side, they wait on Temporal together.
 describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150_000 }, () => {
   it('takes a first order from the setup email through every step to provisioned', async () => {
-    const order = await placeOrder({ services: ['messaging', 'meetings', 'calling'] });
+    const order = await placeOrder({ services: ['messaging', 'meetings', 'calling'], timezone: 'Europe/Oslo' });
     const page = await openPage();
     const link = await openLinkFromOutbox(page, 'full-01-outbox', order.orderId, order.provisioningContactEmail);
 
@@ -218,18 +217,19 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await check(page, 'full-02-entry');
     await page.getByRole('button', { name: 'Configure now' }).click();
 
-    // Step 3, by keyboard: focus starts on the heading, Tab reaches the choices, Space picks one.
+    // Step 3, by keyboard: focus starts on the heading; the role follows from the order, so there is nothing to choose.
+    // A first order of this partner: the step count includes the password step from the start and stays 8.
     await heading(page, 'Who are you?').waitFor();
     expect(await focusedElement(page)).toMatchObject({ tag: 'H1', text: 'Who are you?' });
-    expect(await page.getByRole('navigation', { name: 'Progress' }).textContent()).toContain('Step 1 of');
-    await clickContinue(page);
-    await page.getByText('Role must be partner or customer.').waitFor();
-    await check(page, 'full-03-role-error');
-    await page.getByLabel(/The partner,/).focus();
-    await page.keyboard.press('Space');
+    const progress = page.getByRole('navigation', { name: 'Progress' });
+    expect(await progress.textContent()).toContain('Step 1 of 8');
+    expect(await page.getByRole('radio').count()).toBe(0);
+    await page.getByText(`The partner, ${order.partner.name}`, { exact: true }).waitFor();
+    await check(page, 'full-03-role');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await heading(page, 'Who will configure this order?').waitFor();
+    expect(await progress.textContent()).toContain('Step 2 of 8');
     await check(page, 'full-04-configurer');
     await page.getByLabel('I will, now').check();
     await clickContinue(page);
@@ -242,30 +242,62 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
 
     // Step 5, first order of this partner: a new partner org. The API's 422 lands on the inputs.
     await heading(page, 'Your partner organization').waitFor();
+    expect(await progress.textContent()).toContain('Step 3 of 8');
     await page.getByLabel('Partner administrator’s email').fill('not-an-email');
     await clickContinue(page);
     await page.getByText('Country is required.').waitFor();
     expect(await page.getByLabel('Address').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByText('Administrator email must be an email address.').isVisible()).toBe(true);
+    expect(await page.getByText('Administrator email must be an email address such as name@company.com.').isVisible()).toBe(true);
     expect(await focusedElement(page)).toMatchObject({ tag: 'SELECT', name: 'country' });
     await check(page, 'full-05-partner-org-errors');
+    // Each error goes as soon as its field is filled.
     await page.getByLabel('Country').selectOption('NO');
+    expect(await page.getByText('Country is required.').count()).toBe(0);
     await page.getByLabel('Address').fill('Kaigata 1, 5016 Bergen');
-    await page.getByLabel('Partner administrator’s email').fill(`admin@partner-${order.orderId.toLowerCase()}.example`);
+    expect(await page.getByLabel('Address').getAttribute('aria-invalid')).not.toBe('true');
+    const partnerAdmin = `admin@partner-${order.orderId.toLowerCase()}.example`;
+    await page.getByLabel('Partner administrator’s email').fill(partnerAdmin);
     await clickContinue(page);
 
     await heading(page, 'The customer’s administrator').waitFor();
+    expect(await progress.textContent()).toContain('Step 4 of 8');
     await check(page, 'full-06-customer-admin');
-    await page.getByLabel('Administrator’s email').fill(`it@${order.orderId.toLowerCase()}.example`);
+    // The partner's new administrator cannot run the customer's organization: said as a person would.
+    await page.getByLabel('Administrator’s email').fill(partnerAdmin);
+    await clickContinue(page);
+    await page.getByText('You chose this address as the administrator of the new partner organization. Use an address at the customer.').waitFor();
+    const customerAdmin = `it@${order.orderId.toLowerCase()}.example`;
+    await page.getByLabel('Administrator’s email').fill(customerAdmin);
     await clickContinue(page);
     await heading(page, 'The customer’s organization').waitFor();
     await page.getByLabel('Address').fill('Strandkaien 2, 5013 Bergen');
     await check(page, 'full-07-customer-org');
     await clickContinue(page);
+
+    // Back, before the point of no return, keeps this session's answers.
+    await heading(page, 'Check and confirm').waitFor();
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await heading(page, 'The customer’s organization').waitFor();
+    expect(await page.getByLabel('Address').inputValue()).toBe('Strandkaien 2, 5013 Bergen');
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await heading(page, 'The customer’s administrator').waitFor();
+    expect(await page.getByLabel('Administrator’s email').inputValue()).toBe(customerAdmin);
+    await clickContinue(page);
+    await heading(page, 'The customer’s organization').waitFor();
+    expect(await page.getByLabel('Address').inputValue()).toBe('Strandkaien 2, 5013 Bergen');
+    await clickContinue(page);
+    // The confirmation shows both organizations in full.
+    await heading(page, 'Check and confirm').waitFor();
+    expect(await progress.textContent()).toContain('Step 6 of 8');
+    const partnerCard = page.getByRole('region', { name: 'Partner organization' });
+    const customerCard = page.getByRole('region', { name: 'Customer organization' });
+    for (const text of [order.partner.name, 'Norway', 'Kaigata 1, 5016 Bergen', partnerAdmin]) await partnerCard.getByText(text, { exact: true }).waitFor();
+    for (const text of [order.customer.name, 'Strandkaien 2, 5013 Bergen', customerAdmin]) await customerCard.getByText(text, { exact: true }).waitFor();
     await confirmOrganizations(page, 'full-08-confirm');
 
     // Step 9: the password policy answers inline.
     await heading(page, 'Set the administrator password').waitFor();
+    expect(await progress.textContent()).toContain('Step 7 of 8');
     await page.getByLabel('Password', { exact: true }).fill('password123');
     await page.getByLabel('Repeat the password').fill('password123');
     await clickContinue(page, 'Set password');
@@ -287,7 +319,7 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     const calling = page.getByRole('region', { name: /Calling/ });
     expect(await calling.getByLabel('Country').inputValue()).toBe(order.customer.country);
     await calling.getByLabel('Location name').fill('Bergen HQ');
-    await calling.getByLabel('Time zone').fill('Europe/Oslo');
+    await calling.getByLabel('Time zone').selectOption('Europe/Oslo');
     await calling.getByRole('button', { name: 'Save calling settings' }).click();
     await calling.getByText('✓ Saved').waitFor();
 
@@ -303,7 +335,12 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await check(page, 'full-11-subdomain-available');
     await meetings.getByRole('button', { name: 'Save', exact: true }).click();
     await meetings.getByText('✓ Saved').waitFor();
+    expect(await meetings.getByText('is available').count()).toBe(0);
+    await page.getByText('First save').waitFor({ state: 'detached' });
     await provision(page, 'full-12');
+    // The final page: the site's address, and the billing time in the order's zone.
+    await page.getByRole('link', { name: `https://${subdomain}.webex.com` }).waitFor();
+    expect(await page.getByText(/Oslo time/).count()).toBeGreaterThan(0);
 
     const detail = (await h.repGet(`/api/orders/${order.orderId}`)).json();
     expect(detail.status).toBe('PROVISIONED');
@@ -320,7 +357,6 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await check(page, 'delegation-02-entry-phone');
     await page.getByRole('button', { name: 'Configure now' }).click();
     await heading(page, 'Who are you?').waitFor();
-    await page.getByLabel(/The partner,/).check();
     await clickContinue(page);
     await heading(page, 'Who will configure this order?').waitFor();
     await page.getByLabel(/The customer,/).check();
@@ -342,7 +378,9 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await heading(page, 'Set up your Webex services').waitFor();
     await page.getByRole('button', { name: 'Configure now' }).click();
     await heading(page, 'Who are you?').waitFor();
-    expect(await page.getByLabel(/The customer,/).isChecked()).toBe(true);
+    await page.getByText(`The customer, ${order.customer.name}`, { exact: true }).waitFor();
+    // The customer's run has no partner organization and no partner password: 6 steps, from the first.
+    expect(await page.getByRole('navigation', { name: 'Progress' }).textContent()).toContain('Step 1 of 6');
     await check(page, 'delegation-07-role-phone');
     await clickContinue(page);
     await heading(page, 'Who will configure this order?').waitFor();
@@ -372,10 +410,14 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await contact.getByLabel('No, I don’t recognise it').check();
     await clickContinue(contact);
     await heading(contact, 'This order is on hold').waitFor();
+    await contact.getByText(`${order.rep.name}, your Cisco account representative`).waitFor();
+    await contact.getByRole('link', { name: order.rep.email }).waitFor();
     await check(contact, 'hold-03-on-hold');
 
     const rep = await openPage();
-    await signInAsRep(rep, 'hold-04');
+    await repSignedIn(rep);
+    await rep.goto(`${base}/rep`);
+    await heading(rep, 'Orders').waitFor();
     await openOrderInConsole(rep, order.orderId);
     await rep.locator('.page-head').getByText('On hold').waitFor();
     await rep.getByText('Put on hold', { exact: true }).waitFor();
@@ -383,7 +425,8 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await repAct(rep, 'hold-06', 'Resume', 'Resume this order?', 'Partner confirmed the old org is theirs');
     await rep.locator('.page-head').getByText('Awaiting setup').waitFor();
     await rep.getByText('Rep resumed the order', { exact: true }).waitFor();
-    await rep.getByText('reason: Partner confirmed the old org is theirs').waitFor();
+    await rep.getByText('Reason: “Partner confirmed the old org is theirs”.').waitFor();
+    await rep.getByText(/Setup email sent to .*; the link works until .* UTC\./).waitFor();
     await check(rep, 'hold-07-rep-resumed');
     await closePage(rep);
 
@@ -400,7 +443,8 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
   });
 
   it('lets a rep find an escalated order and resend its link', async () => {
-    const order = await placeOrder();
+    // A long address wraps at its dots on a phone instead of widening the page.
+    const order = await placeOrder({ provisioningContactEmail: `provisioning.contact.with.a.long.name-${Math.random().toString(36).slice(2, 8)}@networks.department.fjord-partner.example` });
     const firstLink = (await outbox(h, order.orderId)).find((email) => email.purpose === 'setup')!;
     // Escalated in the read model the list is built from, not only in the workflow.
     await eventually(async () => ((await h.repGet(`/api/orders?escalated=true&q=${order.orderId}`)).json().items.length ? true : undefined));
@@ -426,6 +470,7 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await check(rep, 'escalation-02-rep-order');
 
     await repAct(rep, 'escalation-03', 'Resend link', 'Resend the setup link?', 'Contact asked for a fresh link');
+    await rep.getByText(`A new setup link is on its way to ${order.provisioningContactEmail}; the earlier links no longer work.`).waitFor();
     await rep.getByText('Rep resent the link', { exact: true }).waitFor();
     await check(rep, 'escalation-04-rep-link-resent');
     await rep.setViewportSize(PHONE);
@@ -471,5 +516,32 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await rep.getByText('Showing 1–20').waitFor();
     await check(rep, 'list-02-phone', { fullPage: false });
     await closePage(rep);
+  });
+});
+
+describe('rep sign-in', { timeout: 60_000 }, () => {
+  it('is asked once per browser session: a new tab is signed in, signing out ends every tab', async () => {
+    // A browser of its own: the shared one's tabs are signed in and would answer for this one.
+    const browser = await chromium.launch({ executablePath: inject('chromiumPath'), headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const session = await browser.newContext({ viewport: DESKTOP });
+      const first = await session.newPage();
+      await signInAsRep(first, 'signin-01');
+      const second = await session.newPage();
+      await second.goto(`${base}/rep`);
+      await heading(second, 'Orders').waitFor();
+      await second.getByRole('button', { name: 'Sign out' }).click();
+      await heading(second, 'Sign in').waitFor();
+      await heading(first, 'Sign in').waitFor();
+      await first.getByText('You signed out in another tab.').waitFor();
+
+      // Another browser session is asked again.
+      await signInAsRep(first, 'signin-02');
+      const elsewhere = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      await elsewhere.goto(`${base}/rep`);
+      await heading(elsewhere, 'Sign in').waitFor();
+    } finally {
+      await browser.close();
+    }
   });
 });

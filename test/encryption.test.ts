@@ -1,10 +1,12 @@
 // Workflow payloads are encrypted (AES-256-GCM) before they reach Temporal: the raw history holds
 // no email address, name or password hash; keys rotate without losing old workflows; the codec
 // endpoint shows payloads in clear to reps only.
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
@@ -14,6 +16,7 @@ import { buildApp } from '../api/app.js';
 import { ConfigError, loadConfig, type PayloadEncryptionKey } from '../config.js';
 import { orgUsers } from '../db/schema/index.js';
 import { orderWorkflowId, type OrderPayload } from '../domain/order.js';
+import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadDecryptionError } from '../temporal/payload-codec.js';
 import { createOrderWorkers, type OrderWorkers } from '../worker.js';
@@ -30,6 +33,7 @@ import {
   wizardClient,
 } from './support/harness.js';
 
+const execFileAsync = promisify(execFile);
 const newKey = (id: string): PayloadEncryptionKey => ({ id, key: randomBytes(32) });
 
 /** For the codec on its own; the workers use the harness's TEST_PAYLOAD_KEYS. */
@@ -369,8 +373,36 @@ describe('the codec endpoint for the Temporal Web UI', () => {
     expect(refused.json()).toMatchObject({ type: 'urn:order-provisioning:problem:undecodable-payload', status: 400 });
   });
 
+  it('takes `{}` as no payloads, as protobuf JSON writes an empty list', async () => {
+    for (const operation of ['encode', 'decode'] as const) {
+      const response = await call(operation, {});
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({ payloads: [] });
+    }
+  });
+
+  it('lets the Temporal CLI query and stack an order through it, in clear', async () => {
+    const flow = await orderWithLink();
+    const cli = await ensureTemporalCli(() => {});
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const run = (...args: string[]) =>
+      execFileAsync(cli, [
+        ...args,
+        '--workflow-id', orderWorkflowId(flow.order.orderId),
+        '--address', inject('temporalAddress'),
+        '--codec-endpoint', `${address}/codec`,
+        '--codec-auth', `Bearer ${REP_TOKEN}`,
+        '--output', 'json',
+      ]);
+    // Both send `{}` to /codec/encode: a query without arguments.
+    const state = await run('workflow', 'query', '--name', 'getState');
+    expect(state.stdout).toContain(flow.order.provisioningContactEmail);
+    const stack = await run('workflow', 'stack');
+    expect(stack.stdout).toMatch(/at /);
+  });
+
   it('refuses malformed bodies with 400, never 5xx', async () => {
-    for (const body of [{}, { payloads: 'x' }, { payloads: [{ data: 'not base64!' }] }, { payloads: [{ metadata: { encoding: 42 } }] }]) {
+    for (const body of [{ payloads: 'x' }, { payloads: [{ data: 'not base64!' }] }, { payloads: [{ metadata: { encoding: 42 } }] }]) {
       const response = await call('decode', body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
     }
@@ -396,6 +428,36 @@ describe('the codec endpoint for the Temporal Web UI', () => {
       expect(unauthenticated.headers['access-control-allow-origin']).toBe('http://localhost:8233');
     } finally {
       await app.close();
+    }
+  });
+
+  it('in development, decodes for the Web UI of the local dev server without a token, and for nobody else', async () => {
+    const sealed = await call('encode', asJson([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"in clear"') }]));
+    const uiUrl = 'http://127.0.0.1:8233';
+    const decodeFor = async (env: 'development' | 'production', headers: Record<string, string>, remoteAddress = '127.0.0.1') => {
+      const config = { ...h.config, nodeEnv: env };
+      const app = await buildApp({ config, database: h.database, temporal: h.client, temporalUiUrl: uiUrl, codecOpenToLocalTemporalUi: true, logger: false });
+      try {
+        return (await app.inject({ method: 'POST', url: '/codec/decode', headers, remoteAddress, payload: sealed.json() })).statusCode;
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await decodeFor('development', { origin: uiUrl })).toBe(200);
+    expect(await decodeFor('development', { origin: uiUrl }, '::1')).toBe(200);
+    // Another origin, another machine, or production: a rep token as always.
+    expect(await decodeFor('development', { origin: 'http://127.0.0.1:9999' })).toBe(401);
+    expect(await decodeFor('development', {})).toBe(401);
+    expect(await decodeFor('development', { origin: uiUrl }, '192.168.1.20')).toBe(401);
+    expect(await decodeFor('production', { origin: uiUrl })).toBe(401);
+  });
+
+  it('answers every retry of a wrong token with 401 at once, not a rate-limit wait', async () => {
+    // The CLI retries a refused codec call until its 10 s deadline; each retry must get the same plain refusal.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const response = await call('decode', { payloads: [] }, 'not-a-rep-token-0123456789');
+      expect(response.statusCode).toBe(401);
+      expect(response.json().detail).toMatch(/not valid/);
     }
   });
 });

@@ -394,7 +394,8 @@ describe('the rep list', () => {
       const response = await main.h.postOrder(makeOrder({ orderId, ...due, ...special[i] }));
       expect(response.statusCode).toBe(201);
     }
-    await eventually(async () => ((await ids(`q=${tag}&status=AWAITING_SETUP`)).length === 3 ? true : undefined));
+    // The workflows write the read model: wait until all five are there, 1–3 past their setup email.
+    await eventually(async () => ((await ids(`q=${tag}&status=AWAITING_SETUP`)).length === 3 && (await ids(`q=${tag}`)).length === 5 ? true : undefined));
   });
 
   it('searches order id, partner, customer and contact, case-insensitively and literally', async () => {

@@ -176,6 +176,23 @@ describe('applyStep: who may send a step', () => {
   });
 });
 
+describe('applyStep: Back before the point of no return', () => {
+  it('takes an answered step again, keeping the answers before it and dropping those after it', () => {
+    const context = { adminEmail: { kind: 'unknown' as const } };
+    const again = accepted(applyStep(inSession(UNTIL_CONFIRM), { ...step('customer-admin', { email: 'boss@acme.example' }), context }, NOW));
+    const { customerOrg: _dropped, ...before } = UNTIL_CONFIRM;
+    expect(again.state.session?.draft).toEqual({ ...before, customerAdmin: { email: 'boss@acme.example', existingOrg: null } });
+    expect(nextStep(again.state)).toBe('customer-org');
+    expect(accepted(applyStep(inSession(UNTIL_CONFIRM), step('configurer', { choice: 'self' }), NOW)).state.session?.draft).toEqual({ role: 'partner', configurer: 'self' });
+  });
+
+  it('refuses a step not yet reached, and the partner step of an order handed to the customer', () => {
+    expect(conflictCode(applyStep(inSession({ role: 'partner' }), step('customer-admin', { email: 'a@b.example' }), NOW))).toBe('out-of-order');
+    const delegated = inSession({ role: 'customer', configurer: 'self' }, { delegatedToCustomer: true });
+    expect(conflictCode(applyStep(delegated, { ...step('partner-org', { mode: 'existing', recognised: true }), context: { partnerOrg } }, NOW))).toBe('out-of-order');
+  });
+});
+
 describe('applyStep: steps 3–8', () => {
   it('step 3 lets the customer role in only for an order handed to the customer', () => {
     expect(fieldsOf(applyStep(inSession(), step('role', {}), NOW))).toEqual(['/body/role']);

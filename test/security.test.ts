@@ -396,6 +396,22 @@ describe('security headers', () => {
       expectSecurityHeaders(response, url);
     }
   });
+
+  it('ask browsers to upgrade asset requests to https only when the public address is https', async () => {
+    const cspOf = async (publicBaseUrl: string) => {
+      const config = loadConfig({ ...h.env, PUBLIC_BASE_URL: publicBaseUrl });
+      const app = await buildApp({ config, database: h.database, temporal: h.client, logger: false });
+      try {
+        return String((await app.inject({ method: 'GET', url: '/rep' })).headers['content-security-policy']);
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await cspOf('https://orders.example.com')).toContain('upgrade-insecure-requests');
+    // A LAN host over plain HTTP: with the directive the browser would fetch the page's scripts over https and show nothing.
+    expect(await cspOf('http://192.168.1.20:3000')).not.toContain('upgrade-insecure-requests');
+    expect(String((await h.app.inject({ method: 'GET', url: '/rep' })).headers['content-security-policy'])).not.toContain('upgrade-insecure-requests');
+  });
 });
 
 describe('logs', () => {

@@ -236,8 +236,8 @@ describe('step 5: the partner org', () => {
     await accept(wizard, 'role', { role: 'partner' });
     await accept(wizard, 'configurer', { choice: 'self' });
     const held = await accept(wizard, 'partner-org', { mode: 'existing', recognised: false });
-    expect(held).toMatchObject({ status: 'ON_HOLD', nextStep: null, message: expect.stringMatching(/representative will contact you/) });
-    expect((await wizard.view()).json()).toMatchObject({ status: 'ON_HOLD', nextStep: null, message: expect.stringMatching(/do not continue/) });
+    expect(held).toMatchObject({ status: 'ON_HOLD', nextStep: null, message: expect.stringMatching(/waits for .+, your Cisco account representative, who will contact you/) });
+    expect((await wizard.view()).json()).toMatchObject({ status: 'ON_HOLD', nextStep: null, message: expect.stringMatching(/your Cisco account representative/) });
 
     // Nothing moves while on hold: no step, not even step 3 of a new session.
     for (const [step, input] of [['role', { role: 'partner' }], ['partner-org', { mode: 'existing', recognised: true }], ['customer-admin', { email: 'a@b.example' }]] as const) {

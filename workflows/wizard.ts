@@ -84,7 +84,7 @@ function str(input: Record<string, unknown>, key: string, max: number, errors: F
 
 function email(input: Record<string, unknown>, key: string, errors: FieldError[]): string {
   const value = str(input, key, 254, errors);
-  if (value && !EMAIL.test(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address' });
+  if (value && !EMAIL.test(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address such as name@company.com' });
   return value.toLowerCase();
 }
 
@@ -92,9 +92,24 @@ function orgFields(input: Record<string, unknown>, errors: FieldError[]) {
   const name = str(input, 'name', 200, errors);
   // No length limit of its own: the code's shape below is the one error a wrong country gets.
   const country = str(input, 'country', Infinity, errors);
-  if (country && !COUNTRY.test(country)) errors.push({ field: '/body/country', message: 'must be an ISO 3166-1 alpha-2 code such as NO' });
+  if (country && !COUNTRY.test(country)) errors.push({ field: '/body/country', message: 'Choose a country from the list.' });
   const address = str(input, 'address', 500, errors);
   return { name, country, address };
+}
+
+/** Each pre-commit step's answer in the draft, in the order the steps come. */
+const DRAFT_KEYS: Array<[StepName, keyof WizardDraft]> = [
+  ['role', 'role'],
+  ['configurer', 'configurer'],
+  ['partner-org', 'partnerOrg'],
+  ['customer-admin', 'customerAdmin'],
+  ['customer-org', 'customerOrg'],
+];
+
+/** The answers given before `step`: what re-answering `step` keeps (later ones may rest on it). */
+function draftBefore(draft: WizardDraft, step: StepName): WizardDraft {
+  const index = DRAFT_KEYS.findIndex(([name]) => name === step);
+  return Object.fromEntries(DRAFT_KEYS.slice(0, index).flatMap(([, key]) => (draft[key] === undefined ? [] : [[key, draft[key]]]))) as WizardDraft;
 }
 
 function withDraft(state: OrderState, draft: WizardDraft): OrderState {
@@ -131,20 +146,27 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
   }
   // Sections may be saved in any order; provision may be asked any time, to hear what is missing.
   const sectionOpen = state.configuration && !passwordPending(state) && (SECTION_STEPS.includes(step) || step === 'provision');
-  if (step !== expected && !sectionOpen) {
+  // Back, before the point of no return: a step already answered in this session may be answered again.
+  const revisiting =
+    expected !== null &&
+    step !== 'confirm' &&
+    PRE_COMMIT_STEPS.includes(step) &&
+    PRE_COMMIT_STEPS.indexOf(step) < PRE_COMMIT_STEPS.indexOf(expected) &&
+    !(step === 'partner-org' && state.delegatedToCustomer);
+  if (step !== expected && !sectionOpen && !revisiting) {
     return conflict('out-of-order', `Step ${step} is not next: the wizard expects ${expected ?? 'nothing'} now.`);
   }
-  const draft = state.session!.draft;
+  const draft = revisiting ? draftBefore(state.session!.draft, step) : state.session!.draft;
 
   switch (step) {
     case 'role': {
       const role = input.role;
-      if (role !== 'partner' && role !== 'customer') return invalid({ field: '/body/role', message: 'must be partner or customer' });
+      if (role !== 'partner' && role !== 'customer') return invalid({ field: '/body/role', message: 'Choose whom you work for.' });
       if (role === 'customer' && !state.delegatedToCustomer) {
-        return invalid({ field: '/body/role', message: 'customer is only for orders the partner handed to the customer' });
+        return invalid({ field: '/body/role', message: `This order is set up by the partner, ${state.order.partner.name}; the customer gets a link only if the partner hands the setup over.` });
       }
       if (role === 'partner' && state.delegatedToCustomer) {
-        return invalid({ field: '/body/role', message: 'this order was handed to the customer: choose customer' });
+        return invalid({ field: '/body/role', message: `${state.order.partner.name} has handed this order to the customer, ${state.order.customer.name}, who sets it up now.` });
       }
       return accepted(withDraft(state, { role }));
     }
@@ -152,16 +174,16 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     case 'configurer': {
       const choice = input.choice;
       if (choice !== 'self' && choice !== 'colleague' && choice !== 'customer') {
-        return invalid({ field: '/body/choice', message: 'must be self, colleague or customer' });
+        return invalid({ field: '/body/choice', message: 'Choose who will configure the order.' });
       }
       if (choice === 'self') return accepted(withDraft(state, { ...draft, configurer: 'self' }));
       if (choice === 'customer' && draft.role === 'customer') {
-        return invalid({ field: '/body/choice', message: 'the order is already with the customer' });
+        return invalid({ field: '/body/choice', message: 'The order is already with you, the customer: choose yourself or a colleague.' });
       }
       const errors: FieldError[] = [];
       const to = email(input, 'email', errors);
       if (errors.length) return invalid(...errors);
-      if (to === state.link?.email) return invalid({ field: '/body/email', message: 'that is the address this link was sent to' });
+      if (to === state.link?.email) return invalid({ field: '/body/email', message: 'This link was sent to that address. Enter the address of the person who should take over.' });
       // The hand-over ends this session; the new person starts at step 3 with a link of their own.
       const audience: LinkAudience = choice === 'customer' ? 'customer' : 'colleague';
       return accepted(
@@ -176,28 +198,28 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
 
     case 'partner-org': {
-      if (context.partnerOrg === undefined) return invalid({ field: '/body', message: 'the partner organization could not be looked up' });
+      if (context.partnerOrg === undefined) return invalid({ field: '/body', message: 'We could not look up the partner organization just now. Try again in a moment.' });
       if (input.mode === 'new') {
         if (context.partnerOrg) {
-          return invalid({ field: '/body/mode', message: `this partner already has the organization ${context.partnerOrg.name}: review it instead` });
+          return invalid({ field: '/body/mode', message: `${state.order.partner.name} already has the organization ${context.partnerOrg.name}. Reload the page to review it.` });
         }
         const errors: FieldError[] = [];
         const fields = orgFields(input, errors);
         const adminEmail = email(input, 'adminEmail', errors);
         if (adminEmail && context.partnerAdminEmail && context.partnerAdminEmail.kind !== 'unknown') {
-          errors.push({ field: '/body/adminEmail', message: 'this address already belongs to a Webex organization; a user can belong to only one' });
+          errors.push({ field: '/body/adminEmail', message: 'This address already belongs to a Webex organization, and a person can belong to only one. Use another address.' });
         }
         if (errors.length) return invalid(...errors);
         return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'new', ...fields, adminEmail } }));
       }
       if (input.mode === 'existing') {
-        if (!context.partnerOrg) return invalid({ field: '/body/mode', message: 'this is the partner’s first order: create the organization' });
-        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'must be true or false' });
+        if (!context.partnerOrg) return invalid({ field: '/body/mode', message: `This is ${state.order.partner.name}’s first order, so its organization is created now. Reload the page.` });
+        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'Say whether you recognise this organization.' });
         if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
         const org = context.partnerOrg;
         return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'existing', orgId: org.orgId, name: org.name } }));
       }
-      return invalid({ field: '/body/mode', message: 'must be new or existing' });
+      return invalid({ field: '/body/mode', message: 'Choose whether to use the existing organization or create one.' });
     }
 
     case 'customer-admin': {
@@ -205,15 +227,15 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       const adminEmail = email(input, 'email', errors);
       if (errors.length) return invalid(...errors);
       const found = context.adminEmail;
-      if (!found) return invalid({ field: '/body', message: 'the address could not be looked up' });
+      if (!found) return invalid({ field: '/body', message: 'We could not look up that address just now. Try again in a moment.' });
       if (found.kind === 'partner-org') {
         return invalid({
           field: '/body/email',
-          message: `this address belongs to the partner organization ${found.org.name}; a user belongs to one Webex organization only, so use a customer address`,
+          message: `This address belongs to the partner organization ${found.org.name}, and a person can belong to only one Webex organization. Use an address at the customer.`,
         });
       }
       if (draft.partnerOrg?.mode === 'new' && draft.partnerOrg.adminEmail === adminEmail) {
-        return invalid({ field: '/body/email', message: 'this address is the new partner organization’s administrator; use a customer address' });
+        return invalid({ field: '/body/email', message: 'You chose this address as the administrator of the new partner organization. Use an address at the customer.' });
       }
       return accepted(
         withDraft(state, { ...draft, customerAdmin: { email: adminEmail, existingOrg: found.kind === 'customer-org' ? found.org : null } }),
@@ -224,7 +246,7 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       const adminOrg = draft.customerAdmin?.existingOrg ?? null;
       if (input.mode === 'new') {
         if (adminOrg) {
-          return invalid({ field: '/body/mode', message: `the administrator already belongs to ${adminOrg.name}: confirm that organization` });
+          return invalid({ field: '/body/mode', message: `The administrator already belongs to ${adminOrg.name}, so the order is set up there. Choose that organization.` });
         }
         const errors: FieldError[] = [];
         const fields = orgFields(input, errors);
@@ -232,14 +254,14 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
         return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'new', ...fields } }));
       }
       if (input.mode === 'existing') {
-        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'must be true or false' });
+        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'Say whether you recognise this organization.' });
         if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
         const candidates = adminOrg ? [adminOrg] : (context.candidates ?? []);
         const chosen = candidates.find((org) => org.orgId === input.orgId);
-        if (!chosen) return invalid({ field: '/body/orgId', message: 'must be one of the organizations listed' });
+        if (!chosen) return invalid({ field: '/body/orgId', message: 'Choose one of the organizations listed.' });
         return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'existing', orgId: chosen.orgId, name: chosen.name } }));
       }
-      return invalid({ field: '/body/mode', message: 'must be new or existing' });
+      return invalid({ field: '/body/mode', message: 'Choose an organization, or create a new one.' });
     }
 
     case 'confirm':
@@ -257,7 +279,7 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     case 'calling': {
       if (!state.order.services.includes('calling')) return conflict('not-bought', 'Calling was not bought with this order.');
       const errors = validateCallingSettings(input);
-      if (context.timeZoneKnown === false) errors.push({ field: '/body/timeZone', message: 'must be an IANA time zone such as Europe/Oslo' });
+      if (context.timeZoneKnown === false) errors.push({ field: '/body/timeZone', message: 'Choose a time zone from the list.' });
       if (errors.length) return invalid(...errors);
       const settings = {
         country: String(input.country),

@@ -44,4 +44,6 @@ export default async function webPages(
   const sendIndex = async (_request: unknown, reply: FastifyReply) =>
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
   for (const url of PAGE_ROUTES) app.get(url, { schema: { hide: true } }, sendIndex);
+  // Someone who opens the bare address is a rep or an operator: the console lists the orders.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/rep'));
 }

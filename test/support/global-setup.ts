@@ -64,16 +64,35 @@ async function runPostgres(): Promise<RunPostgres> {
   };
 }
 
-export default async function setup(project: TestProject) {
-  const [cliPath, testServerPath] = [await ensureTemporalCli(log), await ensureTestServer(log)];
+/** The Temporal the run's tests talk to. */
+export interface RunTemporal {
+  address: string;
+  /** Its Web UI, for links from an order to its workflow ('' when it has none). */
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Temporal for the run, given the run's PostgreSQL server and a prefix for databases it may create. */
+export type TemporalStarter = (postgres: { adminUrl: string; databasePrefix: string }) => Promise<RunTemporal>;
+
+/** The default: the Temporal CLI's dev server on free ports, in memory. */
+const devServer: TemporalStarter = async () =>
+  startTemporalDevServer({ cliPath: await ensureTemporalCli(log), searchAttributes: SEARCH_ATTRIBUTES, log: () => {} });
+
+export default function setup(project: TestProject) {
+  return setupRun(project, devServer);
+}
+
+export async function setupRun(project: TestProject, startTemporal: TemporalStarter) {
+  const testServerPath = await ensureTestServer(log);
   // The browser tests need a Chromium and the pages' production build (made only when web/ changed).
   const [chromiumPath] = await Promise.all([ensureChromium(log), ensureWebBuild(log)]);
-  const [server, postgresServer, bundle] = await Promise.all([
-    startTemporalDevServer({ cliPath, searchAttributes: SEARCH_ATTRIBUTES, log: () => {} }),
+  const runDatabasePrefix = `orders_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const [postgresServer, bundle] = await Promise.all([
     runPostgres(),
     bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
   ]);
-  const runDatabasePrefix = `orders_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const server = await startTemporal({ adminUrl: postgresServer.adminUrl, databasePrefix: `${runDatabasePrefix}_temporal` });
   const templateDatabase = `${runDatabasePrefix}_template`;
   const admin = postgres(postgresServer.adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${templateDatabase}`);

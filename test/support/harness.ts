@@ -117,7 +117,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     temporal: client,
     temporalUiUrl: config.temporal.uiUrl,
     // The production log settings (redaction included), written where the tests can read them.
-    logger: { ...apiLoggerOptions('info'), stream },
+    logger: { ...apiLoggerOptions({ nodeEnv: 'test', logLevel: 'info' }), stream },
   });
 
   return {

@@ -60,6 +60,7 @@ export interface WizardView {
     customer: { name: string; country: string };
     requestedStartDate: string;
     timezone: string;
+    rep: { name: string; email: string };
   };
   session: { active: boolean };
   draft: WizardDraft | null;
@@ -116,6 +117,8 @@ export interface RepTask {
 
 export interface OrderDetail extends OrderView {
   live: boolean;
+  link?: { audience: 'contact' | 'colleague' | 'customer'; email: string; expiresAt: string };
+  setupEmailSentAt?: string;
   workflow: { workflowId: string; temporalUiUrl?: string };
   tasks: RepTask[];
   timeline: TimelineEvent[];

@@ -6,6 +6,7 @@ import {
   type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
+  Fragment,
   useEffect,
   useId,
   useRef,
@@ -356,6 +357,38 @@ export function Shell({ product, children, aside, wide = false }: ShellProps) {
 
 export const formatDateTime = (iso: string) =>
   new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** An address that wraps after "@" and before each "." (where a reader expects it), not mid-word. */
+export function Breakable({ text }: { text: string }) {
+  const parts = text.split(/(?<=@)|(?=\.)/);
+  return (
+    <span className="break">
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </span>
+  );
+}
+
+/** "Oslo time" for Europe/Oslo, "UTC" for UTC: how a person names a zone. */
+export function zoneLabel(timeZone: string): string {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 'UTC';
+  return `${(timeZone.split('/').pop() ?? timeZone).replaceAll('_', ' ')} time`;
+}
+
+/** A moment as the clock in `timeZone` shows it, the zone named: "29 Dec 2026, 19:23 Oslo time". */
+export function formatInZone(iso: string, timeZone: string): string {
+  let local: string;
+  try {
+    local = new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  } catch {
+    return `${formatDateTime(iso)} (your time)`;
+  }
+  return `${local} ${zoneLabel(timeZone)}`;
+}
 
 export const formatDate = (isoDate: string) =>
   new Date(`${isoDate}T12:00:00Z`).toLocaleDateString('en-GB', { dateStyle: 'long', timeZone: 'UTC' });

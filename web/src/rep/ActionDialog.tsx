@@ -21,7 +21,7 @@ function explanation(action: RepAction, order: OrderDetail): string {
     case 'resume':
       return 'The hold ends and the order waits for the setup again. The contact can open the link they already have and start over.';
     case 'resend-link':
-      return `A new “Configure now” email goes to the current recipient. Every earlier link stops working, and a setup in progress is discarded.`;
+      return `A new “Configure now” email goes to ${linkHolder(order)}. Every earlier link stops working, and a setup in progress is discarded.`;
     case 'change-contact':
       return order.status === 'SCHEDULED'
         ? 'The setup email will go to the new contact on the start date.'
@@ -74,7 +74,7 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
           `/api/orders/${encodeURIComponent(order.orderId)}/actions/${action}`,
           { method: 'POST', token, body },
         );
-        onDone(doneMessage(action, answer.provisioningContactEmail));
+        onDone(doneMessage(action, answer.provisioningContactEmail, linkHolder(order)));
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) onUnauthorized();
         throw error;
@@ -83,7 +83,7 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
   };
 
   return (
-    <form id={form.formId} onSubmit={submit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={submit} noValidate>
       <p>{explanation(action, order)}</p>
       <FormErrors messages={form.formErrors} />
       {action === 'change-contact' && (
@@ -128,12 +128,17 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
   );
 }
 
-function doneMessage(action: RepAction, contact: string): string {
+/** Whoever holds the wizard link now: after a hand-over, the colleague or customer, not the original contact. */
+export function linkHolder(order: OrderDetail): string {
+  return order.link?.email ?? order.provisioningContactEmail;
+}
+
+function doneMessage(action: RepAction, contact: string, holder: string): string {
   switch (action) {
     case 'resume':
-      return 'The order is resumed and waits for the setup.';
+      return `The order is resumed; ${holder} can open the link again and start the setup.`;
     case 'resend-link':
-      return 'A new setup link is on its way; the earlier links no longer work.';
+      return `A new setup link is on its way to ${holder}; the earlier links no longer work.`;
     case 'change-contact':
       return `The contact is now ${contact}.`;
     case 'reschedule':

@@ -1,11 +1,11 @@
 // One order for a rep: its live status (refreshed while the page is open), what to do about it,
 // its open tasks, its audit timeline and a link to its workflow in the Temporal Web UI.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Link } from '../router';
 import type { OrderDetail, OrderStatus, RepAction, TimelineEvent } from '../types';
-import { Alert, Button, countryName, formatDate, formatDateTime, serviceLabel, Spinner, StatusBadge, useFocusOnMount, usePageTitle } from '../ui';
-import { ActionDialog } from './ActionDialog';
+import { Alert, Breakable, Button, countryName, formatDate, formatDateTime, formatInZone, serviceLabel, Spinner, StatusBadge, useFocusOnMount, usePageTitle } from '../ui';
+import { ActionDialog, linkHolder } from './ActionDialog';
 import type { RepSession } from './RepApp';
 
 const LIVE_REFRESH_MS = 3_000;
@@ -126,7 +126,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
           {detail.escalated && (
             <Alert tone="warning" title="Escalated: nobody has started the setup">
               <p>
-                The setup email went to {detail.provisioningContactEmail} and the wizard was not opened in time. Resend the link, or change the contact if
+                The setup email went to <Breakable text={linkHolder(detail)} /> and the wizard was not opened in time. Resend the link, or change the contact if
                 that address is wrong.
               </p>
             </Alert>
@@ -183,19 +183,33 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                   {detail.customer.name}, {countryName(detail.customer.country)}
                 </dd>
                 <dt>Contact</dt>
-                <dd className="break">{detail.provisioningContactEmail}</dd>
+                <dd>
+                  <Breakable text={linkHolder(detail)} />
+                  {detail.link && detail.link.audience !== 'contact' && (
+                    <span className="muted">
+                      {' '}
+                      ({AUDIENCES[detail.link.audience]}, took over from <Breakable text={detail.provisioningContactEmail} />)
+                    </span>
+                  )}
+                </dd>
+                {detail.link && (
+                  <>
+                    <dt>Link works until</dt>
+                    <dd>{formatInZone(detail.link.expiresAt, detail.timezone)}</dd>
+                  </>
+                )}
                 <dt>Start date</dt>
                 <dd>
                   {formatDate(detail.requestedStartDate)} <span className="muted">({detail.timezone})</span>
                 </dd>
                 <dt>Setup email</dt>
-                <dd>{formatDateTime(detail.startAt)}</dd>
+                <dd>{detail.setupEmailSentAt ? `Sent ${formatInZone(detail.setupEmailSentAt, detail.timezone)}` : `Goes ${formatInZone(detail.startAt, detail.timezone)}`}</dd>
                 <dt>Rep</dt>
                 <dd>
-                  {detail.rep.name} <span className="muted">({detail.rep.email})</span>
+                  {detail.rep.name} <span className="muted">(<Breakable text={detail.rep.email} />)</span>
                 </dd>
                 <dt>Received</dt>
-                <dd>{formatDateTime(detail.receivedAt)}</dd>
+                <dd>{formatInZone(detail.receivedAt, detail.timezone)}</dd>
               </dl>
             </section>
           </div>
@@ -227,7 +241,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
             <h2 id="timeline-title">Timeline</h2>
             <ol className="timeline" reversed>
               {[...detail.timeline].reverse().map((event) => (
-                <TimelineItem key={event.seq} event={event} />
+                <TimelineItem key={event.seq} event={event} zone={detail.timezone} />
               ))}
             </ol>
           </section>
@@ -254,7 +268,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
 
 const EVENT_LABELS: Record<string, string> = {
   'order.received': 'Order received',
-  'order.setup-email': '“Configure now” email sent',
+  'order.setup-email': 'Setup email sent',
   'order.escalated': 'Escalated to the rep',
   'order.expiry-reminder': 'Expiry reminder sent',
   'order.on-hold': 'Put on hold',
@@ -262,6 +276,8 @@ const EVENT_LABELS: Record<string, string> = {
   'order.service-setup': 'Service setup started',
   'order.provisioned': 'Provisioned; billing started',
   'order.expired': 'Expired',
+  'provisioning.requested': 'Provisioning requested',
+  'provisioning.failed': 'Provisioning failed',
   'wizard.session-started': 'Wizard opened',
   'wizard.delegated': 'Setup handed over',
   'wizard.confirm-refused': 'Confirmation refused',
@@ -273,30 +289,156 @@ const EVENT_LABELS: Record<string, string> = {
   'rep.resume': 'Rep resumed the order',
 };
 
+const STEP_LABELS: Record<string, string> = {
+  role: 'Role confirmed',
+  configurer: 'Configurer chosen',
+  'partner-org': 'Partner organization chosen',
+  'customer-admin': 'Customer administrator chosen',
+  'customer-org': 'Customer organization chosen',
+  confirm: 'Confirmed',
+  'partner-password': 'Partner administrator password set',
+  subscription: 'Subscription reviewed',
+  calling: 'Calling settings saved',
+  meetings: 'Meetings site saved',
+  provision: 'Provisioning confirmed',
+};
+
+const AUDIENCES: Record<string, string> = { contact: 'the contact', colleague: 'a colleague', customer: 'the customer' };
+
 function humanize(text: string): string {
-  const words = text.replace(/^wizard\./, 'step ').replace(/[.-]/g, ' ');
+  const words = text.replace(/[.-]/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function describeData(data: Record<string, unknown>): string {
-  return Object.entries(data)
-    .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
-    .map(([key, value]) => `${key}: ${String(value)}`)
-    .join(' · ');
+/** Who did it, as a person would say it; a rep's token id stays available on hover. */
+function actorText(actor: string): string {
+  if (actor === 'system') return 'automatically';
+  if (actor === 'commerce') return 'from the commerce system';
+  if (actor.startsWith('rep:')) return 'by a rep';
+  return `by ${AUDIENCES[actor] ?? actor}`;
 }
 
-function TimelineItem({ event }: { event: TimelineEvent }) {
-  const details = describeData(event.data);
+const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined);
+
+/** What happened, in a sentence, with every moment in the order's own time zone. */
+export function eventSentence(event: TimelineEvent, zone: string): ReactNode {
+  const d = event.data;
+  const at = (key: string) => (text(d[key]) ? formatInZone(String(d[key]), zone) : undefined);
+  const reason = text(d.reason) ? ` Reason: “${text(d.reason)}”.` : '';
+  switch (event.type) {
+    case 'order.received':
+      return `The setup email is planned for ${at('startAt') ?? 'the start date'}.`;
+    case 'order.setup-email':
+      return (
+        <>
+          Setup email sent to <Breakable text={text(d.to) ?? 'the contact'} />
+          {at('expiresAt') ? `; the link works until ${at('expiresAt')}.` : '.'}
+        </>
+      );
+    case 'order.expiry-reminder':
+      return (
+        <>
+          Reminder sent to <Breakable text={text(d.to) ?? 'the link holder'} /> that the order expires soon.
+        </>
+      );
+    case 'order.escalated':
+      return 'Nobody started the setup in time; a rep task is open.';
+    case 'order.on-hold':
+      return `The ${d.step === 'partner-org' ? 'partner' : 'customer'} organization was not recognised; the order waits for a rep.`;
+    case 'order.configured':
+      return d.newPartnerOrg === true ? 'A new partner organization and the customer organization are set up.' : 'The customer organization is set up.';
+    case 'order.provisioned':
+      return at('billingStartedAt') ? `Billing started ${at('billingStartedAt')}.` : 'Billing started.';
+    case 'provisioning.failed':
+      return `${text(d.message) ?? 'A provisioning step failed.'} A rep task is open; nothing was billed.`;
+    case 'order.expired':
+      return 'Nobody configured the order in time; every link stopped working.';
+    case 'wizard.session-started':
+      return text(d.session) && d.session !== 1 ? `Session ${text(d.session)}: the earlier session’s unconfirmed choices were discarded.` : 'The first session started.';
+    case 'wizard.delegated':
+      return (
+        <>
+          A new link went to <Breakable text={text(d.to) ?? ''} /> ({AUDIENCES[text(d.audience) ?? ''] ?? text(d.audience)}); the earlier link stopped working.
+        </>
+      );
+    case 'wizard.confirm-refused':
+      return `The organizations could not be created: ${text(d.reason) ?? 'see the task'}.`;
+    case 'email.rejected':
+      return (
+        <>
+          The {text(d.purpose) ?? ''} email to <Breakable text={text(d.to) ?? ''} /> was refused by the email provider.
+        </>
+      );
+    case 'rep.resend-link':
+      return `A new setup link went out; earlier links stopped working.${reason}`;
+    case 'rep.change-contact':
+      return (
+        <>
+          The contact is now <Breakable text={text(d.email) ?? ''} />.{reason}
+        </>
+      );
+    case 'rep.reschedule':
+      return `New start date ${text(d.requestedStartDate) ? formatDate(String(d.requestedStartDate)) : ''}; the setup email goes ${at('startAt') ?? 'then'}.${reason}`;
+    case 'rep.cancel':
+    case 'rep.resume':
+      return reason.trim() || undefined;
+    case 'wizard.role':
+      return `Works for the ${d.role === 'customer' ? 'customer' : 'partner'}.`;
+    case 'wizard.configurer':
+      return 'Configures the order personally.';
+    case 'wizard.partner-org':
+      return d.mode === 'new' ? (
+        <>
+          New partner organization “{text(d.name)}”, administrator <Breakable text={text(d.adminEmail) ?? ''} />.
+        </>
+      ) : (
+        'Recognised the existing partner organization.'
+      );
+    case 'wizard.customer-admin':
+      return (
+        <>
+          Customer administrator <Breakable text={text(d.email) ?? ''} />.
+        </>
+      );
+    case 'wizard.customer-org':
+      return d.mode === 'new' ? `New customer organization “${text(d.name)}”.` : 'Chose an existing customer organization.';
+    case 'wizard.confirm':
+      return 'Confirmed the organizations.';
+    case 'wizard.subscription':
+      return 'Reviewed the services.';
+    case 'wizard.calling':
+      return `Location “${text(d.locationName)}”, time zone ${text(d.timeZone)}, ${text(d.extensionLength)}-digit extensions.`;
+    case 'wizard.meetings':
+      return `Meetings site https://${text(d.subdomain)}.webex.com.`;
+    case 'wizard.provision':
+      return 'Asked to provision the services and start billing.';
+    default:
+      return event.type.startsWith('wizard.') ? stepDetails(d) : undefined;
+  }
+}
+
+/** A wizard step's answers (never a password: the workflow does not record one). */
+function stepDetails(d: Record<string, unknown>): ReactNode {
+  const parts = Object.entries(d)
+    .filter(([, value]) => text(value) !== undefined)
+    .map(([key, value]) => `${key.replace(/([A-Z])/g, ' $1').toLowerCase()} ${text(value)}`);
+  return parts.length ? <Breakable text={`${parts.join(', ')}.`.replace(/^./, (c) => c.toUpperCase())} /> : undefined;
+}
+
+function TimelineItem({ event, zone }: { event: TimelineEvent; zone: string }) {
+  const title = EVENT_LABELS[event.type] ?? (event.type.startsWith('wizard.') ? (STEP_LABELS[event.type.slice('wizard.'.length)] ?? humanize(event.type)) : humanize(event.type));
+  const sentence = eventSentence(event, zone);
   return (
     <li>
       <div className="timeline-head">
-        <span className="timeline-title">{EVENT_LABELS[event.type] ?? humanize(event.type)}</span>
+        <span className="timeline-title">{title}</span>
         <StatusBadge status={event.status} />
       </div>
       <p className="muted">
-        <time dateTime={event.occurredAt}>{formatDateTime(event.occurredAt)}</time> · by {event.actor}
+        <time dateTime={event.occurredAt}>{formatInZone(event.occurredAt, zone)}</time>{' '}
+        <span title={event.actor.startsWith('rep:') ? event.actor.slice('rep:'.length) : undefined}>{actorText(event.actor)}</span>
       </p>
-      {details && <p className="timeline-data break">{details}</p>}
+      {sentence && <p className="timeline-text">{sentence}</p>}
     </li>
   );
 }

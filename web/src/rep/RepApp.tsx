@@ -1,13 +1,12 @@
-// The rep console: sign in with a rep token (kept in this tab's sessionStorage only, so closing
-// the tab signs out), then the order list and each order's page.
+// The rep console: sign in with a rep token (once per browser session: shared-sign-in.ts), then
+// the order list and each order's page.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Link } from '../router';
-import { Button, FormErrors, Shell, TextField, useFocusOnMount, usePageTitle } from '../ui';
+import { Button, FormErrors, Shell, Spinner, TextField, useFocusOnMount, usePageTitle } from '../ui';
 import { OrderList } from './OrderList';
 import { OrderPage } from './OrderPage';
-
-const TOKEN_KEY = 'rep-token';
+import { askOtherTabs, forgetToken, rememberToken, shareSignIn, storedToken } from './shared-sign-in';
 
 export type RepPage = { kind: 'list' } | { kind: 'order'; orderId: string };
 
@@ -17,30 +16,52 @@ export interface RepSession {
   expired: () => void;
 }
 
-function storedToken(): string | null {
-  try {
-    return window.sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
 export function RepApp({ page }: { page: RepPage }) {
   const [token, setToken] = useState<string | null>(storedToken);
+  // A tab opened without a token first asks the session's other tabs.
+  const [asking, setAsking] = useState(token === null);
   const [notice, setNotice] = useState<string | undefined>();
 
+  useEffect(() => {
+    if (!asking) return;
+    let current = true;
+    void askOtherTabs().then((shared) => {
+      if (!current) return;
+      if (shared) setToken(shared);
+      setAsking(false);
+    });
+    return () => {
+      current = false;
+    };
+  }, [asking]);
+  useEffect(
+    () =>
+      shareSignIn(() => {
+        setNotice('You signed out in another tab.');
+        setToken(null);
+      }),
+    [],
+  );
+
   const signIn = (value: string) => {
-    window.sessionStorage.setItem(TOKEN_KEY, value);
+    rememberToken(value);
     setNotice(undefined);
     setToken(value);
   };
   const signOut = useCallback((message?: string) => {
-    window.sessionStorage.removeItem(TOKEN_KEY);
+    forgetToken();
     setNotice(message);
     setToken(null);
   }, []);
   const expired = useCallback(() => signOut('Your rep token was not accepted. Sign in again.'), [signOut]);
 
+  if (asking) {
+    return (
+      <Shell product="Rep console">
+        <Spinner label="Signing you in…" />
+      </Shell>
+    );
+  }
   if (!token) return <SignIn onSignedIn={signIn} notice={notice} />;
   const session: RepSession = { token, expired };
   return (
@@ -96,7 +117,7 @@ function SignIn({ onSignedIn, notice }: { onSignedIn: (token: string) => void; n
         <h1 id="signin-title" ref={heading} tabIndex={-1}>
           Sign in
         </h1>
-        <p>Use the rep token your administrator gave you (one of REP_API_TOKENS). It is kept in this browser tab only.</p>
+        <p>Use the rep token your administrator gave you (one of REP_API_TOKENS). You stay signed in, in every tab, until you sign out or close the browser.</p>
         {notice && <p className="notice">{notice}</p>}
         <form onSubmit={submit} noValidate>
           <FormErrors messages={formError ? [formError] : []} />

@@ -8,8 +8,9 @@ interface StepEntry {
 
 /** The steps this order goes through, as far as the choices made so far tell. */
 export function wizardSteps(view: WizardView): StepEntry[] {
-  const customerRun = view.delegatedToCustomer || view.draft?.role === 'customer';
-  const newPartnerOrg = view.configuration ? view.configuration.newPartnerOrg : view.draft?.partnerOrg?.mode === 'new';
+  const customerRun = view.delegatedToCustomer;
+  // Known from the first step: a partner without a Webex organization gets one, and then sets its password.
+  const newPartnerOrg = view.configuration ? view.configuration.newPartnerOrg : !customerRun && view.partnerOrg === null;
   return [
     { key: 'role', label: 'Your role' },
     { key: 'configurer', label: 'Who configures' },
@@ -24,9 +25,10 @@ export function wizardSteps(view: WizardView): StepEntry[] {
 
 const SETUP_STEPS = new Set(['subscription', 'calling', 'meetings', 'provision']);
 
-export function Progress({ view }: { view: WizardView }) {
+/** `current`: the step on screen, an earlier one after Back. */
+export function Progress({ view, current: shown }: { view: WizardView; current: string | null }) {
   const steps = wizardSteps(view);
-  const currentKey = view.nextStep && SETUP_STEPS.has(view.nextStep) ? 'setup' : view.nextStep;
+  const currentKey = shown && SETUP_STEPS.has(shown) ? 'setup' : shown;
   const current = Math.max(0, steps.findIndex((step) => step.key === currentKey));
   const percent = Math.round(((current + 1) / steps.length) * 100);
   return (

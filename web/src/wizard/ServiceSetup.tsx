@@ -15,6 +15,8 @@ const SECTION_TITLES: Record<SectionName, string> = {
   meetings: 'Meetings site',
 };
 
+const LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
+
 export type CheckSubdomain = (name: string) => Promise<SubdomainAnswer>;
 
 interface Props {
@@ -119,7 +121,7 @@ function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: Wiz
     void form.run(() => onSave({ reviewed: true }));
   };
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>
         {view.order.product} for {view.order.customer.name}, starting {formatDate(view.order.requestedStartDate)}:
@@ -142,6 +144,12 @@ function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: Wiz
       )}
     </form>
   );
+}
+
+/** Every zone the browser knows, by region and city ("Europe – Oslo"), with the current value kept even if unknown. */
+function timeZoneOptions(zones: string[], current: string): Array<{ value: string; label: string }> {
+  const all = zones.includes(current) || !current ? zones : [current, ...zones];
+  return all.map((zone) => ({ value: zone, label: zone.replaceAll('_', ' ').replace('/', ' – ').replaceAll('/', ' – ') }));
 }
 
 const CALLING_INPUTS = ['country', 'locationName', 'timeZone', 'extensionLength'] as const;
@@ -180,7 +188,7 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
     );
   }
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>The first calling location. More can be added later in Control Hub.</p>
       <div className="grid-2">
@@ -200,21 +208,15 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
           options={[{ value: '', label: 'Choose a country' }, ...COUNTRY_OPTIONS]}
           error={form.fieldErrors.country && fieldMessage('Country', form.fieldErrors.country)}
         />
-        <TextField
+        <SelectField
           label="Time zone"
           name="timeZone"
-          list="time-zones"
-          autoComplete="off"
-          hint="For example Europe/Oslo"
+          hint="Where the location is: its clock for calls and voicemail"
           value={settings.timeZone}
           onChange={(event) => setSettings({ ...settings, timeZone: event.target.value })}
+          options={timeZoneOptions(timeZones, settings.timeZone)}
           error={form.fieldErrors.timeZone && fieldMessage('Time zone', form.fieldErrors.timeZone)}
         />
-        <datalist id="time-zones">
-          {timeZones.map((zone) => (
-            <option key={zone} value={zone} />
-          ))}
-        </datalist>
         <SelectField
           label="Extension length"
           name="extensionLength"
@@ -277,7 +279,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
   // The subdomain rules answer in whole sentences (domain/subdomain.ts): shown as they come.
   const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? availability.message : undefined);
   return (
-    <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
       <p>
         The address of {view.order.customer.name}’s meetings site. Lower-case letters, digits and hyphens; 3 to 63 characters.
@@ -297,7 +299,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
         error={fieldError}
       />
       <p className="availability" role="status">
-        {availability?.available && (
+        {availability?.available && availability.subdomain !== current && (
           <span className="ok">
             <span aria-hidden="true">✓ </span>
             {availability.subdomain}.webex.com is available.
@@ -312,7 +314,11 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
           Save
         </Button>
       </div>
-      {current && <p className="muted">Saved: {current}.webex.com</p>}
+      {current && (
+        <p className="muted">
+          Saved: the site is at <strong>https://{current}.webex.com</strong>
+        </p>
+      )}
     </form>
   );
 }
@@ -338,10 +344,12 @@ function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitSt
           Provision
         </h2>
       </div>
-      <form id={form.formId} onSubmit={(event) => event.preventDefault()} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={(event) => event.preventDefault()} noValidate>
         <FormErrors messages={form.formErrors} />
         {missing.length ? (
-          <p>Save {missing.map((section) => SECTION_TITLES[section.name].toLowerCase()).join(' and ')} first.</p>
+          <p>
+            First save {LIST.format(missing.map((section) => `the ${SECTION_TITLES[section.name].toLowerCase()} section`))} above.
+          </p>
         ) : (
           <p>Everything is ready. Provisioning activates the subscription and starts billing.</p>
         )}

@@ -3,10 +3,10 @@
 // (SPEC §2) and simply resumes at service setup after it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
-import type { StepName, SubdomainAnswer, WizardView } from '../types';
+import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
 import { Alert, Button, Shell, Spinner, usePageTitle } from '../ui';
 import { DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
-import { Progress } from './Progress';
+import { Progress, wizardSteps } from './Progress';
 import { type CheckSubdomain, ServiceSetup } from './ServiceSetup';
 import { PasswordStep, PreCommitStep } from './steps';
 
@@ -155,7 +155,21 @@ interface WizardScreenProps {
   checkSubdomain: CheckSubdomain;
 }
 
+const PRE_COMMIT: readonly StepName[] = ['role', 'configurer', 'partner-org', 'customer-admin', 'customer-org', 'confirm'];
+
 function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdomain }: WizardScreenProps) {
+  // Back, before the point of no return: an earlier step, shown with this session's answers.
+  const [backTo, setBackTo] = useState<StepName | null>(null);
+  // Every answer of this session, also the later ones a re-answered step drops from the draft: the forms start from them.
+  const [answers, setAnswers] = useState<WizardDraft>(view.draft ?? {});
+  // A new view (a step was answered): the step it expects is shown, and its draft joins the answers.
+  const [shownView, setShownView] = useState(view);
+  if (shownView !== view) {
+    setShownView(view);
+    setBackTo(null);
+    if (view.draft) setAnswers((known) => ({ ...known, ...view.draft }));
+  }
+
   if (view.status === 'ON_HOLD') return <HoldPage view={view} />;
   if (view.status === 'PROVISIONED') return <DonePage view={view} />;
   if (view.status === 'CANCELLED' || view.status === 'EXPIRED') return <EndedPage view={view} />;
@@ -163,16 +177,30 @@ function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdom
   if (view.status === 'SCHEDULED' || !view.nextStep) return <NotYetPage view={view} />;
   if (!sessionActive) return <EntryPage view={view} onStart={() => start(false)} />;
 
-  const step = view.nextStep;
+  const step = backTo ?? view.nextStep;
+  const steps = wizardSteps(view).map((entry) => entry.key);
+  const previous = steps.slice(0, steps.indexOf(step)).reverse().find((key): key is StepName => PRE_COMMIT.includes(key as StepName));
+  const startOver = () => {
+    setAnswers({});
+    return start(false);
+  };
   return (
     <Shell product="Order setup">
-      <Progress view={view} />
+      <Progress view={view} current={step} />
       {step === 'partner-password' ? (
         <PasswordStep key={step} view={view} submit={submit} />
       ) : view.configuration ? (
         <ServiceSetup view={view} submit={submit} checkSubdomain={checkSubdomain} resumed={resumed} />
       ) : (
-        <PreCommitStep key={step} step={step} view={view} submit={submit} onStartOver={() => start(false)} />
+        <PreCommitStep
+          key={step}
+          step={step}
+          view={view}
+          submit={submit}
+          answers={answers}
+          onStartOver={startOver}
+          onBack={previous ? () => setBackTo(previous) : undefined}
+        />
       )}
     </Shell>
   );

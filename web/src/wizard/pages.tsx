@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { ApiError } from '../api';
 import type { WizardView } from '../types';
-import { Alert, Button, countryName, Icon, type IconName, formatDate, formatDateTime, serviceLabel, Shell, Spinner, useFocusOnMount, usePageTitle } from '../ui';
+import { Alert, Button, countryName, Icon, type IconName, formatDate, formatInZone, serviceLabel, Shell, Spinner, useFocusOnMount, usePageTitle } from '../ui';
 
 function OrderSummary({ view }: { view: WizardView }) {
   return (
@@ -103,10 +103,16 @@ export function EntryPage({ view, onStart }: { view: WizardView; onStart: () => 
 }
 
 export function HoldPage({ view }: { view: WizardView }) {
+  const { rep } = view.order;
   return (
     <MessagePage title="This order is on hold" icon="pause" tone="warning">
-      <p className="lead">{view.message ?? 'An organization was not recognised.'}</p>
-      <p>Contact your Cisco account representative about order {view.orderId}. When they have sorted it out, open this link again to continue.</p>
+      <p className="lead">
+        An organization was not recognised, so nothing more happens until {rep.name}, your Cisco account representative, has looked into it with you.
+      </p>
+      <p>
+        {rep.name} will contact you about order {view.orderId}; you can also write to <a href={`mailto:${rep.email}`}>{rep.email}</a>. Once the order is
+        resumed, this link works again and the setup starts from the beginning.
+      </p>
     </MessagePage>
   );
 }
@@ -133,16 +139,32 @@ export function ProvisioningPage({ view }: { view: WizardView }) {
 
 export function DonePage({ view }: { view: WizardView }) {
   const billing = view.provisioning?.billingStartedAt;
+  const subdomain = view.sections?.find((section) => section.name === 'meetings')?.value?.subdomain;
+  const site = typeof subdomain === 'string' ? `https://${subdomain}.webex.com` : undefined;
   return (
     <MessagePage title="Your services are provisioned" icon="check" tone="success">
       <p className="lead">
-        The subscription is active and billing has started{billing ? ` (${formatDateTime(billing)})` : ''}.
+        The subscription is active and billing has started{billing ? ` on ${formatInZone(billing, view.order.timezone)}` : ''}.
       </p>
       <dl className="summary">
         <dt>Order</dt>
         <dd>{view.orderId}</dd>
         <dt>Services</dt>
         <dd>{view.order.services.map(serviceLabel).join(', ')}</dd>
+        {site && (
+          <>
+            <dt>Meetings site</dt>
+            <dd>
+              <a href={site}>{site}</a>
+            </dd>
+          </>
+        )}
+        {billing && (
+          <>
+            <dt>Billing started</dt>
+            <dd>{formatInZone(billing, view.order.timezone)}</dd>
+          </>
+        )}
         {view.configuration && (
           <>
             <dt>Customer organization</dt>

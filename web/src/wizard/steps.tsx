@@ -2,9 +2,10 @@
 // shows the API's answer: 422 field errors next to their inputs, anything else above the form.
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ISO_COUNTRY_CODES } from '../../../domain/calling';
-import type { OrgSummary, StepName, WizardView } from '../types';
+import type { OrgSummary, StepName, WizardDraft, WizardView } from '../types';
 import {
   Alert,
+  Breakable,
   Button,
   Checkbox,
   ChoiceGroup,
@@ -64,12 +65,17 @@ interface StepProps {
   submit: SubmitStep;
 }
 
-function StepActions({ busy, label = 'Continue', onStartOver }: { busy: boolean; label?: string; onStartOver?: (() => void) | undefined }) {
+function StepActions({ busy, label = 'Continue', onStartOver, onBack }: { busy: boolean; label?: string; onStartOver?: (() => void) | undefined; onBack?: (() => void) | undefined }) {
   return (
     <div className="actions">
       <Button type="submit" busy={busy}>
         {label}
       </Button>
+      {onBack && (
+        <Button variant="secondary" onClick={onBack} disabled={busy}>
+          Back
+        </Button>
+      )}
       {onStartOver && (
         <Button variant="ghost" onClick={onStartOver} disabled={busy}>
           Start over
@@ -79,35 +85,48 @@ function StepActions({ busy, label = 'Continue', onStartOver }: { busy: boolean;
   );
 }
 
-export function PreCommitStep({ step, view, submit, onStartOver }: StepProps & { step: StepName; onStartOver: () => void }) {
+interface PreCommitStepProps extends StepProps {
+  step: StepName;
+  onStartOver: () => void;
+  /** The step before this one, kept in this session's draft; undefined on the first step. */
+  onBack: (() => void) | undefined;
+  /** Every answer given in this session, also those a Back dropped from the draft: the forms start from them. */
+  answers: WizardDraft;
+}
+
+export function PreCommitStep({ step, ...props }: PreCommitStepProps) {
   switch (step) {
     case 'role':
-      return <RoleStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <RoleStep {...props} />;
     case 'configurer':
-      return <ConfigurerStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <ConfigurerStep {...props} />;
     case 'partner-org':
-      return <PartnerOrgStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <PartnerOrgStep {...props} />;
     case 'customer-admin':
-      return <CustomerAdminStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <CustomerAdminStep {...props} />;
     case 'customer-org':
-      return <CustomerOrgStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <CustomerOrgStep {...props} />;
     case 'confirm':
-      return <ConfirmStep view={view} submit={submit} onStartOver={onStartOver} />;
+      return <ConfirmStep {...props} />;
     default:
       return null;
   }
 }
 
-type PreCommitProps = StepProps & { onStartOver: () => void };
+type PreCommitProps = Omit<PreCommitStepProps, 'step'>;
 
 const ROLE_INPUTS = ['role'] as const;
 
-function RoleStep({ view, submit, onStartOver }: PreCommitProps) {
+/**
+ * Step 3. The role follows from the order: the partner's contact sets it up, unless the partner
+ * handed it to the customer. There is nothing to choose, only to check.
+ */
+function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   const form = useForm(ROLE_INPUTS);
-  const [role, setRole] = useState<'partner' | 'customer' | undefined>(view.delegatedToCustomer ? 'customer' : undefined);
+  const role = view.delegatedToCustomer ? 'customer' : 'partner';
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void form.run(() => submit('role', role ? { role } : {}));
+    void form.run(() => submit('role', { role }));
   };
   return (
     <StepPage
@@ -121,20 +140,20 @@ function RoleStep({ view, submit, onStartOver }: PreCommitProps) {
         </p>
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
-        <ChoiceGroup
-          name="role"
-          legend="I work for"
-          value={role}
-          onChange={setRole}
-          error={form.fieldErrors.role && fieldMessage('Role', form.fieldErrors.role)}
-          choices={[
-            { value: 'partner', label: `The partner, ${view.order.partner.name}`, description: 'You sold this order and manage it for the customer.' },
-            { value: 'customer', label: `The customer, ${view.order.customer.name}`, description: 'The services are for your organization.' },
-          ]}
-        />
-        <StepActions busy={form.busy} onStartOver={onStartOver} />
+        <dl className="summary">
+          <dt>You set it up for</dt>
+          <dd>{view.delegatedToCustomer ? `The customer, ${view.order.customer.name}` : `The partner, ${view.order.partner.name}`}</dd>
+          <dt>{view.delegatedToCustomer ? 'Sold by' : 'For the customer'}</dt>
+          <dd>{view.delegatedToCustomer ? view.order.partner.name : view.order.customer.name}</dd>
+        </dl>
+        <p className="muted">
+          {view.delegatedToCustomer
+            ? 'You create your own organization; the partner gets no admin access to it.'
+            : 'Not the right person? On the next page you can hand the setup to a colleague or to the customer.'}
+        </p>
+        <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -142,12 +161,12 @@ function RoleStep({ view, submit, onStartOver }: PreCommitProps) {
 
 const CONFIGURER_INPUTS = ['choice', 'email'] as const;
 
-function ConfigurerStep({ view, submit, onStartOver }: PreCommitProps) {
+function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const form = useForm(CONFIGURER_INPUTS);
-  const [choice, setChoice] = useState<'self' | 'colleague' | 'customer' | undefined>();
+  const [choice, setChoice] = useState<'self' | 'colleague' | 'customer' | undefined>(answers.configurer);
   const [email, setEmail] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const customerRun = view.draft?.role === 'customer';
+  const customerRun = view.delegatedToCustomer;
   const handingOver = choice === 'colleague' || choice === 'customer';
 
   const onSubmit = (event: FormEvent) => {
@@ -163,7 +182,7 @@ function ConfigurerStep({ view, submit, onStartOver }: PreCommitProps) {
 
   return (
     <StepPage step="configurer" view={view} intro={<p>You can configure the order now, or hand it to someone who will. Handing it over sends them a link of their own.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <ChoiceGroup
           name="choice"
@@ -213,7 +232,7 @@ function ConfigurerStep({ view, submit, onStartOver }: PreCommitProps) {
             </div>
           </div>
         ) : (
-          <StepActions busy={form.busy} onStartOver={onStartOver} />
+          <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
         )}
       </form>
     </StepPage>
@@ -292,12 +311,15 @@ function OrgFields({
   );
 }
 
-function PartnerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
+function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const form = useForm(ORG_INPUTS);
   const existing = view.partnerOrg ?? null;
-  const [org, setOrg] = useState<OrgFieldsState>({ name: view.order.partner.name, country: '', address: '' });
-  const [adminEmail, setAdminEmail] = useState('');
-  const [recognised, setRecognised] = useState<'yes' | 'no' | undefined>();
+  const before = answers.partnerOrg;
+  const [org, setOrg] = useState<OrgFieldsState>(
+    before?.mode === 'new' ? { name: before.name, country: before.country, address: before.address } : { name: view.order.partner.name, country: '', address: '' },
+  );
+  const [adminEmail, setAdminEmail] = useState(before?.mode === 'new' ? before.adminEmail : '');
+  const [recognised, setRecognised] = useState<'yes' | 'no' | undefined>(before?.mode === 'existing' ? 'yes' : undefined);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -310,7 +332,7 @@ function PartnerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
   if (existing) {
     return (
       <StepPage step="partner-org" view={view} intro={<p>{view.order.partner.name} already has a Webex partner organization. Check that it is yours.</p>}>
-        <form id={form.formId} onSubmit={onSubmit} noValidate>
+        <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
           <FormErrors messages={form.formErrors} />
           <OrgCard org={existing} />
           <ChoiceGroup
@@ -324,14 +346,14 @@ function PartnerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
               { value: 'no', label: 'No, I don’t recognise it', description: 'The order is put on hold and your Cisco account representative contacts you.' },
             ]}
           />
-          <StepActions busy={form.busy} onStartOver={onStartOver} />
+          <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
         </form>
       </StepPage>
     );
   }
   return (
     <StepPage step="partner-org" view={view} intro={<p>This is {view.order.partner.name}’s first Webex order, so a partner organization is created for it when you confirm.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <OrgFields legend="New partner organization" value={org} onChange={setOrg} errors={form.fieldErrors} />
         <TextField
@@ -345,7 +367,7 @@ function PartnerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
           onChange={(event) => setAdminEmail(event.target.value)}
           error={form.fieldErrors.adminEmail && fieldMessage('Administrator email', form.fieldErrors.adminEmail)}
         />
-        <StepActions busy={form.busy} onStartOver={onStartOver} />
+        <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -353,9 +375,9 @@ function PartnerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
 
 const ADMIN_INPUTS = ['email'] as const;
 
-function CustomerAdminStep({ view, submit, onStartOver }: PreCommitProps) {
+function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const form = useForm(ADMIN_INPUTS);
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(answers.customerAdmin?.email ?? '');
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void form.run(() => submit('customer-admin', { email }));
@@ -366,7 +388,7 @@ function CustomerAdminStep({ view, submit, onStartOver }: PreCommitProps) {
       view={view}
       intro={<p>This person becomes the administrator of {view.order.customer.name}’s Webex organization and manages its users and services.</p>}
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
           label="Administrator’s email"
@@ -379,7 +401,7 @@ function CustomerAdminStep({ view, submit, onStartOver }: PreCommitProps) {
           onChange={(event) => setEmail(event.target.value)}
           error={form.fieldErrors.email && fieldMessage('Administrator email', form.fieldErrors.email)}
         />
-        <StepActions busy={form.busy} onStartOver={onStartOver} />
+        <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -387,13 +409,20 @@ function CustomerAdminStep({ view, submit, onStartOver }: PreCommitProps) {
 
 type OrgChoice = 'new' | 'unrecognised' | `org:${string}`;
 
-function CustomerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
+function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const form = useForm(ORG_INPUTS);
   const found = view.customerOrg;
   const adminOrg = found?.adminBelongsTo ?? null;
   const candidates = adminOrg ? [adminOrg] : (found?.candidates ?? []);
-  const [choice, setChoice] = useState<OrgChoice | undefined>(candidates.length ? undefined : 'new');
-  const [org, setOrg] = useState<OrgFieldsState>({ name: found?.defaults.name ?? view.order.customer.name, country: found?.defaults.country ?? view.order.customer.country, address: '' });
+  const before = answers.customerOrg;
+  const earlier: OrgChoice | undefined =
+    before?.mode === 'new' && !adminOrg ? 'new' : before?.mode === 'existing' && candidates.some((c) => c.orgId === before.orgId) ? `org:${before.orgId}` : undefined;
+  const [choice, setChoice] = useState<OrgChoice | undefined>(earlier ?? (candidates.length ? undefined : 'new'));
+  const [org, setOrg] = useState<OrgFieldsState>(
+    before?.mode === 'new'
+      ? { name: before.name, country: before.country, address: before.address }
+      : { name: found?.defaults.name ?? view.order.customer.name, country: found?.defaults.country ?? view.order.customer.country, address: '' },
+  );
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -409,6 +438,7 @@ function CustomerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
   };
 
   const adminEmail = view.draft?.customerAdmin?.email ?? 'The administrator';
+  const noChoice = form.fieldErrors.orgId || form.fieldErrors.mode || form.fieldErrors.recognised;
   const choices = [
     ...candidates.map((candidate) => ({
       value: `org:${candidate.orgId}` as OrgChoice,
@@ -439,7 +469,7 @@ function CustomerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
         )
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         {candidates.length > 0 && (
           <ChoiceGroup
@@ -447,12 +477,12 @@ function CustomerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
             legend={adminOrg ? 'Is this the customer’s organization?' : 'Which organization is the customer’s?'}
             value={choice}
             onChange={setChoice}
-            error={(form.fieldErrors.orgId || form.fieldErrors.mode || form.fieldErrors.recognised) && fieldMessage('Your choice', form.fieldErrors.orgId ?? form.fieldErrors.mode ?? form.fieldErrors.recognised ?? '')}
+            error={noChoice && fieldMessage('Your choice', noChoice)}
             choices={choices}
           />
         )}
         {choice === 'new' && <OrgFields legend="New customer organization" value={org} onChange={setOrg} errors={form.fieldErrors} />}
-        <StepActions busy={form.busy} onStartOver={onStartOver} />
+        <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -460,7 +490,47 @@ function CustomerOrgStep({ view, submit, onStartOver }: PreCommitProps) {
 
 const CONFIRM_INPUTS = ['confirmed'] as const;
 
-function ConfirmStep({ view, submit, onStartOver }: PreCommitProps) {
+/** One organization as it will be: every detail the person gave or the existing one has. */
+function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<OrgSummary> & { name: string }; admin?: string | undefined; note: string }) {
+  return (
+    <section className="org-details" aria-label={title}>
+      <h2 className="h3">{title}</h2>
+      <p className="muted">{note}</p>
+      <dl className="summary">
+        <dt>Name</dt>
+        <dd>{org.name}</dd>
+        {org.country && (
+          <>
+            <dt>Country</dt>
+            <dd>{countryName(org.country)}</dd>
+          </>
+        )}
+        {org.address && (
+          <>
+            <dt>Address</dt>
+            <dd>{org.address}</dd>
+          </>
+        )}
+        {admin && (
+          <>
+            <dt>Administrator</dt>
+            <dd>
+              <Breakable text={admin} />
+            </dd>
+          </>
+        )}
+        {org.userCount !== undefined && (
+          <>
+            <dt>Users today</dt>
+            <dd>{org.userCount}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   const form = useForm(CONFIRM_INPUTS);
   const [confirmed, setConfirmed] = useState(false);
   const draft = view.draft ?? {};
@@ -468,36 +538,40 @@ function ConfirmStep({ view, submit, onStartOver }: PreCommitProps) {
     event.preventDefault();
     void form.run(() => submit('confirm', { confirmed }));
   };
+  const partner = draft.partnerOrg;
+  const customer = draft.customerOrg;
+  const existingCustomer =
+    customer?.mode === 'existing' ? ([view.customerOrg?.adminBelongsTo, ...(view.customerOrg?.candidates ?? [])].find((org) => org?.orgId === customer.orgId) ?? customer) : undefined;
   return (
-    <StepPage step="confirm" view={view} intro={<p>Check your choices. Confirming creates or links the organizations and assigns the administrator; this cannot be undone.</p>}>
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+    <StepPage step="confirm" view={view} intro={<p>Check your choices. Confirming creates or links the organizations and assigns the administrators; this cannot be undone.</p>}>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <dl className="summary">
           <dt>Order</dt>
           <dd>
             {view.order.product} · {view.order.services.map(serviceLabel).join(', ')}
           </dd>
-          {draft.partnerOrg && (
-            <>
-              <dt>Partner organization</dt>
-              <dd>
-                {draft.partnerOrg.mode === 'new'
-                  ? `New: ${draft.partnerOrg.name}, ${countryName(draft.partnerOrg.country)} (administrator ${draft.partnerOrg.adminEmail})`
-                  : `${draft.partnerOrg.name} (existing)`}
-              </dd>
-            </>
-          )}
-          <dt>Customer administrator</dt>
-          <dd>{draft.customerAdmin?.email}</dd>
-          <dt>Customer organization</dt>
-          <dd>
-            {draft.customerOrg?.mode === 'new'
-              ? `New: ${draft.customerOrg.name}, ${countryName(draft.customerOrg.country)}, ${draft.customerOrg.address}`
-              : `${draft.customerOrg?.name ?? ''} (existing)`}
-          </dd>
           <dt>Managed by partner</dt>
-          <dd>{draft.partnerOrg ? `Yes, ${view.order.partner.name} can administer the customer organization` : 'No: the customer administers its own organization'}</dd>
+          <dd>{partner ? `Yes, ${view.order.partner.name} can administer the customer organization` : 'No: the customer administers its own organization'}</dd>
         </dl>
+        <div className="org-pair">
+          {partner && (
+            <OrgDetails
+              title="Partner organization"
+              note={partner.mode === 'new' ? 'Created when you confirm.' : 'Existing: the order is linked to it.'}
+              org={partner.mode === 'new' ? partner : (view.partnerOrg ?? partner)}
+              admin={partner.mode === 'new' ? partner.adminEmail : undefined}
+            />
+          )}
+          {customer && (
+            <OrgDetails
+              title="Customer organization"
+              note={customer.mode === 'new' ? 'Created when you confirm.' : 'Existing: the order is set up in it.'}
+              org={customer.mode === 'new' ? customer : existingCustomer!}
+              admin={draft.customerAdmin?.email}
+            />
+          )}
+        </div>
         <Alert tone="warning" title="This is the point of no return">
           <p>After you confirm, the organizations exist and the order can no longer be cancelled or restarted.</p>
         </Alert>
@@ -508,7 +582,7 @@ function ConfirmStep({ view, submit, onStartOver }: PreCommitProps) {
           onChange={(event) => setConfirmed(event.target.checked)}
           error={form.fieldErrors.confirmed && 'Tick the box to confirm.'}
         />
-        <StepActions busy={form.busy} label="Confirm and create" onStartOver={onStartOver} />
+        <StepActions busy={form.busy} label="Confirm and create" onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -537,7 +611,7 @@ export function PasswordStep({ view, submit }: StepProps) {
         </p>
       }
     >
-      <form id={form.formId} onSubmit={onSubmit} noValidate>
+      <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
           label="Password"

@@ -1,6 +1,6 @@
 // One form's request state: busy while it is sent, then the API's field errors next to their
 // inputs (or above the form), with focus moved to the first thing to fix.
-import { useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { ApiError, splitFieldErrors } from '../api';
 
 export interface FormState {
@@ -12,6 +12,8 @@ export interface FormState {
   /** Runs `action`; a refusal becomes field and form errors instead of an exception. */
   run: (action: () => Promise<unknown>) => Promise<boolean>;
   setErrors: (fields: Record<string, string>, form?: string[]) => void;
+  /** The form's onChange: drops the error of the field that changed. */
+  clearChanged: (event: FormEvent<HTMLFormElement>) => void;
 }
 
 export function useForm(inputNames: readonly string[]): FormState {
@@ -47,6 +49,18 @@ export function useForm(inputNames: readonly string[]): FormState {
     [setErrors, inputNames],
   );
 
+  // A field's error goes as soon as the person changes that field: it no longer describes what is there.
+  // Through React's own (bubbling) change event: a native listener re-rendering mid-event would undo the typing.
+  const clearChanged = useCallback((event: FormEvent<HTMLFormElement>) => {
+    const name = (event.target as HTMLInputElement | null)?.name;
+    if (!name) return;
+    setFieldErrors((current) => {
+      if (!(name in current)) return current;
+      const { [name]: _changed, ...rest } = current;
+      return rest;
+    });
+  }, []);
+
   // After a refused attempt: focus the first invalid input, else the error summary.
   useEffect(() => {
     if (!attempt) return;
@@ -55,5 +69,5 @@ export function useForm(inputNames: readonly string[]): FormState {
     target?.focus();
   }, [attempt, formId]);
 
-  return { busy, fieldErrors, formErrors, formId, run, setErrors };
+  return { busy, fieldErrors, formErrors, formId, run, setErrors, clearChanged };
 }
