@@ -9,6 +9,7 @@ import { type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emai
 import { createEmailTransport } from '../emails/transport.js';
 import type { ActivityDeps } from './index.js';
 import { createSendPace } from './email-pace.js';
+import { createBusinessMetrics } from './metrics.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
 /** The provider refused the email for good (bad address, refused content): tell the rep. */
@@ -74,6 +75,7 @@ function rejected(row: Pick<EmailDeliveryRow, 'id' | 'recipient'>, reason: strin
 }
 
 export function createEmailActivities(deps: ActivityDeps) {
+  const metrics = deps.metrics ?? createBusinessMetrics();
   const { database, config, clock = () => new Date() } = deps;
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
@@ -180,13 +182,16 @@ export function createEmailActivities(deps: ActivityDeps) {
       switch (outcome.outcome) {
         case 'sent':
           await settle(row.id, { status: 'sent', providerMessageId: outcome.providerMessageId, sentAt: clock(), lastError: null });
+          metrics.email('sent', request.template.kind);
           return { deliveryId: row.id, status: 'sent' };
         case 'outbox':
           // Only the outbox keeps bodies: with a provider they would be live links at rest.
           await settle(row.id, { status: 'outbox', html: rendered.html, text: rendered.text, sentAt: clock(), lastError: null });
+          metrics.email('outbox', request.template.kind);
           return { deliveryId: row.id, status: 'outbox' };
         case 'failed': {
           const reason = `${outcome.statusCode ?? 'no answer'} ${outcome.code}: ${outcome.message}`;
+          metrics.email(outcome.retryable ? 'retry' : 'rejected', request.template.kind);
           if (!outcome.retryable) {
             await settle(row.id, { status: 'rejected', lastError: reason });
             throw rejected(row, reason);

@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import type { EmailTransport } from '../emails/transport.js';
 import { createEmailActivities } from './email.js';
 import { createLinkActivities } from './links.js';
+import { type BusinessMetrics, createBusinessMetrics } from './metrics.js';
 import { createOrganizationActivities } from './organizations.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities, type WebexGateway } from './provisioning.js';
@@ -19,9 +20,12 @@ export interface ActivityDeps {
   webex?: WebexGateway;
   /** Where emails go; unset → from config (Resend with RESEND_API_KEY, else the dev outbox). */
   email?: EmailTransport;
+  /** Business series; unset → on the Temporal runtime's meter (the worker's Prometheus endpoint). */
+  metrics?: BusinessMetrics;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(activityDeps: ActivityDeps) {
+  const deps = { ...activityDeps, metrics: activityDeps.metrics ?? createBusinessMetrics() };
   return {
     ...createProjectionActivities(deps),
     ...createOrganizationActivities(deps),

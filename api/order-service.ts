@@ -23,6 +23,8 @@ import { createWorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
 const LIVE_QUERY_DEADLINE_MS = 3_000;
+/** How long intake waits for Temporal to take a new order before answering 503. */
+const START_DEADLINE_MS = 10_000;
 
 export interface OrderServiceDeps {
   config: Config;
@@ -127,7 +129,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {
-        await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        // A deadline, so an unreachable Temporal is a quick 503 rather than the client's long retries.
+        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           workflowId,
           taskQueue: config.temporal.taskQueue,
           args: [input],
@@ -135,12 +138,12 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
           // An order id names one order forever, even after its workflow has ended.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        });
+        }));
         return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
-      const description = await temporal.workflow.getHandle(workflowId).describe();
+      const description = await temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
       if (description.memo?.payloadHash !== hash) {
         throw conflict('order-conflict', `Order ${order.orderId} was already received with a different payload.`);
       }

@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { unavailableDependency } from '../dependency-errors.js';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
+
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -105,6 +108,21 @@ export default fp(
           status,
           detail: error.message,
         });
+      }
+      const dependency = unavailableDependency(error);
+      if (dependency) {
+        // Temporal or PostgreSQL is down or slow: the caller may retry, and nothing was done.
+        request.log.warn({ err: error, dependency }, 'dependency unavailable');
+        return send(
+          reply,
+          {
+            type: problemType('unavailable'),
+            title: 'Service unavailable',
+            status: 503,
+            detail: `The ${dependency === 'temporal' ? 'order service' : 'database'} is not available just now; try again in a moment.`,
+          },
+          { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+        );
       }
       request.log.error({ err: error }, 'request failed');
       return send(reply, {
