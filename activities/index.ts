@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps.js';
 import { createEmailActivities } from './email.js';
 import { createEmailEventActivities } from './email-events.js';
 import { createLinkActivities } from './links.js';
+import { createBusinessMetrics } from './metrics.js';
 import { createOrganizationActivities } from './organizations.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities } from './provisioning.js';
@@ -13,7 +14,8 @@ import { createWebhookActivities } from './webhooks.js';
 
 export type { ActivityDeps };
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(activityDeps: ActivityDeps) {
+  const deps = { ...activityDeps, metrics: activityDeps.metrics ?? createBusinessMetrics() };
   return withoutQueryData({
     ...createProjectionActivities(deps),
     ...createOrganizationActivities(deps),

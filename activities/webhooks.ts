@@ -97,7 +97,7 @@ function nextTryAt(now: Date): Date | null {
   return next < giveUp ? new Date(next) : null;
 }
 
-export function createWebhookActivities({ database, config, clock = () => new Date() }: ActivityDeps) {
+export function createWebhookActivities({ database, config, metrics, clock = () => new Date() }: ActivityDeps) {
   const { db } = database;
   const { endpoints, secret, allowPrivate } = config.webhooks;
   const signer = secret ? new Webhook(secret) : undefined;
@@ -126,6 +126,7 @@ export function createWebhookActivities({ database, config, clock = () => new Da
         const headers = { 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(started.getTime() / 1000)), 'webhook-signature': signer.sign(messageId, started, body) };
         const result = await post(endpoint, body, headers, allowPrivate);
         const finished = clock();
+        metrics?.webhook(result.outcome);
         if (result.outcome === 'refused') refused += 1;
         if (result.outcome === 'failed') failures.push(`${endpoint}: ${result.error}`);
         await db.insert(webhookDeliveries).values({
