@@ -1,5 +1,6 @@
 // The richer order detail of SPEC §7.3, computed from the workflow's state (or, when no worker
 // answers, the read model) and the rows beside it. Pure: order-service.ts reads, this shapes.
+import type { WebhookDeliveryView } from '../db/queries/webhook-deliveries.js';
 import type { EmailDeliveryRow, LinkTokenRow, RepTaskRow } from '../db/schema/index.js';
 import { nextDeadline, type OrderFacts, readModelDeadline, waitingOn } from '../domain/desk.js';
 import type { OrderState } from '../workflows/definitions.js';
@@ -13,6 +14,8 @@ const EMAIL_OUTCOME: Record<string, EmailOutcome> = {
   pending: 'queued',
   sent: 'sent',
   outbox: 'sent',
+  // Resend is still trying: sent, not yet delivered.
+  delivery_delayed: 'sent',
   delivered: 'delivered',
   bounced: 'bounced',
   complained: 'complained',
@@ -26,6 +29,8 @@ export interface DetailSources {
   live: OrderState | undefined;
   tasks: RepTaskRow[];
   emails: EmailDeliveryRow[];
+  /** Every webhook attempt, by seq and then in the order made. */
+  webhooks: WebhookDeliveryView[];
   /** The newest link that is neither revoked nor expired, from the read model. */
   currentLink: LinkTokenRow | undefined;
   lastEventAt: string | undefined;
@@ -35,7 +40,7 @@ export interface DetailSources {
 
 type Extras = Pick<OrderDetail, 'waitingOn' | 'nextDeadline' | 'link' | 'configuration' | 'sections' | 'provisioning' | 'emails' | 'webhooks'>;
 
-export function orderDetailExtras({ view, live, tasks, emails, currentLink, lastEventAt, escalationAfterMs, now }: DetailSources): Extras {
+export function orderDetailExtras({ view, live, tasks, emails, webhooks, currentLink, lastEventAt, escalationAfterMs, now }: DetailSources): Extras {
   const openTasks = tasks.filter((t) => t.status === 'open').map((t) => ({ openedAt: t.openedAt.toISOString() }));
   const link = live
     ? live.link && { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt }
@@ -90,7 +95,23 @@ export function orderDetailExtras({ view, live, tasks, emails, currentLink, last
         }
       : null,
     emails: emails.map((e) => ({ purpose: e.purpose, to: e.recipient, status: EMAIL_OUTCOME[e.status] ?? 'queued', at: (e.sentAt ?? e.createdAt).toISOString() })),
-    // Status webhooks (SPEC §7.4) are not delivered yet: nothing to list.
-    webhooks: [],
+    webhooks: webhookSummaries(webhooks),
   };
+}
+
+/**
+ * One line per status change and endpoint: its last outcome (`delivered`, `refused`, `retrying`
+ * while a next try is due, `given-up` after the last), how many attempts, and when the last was.
+ */
+function webhookSummaries(attempts: WebhookDeliveryView[]): Extras['webhooks'] {
+  const byTarget = new Map<string, WebhookDeliveryView[]>();
+  for (const attempt of attempts) {
+    const key = `${attempt.seq} ${attempt.endpoint}`;
+    byTarget.set(key, [...(byTarget.get(key) ?? []), attempt]);
+  }
+  return [...byTarget.values()].map((tries) => {
+    const last = tries.at(-1)!;
+    const status = last.outcome === 'failed' ? (last.nextTryAt ? 'retrying' : 'given-up') : last.outcome;
+    return { event: `order.status_changed #${last.seq} to ${last.endpoint}`, status, attempts: tries.length, lastAttemptAt: last.attemptedAt };
+  });
 }

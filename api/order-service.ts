@@ -17,6 +17,7 @@ import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
+import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
 import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
@@ -165,7 +166,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
       const now = clock();
-      const [live, row, events, tasks, emails, [currentLink]] = await Promise.all([
+      const [live, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
@@ -177,6 +178,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now)))
           .orderBy(desc(linkTokens.createdAt))
           .limit(1),
+        listWebhookDeliveries(db, orderId),
       ]);
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
@@ -190,6 +192,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           live,
           tasks,
           emails,
+          webhooks,
           currentLink,
           lastEventAt: events.at(-1)?.occurredAt.toISOString(),
           escalationAfterMs: config.escalationAfterMs,

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailDeliveries, emailEvents } from '../db/schema/index.js';
 import type { SignedEvent } from './support/resend-stand-in.js';
+import { eventually } from './support/harness.js';
 import { detailOf, eventsOf, type MailWorld, orderWithLink, startMailWorld, waitForDetail } from './support/lifecycle.js';
 
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -26,11 +27,17 @@ describe('POST /api/email-events', () => {
     (await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.providerMessageId, providerMessageId)))[0];
   const eventRows = async (providerMessageId: string) =>
     world.h.database.db.select().from(emailEvents).where(eq(emailEvents.providerMessageId, providerMessageId));
+  /** An order whose setup email went through Resend, once the activity has stored Resend's id for it. */
+  const orderWithSentEmail = async () => {
+    const sent = await orderWithLink(world);
+    await eventually(async () => ((await emailRow(sent.setup.id))?.status === 'sent' ? true : undefined));
+    return sent;
+  };
   const post = (event: Partial<SignedEvent> & { payload: string }) =>
     world.h.app.inject({ method: 'POST', url: '/api/email-events', headers: { 'content-type': 'application/json', ...event.headers }, payload: event.payload });
 
   it('refuses unsigned, forged and stale events with 401, changing nothing', async () => {
-    const { order, setup } = await orderWithLink(world);
+    const { order, setup } = await orderWithSentEmail();
     const before = await detailOf(world.h, order.orderId);
     const genuine = world.standIn.event('email.bounced', setup.id);
 
@@ -55,13 +62,13 @@ describe('POST /api/email-events', () => {
     expect(response.statusCode).toBe(202);
     expect(await eventRows('re_not_ours_0123')).toHaveLength(0);
 
-    const { setup } = await orderWithLink(world);
+    const { setup } = await orderWithSentEmail();
     expect((await post(world.standIn.event('email.opened', setup.id))).statusCode).toBe(202);
     expect((await emailRow(setup.id))?.status).toBe('sent');
   });
 
   it('records a delivery once, however often Svix delivers it', async () => {
-    const { order, setup } = await orderWithLink(world);
+    const { order, setup } = await orderWithSentEmail();
     const delivered = world.standIn.event('email.delivered', setup.id);
     expect(await world.standIn.sendEvent(url, delivered)).toBe(200);
     expect(await world.standIn.sendEvent(url, delivered)).toBe(200);
@@ -78,7 +85,7 @@ describe('POST /api/email-events', () => {
   });
 
   it('opens rep task email-bounced at once for a bounced contact address', async () => {
-    const { order, setup } = await orderWithLink(world);
+    const { order, setup } = await orderWithSentEmail();
     expect(await world.standIn.sendEvent(url, world.standIn.event('email.bounced', setup.id))).toBe(200);
 
     expect((await emailRow(setup.id))?.status).toBe('bounced');
@@ -91,7 +98,7 @@ describe('POST /api/email-events', () => {
   });
 
   it('opens rep task email-bounced for a complaint too', async () => {
-    const { order, setup } = await orderWithLink(world);
+    const { order, setup } = await orderWithSentEmail();
     expect(await world.standIn.sendEvent(url, world.standIn.event('email.complained', setup.id))).toBe(200);
     expect((await emailRow(setup.id))?.status).toBe('complained');
     const detail = await waitForDetail(world.h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'email-bounced'));

@@ -71,6 +71,12 @@ describe('status webhooks to a receiver that fails 5 times, then accepts', () =>
     expect(first[5]).toMatchObject({ statusCode: 204, nextTryAt: null, endpoint: receiver.url });
     expect(attempts.filter((a) => a.outcome === 'delivered')).toHaveLength(3);
     expect(new Set(attempts.map((a) => a.messageId)).size).toBe(3);
+
+    // The rep's order detail: one line per change and endpoint.
+    const detail = (await h.repGet(`/api/orders/${order.orderId}`)).json();
+    expect(detail.webhooks).toEqual(
+      seqs.map((seq, index) => ({ event: `order.status_changed #${seq} to ${receiver.url}`, status: 'delivered', attempts: index === 0 ? 6 : 1, lastAttemptAt: expect.any(String) })),
+    );
   });
 
   it('lets the receiver detect a forged, altered or replayed request', async () => {
