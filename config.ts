@@ -44,7 +44,10 @@ export interface Config {
   emailRatePerSecond: number;
   publicBaseUrl: string;
   intakeHmacSecret: string;
-  repApiTokens: string[];
+  /** REP_API_TOKENS: plain tokens, or `name <email>=token` for a rep the audit names. */
+  repApiTokens: RepApiToken[];
+  /** REP_OIDC_ISSUER and REP_OIDC_AUDIENCE: reps may also send the issuer's access tokens (JWT). */
+  repOidc: { issuer: string; audience: string } | undefined;
   /** Key from which wizard link tokens are derived (HMAC of the link id); never stored with them. */
   linkTokenSecret: string;
   /** AES-256 keys for workflow payloads; the first encrypts, all decrypt (rotation). */
@@ -65,6 +68,11 @@ export interface PayloadEncryptionKey {
   id: string;
   /** 32 bytes. */
   key: Buffer;
+}
+
+export interface RepApiToken {
+  token: string;
+  rep?: { name: string; email: string };
 }
 
 export interface RateLimit {
@@ -235,6 +243,36 @@ function trustProxy(env: Env): boolean | number | string[] {
   return entries;
 }
 
+/** A named entry, `Ada Lovelace <ada@example.com>=token`; anything else is a plain token. */
+const NAMED_REP_TOKEN = /^([^<>=,]*[^<>=,\s])\s*<([^<>\s@]+@[^<>\s@]+)>\s*=\s*(\S+)$/;
+
+function parseRepApiTokens(raw: string): RepApiToken[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const named = NAMED_REP_TOKEN.exec(entry);
+      const parsed: RepApiToken = named ? { token: named[3]!, rep: { name: named[1]!.trim(), email: named[2]!.toLowerCase() } } : { token: entry };
+      if (parsed.token.length < 16 || /\s/.test(parsed.token)) {
+        throw new ConfigError(
+          'REP_API_TOKENS',
+          `must be comma-separated tokens of at least 16 characters each, plain or as "name <email>=token" (entry ${index + 1} is not)`,
+        );
+      }
+      return parsed;
+    });
+}
+
+function repOidcSettings(env: Env, nodeEnv: Config['nodeEnv']): Config['repOidc'] {
+  const issuer = url(env, 'REP_OIDC_ISSUER', nodeEnv === 'production' ? ['https:'] : ['http:', 'https:']);
+  const audience = read(env, 'REP_OIDC_AUDIENCE');
+  if (!issuer && !audience) return undefined;
+  if (!issuer) throw new ConfigError('REP_OIDC_ISSUER', 'is required when REP_OIDC_AUDIENCE is set');
+  if (!audience) throw new ConfigError('REP_OIDC_AUDIENCE', 'is required when REP_OIDC_ISSUER is set');
+  return { issuer, audience };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -276,13 +314,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (intakeHmacSecret !== undefined && intakeHmacSecret.length < 16) {
     throw new ConfigError('INTAKE_HMAC_SECRET', 'must be at least 16 characters');
   }
-  let repApiTokens = read(env, 'REP_API_TOKENS')
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (repApiTokens !== undefined && repApiTokens.some((t) => t.length < 16)) {
-    throw new ConfigError('REP_API_TOKENS', 'must be comma-separated tokens of at least 16 characters each');
-  }
+  const repApiTokensRaw = read(env, 'REP_API_TOKENS');
+  let repApiTokens = repApiTokensRaw === undefined ? undefined : parseRepApiTokens(repApiTokensRaw);
+  const repOidc = repOidcSettings(env, nodeEnv);
   let linkTokenSecret = read(env, 'LINK_TOKEN_SECRET');
   if (linkTokenSecret !== undefined && linkTokenSecret.length < 32) {
     throw new ConfigError('LINK_TOKEN_SECRET', 'must be at least 32 characters');
@@ -317,7 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
       generatedSecrets.push('INTAKE_HMAC_SECRET');
     }
     if (!repApiTokens?.length) {
-      repApiTokens = [devSecrets.repApiToken];
+      repApiTokens = [{ token: devSecrets.repApiToken }];
       generatedSecrets.push('REP_API_TOKENS');
     }
     if (!linkTokenSecret) {
@@ -358,6 +392,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl,
     intakeHmacSecret,
     repApiTokens,
+    repOidc,
     linkTokenSecret,
     payloadEncryptionKeys,
     rateLimits: {
@@ -418,7 +453,7 @@ export function describeGeneratedSecrets(config: Config): string[] {
     lines.push(`INTAKE_HMAC_SECRET (dev only, from ${config.dataDir}/dev-secrets.json): ${config.intakeHmacSecret}`);
   }
   if (config.generatedSecrets.includes('REP_API_TOKENS')) {
-    lines.push(`REP_API_TOKENS (dev only, from ${config.dataDir}/dev-secrets.json): ${config.repApiTokens.join(',')}`);
+    lines.push(`REP_API_TOKENS (dev only, from ${config.dataDir}/dev-secrets.json): ${config.repApiTokens.map((entry) => entry.token).join(',')}`);
   }
   return lines;
 }

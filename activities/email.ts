@@ -80,7 +80,8 @@ export function createEmailActivities(deps: ActivityDeps) {
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
 
-  const pace = createSendPace(db, 'resend', config.emailRatePerSecond);
+  // The lease outlasts a request's own timeout (emails/transport.ts), so only a dead worker's turn lapses.
+  const pace = createSendPace(db, 'resend', { ratePerSecond: config.emailRatePerSecond, leaseMs: 30_000 });
 
   async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
     const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
@@ -164,15 +165,20 @@ export function createEmailActivities(deps: ActivityDeps) {
         throw rejected(row, reason);
       }
 
-      if (transport.kind === 'resend') await pace.takeTurn();
-      const outcome = await transport.send({
-        from: config.emailFrom,
-        to: request.to,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        idempotencyKey,
-      });
+      const answered = transport.kind === 'resend' ? await pace.takeTurn() : async () => {};
+      let outcome: Awaited<ReturnType<typeof transport.send>>;
+      try {
+        outcome = await transport.send({
+          from: config.emailFrom,
+          to: request.to,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          idempotencyKey,
+        });
+      } finally {
+        await answered();
+      }
       switch (outcome.outcome) {
         case 'sent':
           await settle(row.id, { status: 'sent', providerMessageId: outcome.providerMessageId, sentAt: clock(), lastError: null });

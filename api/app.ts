@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { logOptions } from '../logging.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
+import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
@@ -21,6 +22,7 @@ import { tooManyRequests } from './problem.js';
 import repAuth from './plugins/rep-auth.js';
 import storableText from './plugins/storable-text.js';
 import codec from './routes/codec.js';
+import desk from './routes/desk.js';
 import devOutbox from './routes/dev-outbox.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
@@ -165,14 +167,14 @@ export async function buildApp(deps: AppDeps) {
         description: 'Orders for Webex services (A-WX, A-SPK): intake, wizard, rep console.',
       },
       components: {
-        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS' } },
+        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS, or an access token of REP_OIDC_ISSUER' } },
       },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   // After swagger, so GET /metrics is documented; its hook times every route.
   await app.register(metrics);
-  await app.register(repAuth, { tokens: config.repApiTokens });
+  await app.register(repAuth, { tokens: config.repApiTokens, oidc: config.repOidc });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,
   // so guessing rep tokens is limited too. Routes registered after this hook are classified.
@@ -201,6 +203,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
+  await app.register(desk, { service: createDeskService({ database, orderService: service, clock }) });
   const calls = createWorkflowCalls(temporal);
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, {

@@ -7,15 +7,16 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
+import { emailDeliveries, linkTokens, orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
 import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import { orderDetailExtras } from './order-detail.js';
 import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
 import { createWorkflowCalls } from './workflow-calls.js';
@@ -154,11 +155,19 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
-      const [live, row, events, tasks] = await Promise.all([
+      const now = clock();
+      const [live, row, events, tasks, emails, [currentLink]] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
         db.select().from(repTasks).where(eq(repTasks.orderId, orderId)).orderBy(asc(repTasks.openedAt)),
+        db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId)).orderBy(asc(emailDeliveries.createdAt)),
+        db
+          .select()
+          .from(linkTokens)
+          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now)))
+          .orderBy(desc(linkTokens.createdAt))
+          .limit(1),
       ]);
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
@@ -167,7 +176,16 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       return {
         ...view,
         live: live !== undefined,
-        ...(live?.link ? { link: { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt } } : {}),
+        ...orderDetailExtras({
+          view,
+          live,
+          tasks,
+          emails,
+          currentLink,
+          lastEventAt: events.at(-1)?.occurredAt.toISOString(),
+          escalationAfterMs: config.escalationAfterMs,
+          now,
+        }),
         ...(setupEmailSentAt ? { setupEmailSentAt } : {}),
         workflow: {
           workflowId,

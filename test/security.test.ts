@@ -110,7 +110,15 @@ const PUBLIC_OPERATIONS = [
   'GET /dev/outbox',
   'GET /dev/outbox.json',
 ];
-const REP_OPERATIONS = ['GET /api/orders', 'GET /api/orders/{orderId}', 'POST /api/orders/{orderId}/actions/{action}', 'POST /codec/decode', 'POST /codec/encode'];
+const REP_OPERATIONS = [
+  'GET /api/orders',
+  'GET /api/orders/{orderId}',
+  'POST /api/orders/{orderId}/actions/{action}',
+  'POST /api/orders/actions/{action}',
+  'GET /api/tasks',
+  'POST /codec/decode',
+  'POST /codec/encode',
+];
 
 describe('rep routes', () => {
   it('are every documented operation outside the public list, and every API route is documented', async () => {
