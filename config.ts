@@ -269,36 +269,6 @@ function parseWebhooks(env: Env): WebhookConfig {
   };
 }
 
-/** A named entry, `Ada Lovelace <ada@example.com>=token`; anything else is a plain token. */
-const NAMED_REP_TOKEN = /^([^<>=,]*[^<>=,\s])\s*<([^<>\s@]+@[^<>\s@]+)>\s*=\s*(\S+)$/;
-
-function parseRepApiTokens(raw: string): RepApiToken[] {
-  return raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry, index) => {
-      const named = NAMED_REP_TOKEN.exec(entry);
-      const parsed: RepApiToken = named ? { token: named[3]!, rep: { name: named[1]!.trim(), email: named[2]!.toLowerCase() } } : { token: entry };
-      if (parsed.token.length < 16 || /\s/.test(parsed.token)) {
-        throw new ConfigError(
-          'REP_API_TOKENS',
-          `must be comma-separated tokens of at least 16 characters each, plain or as "name <email>=token" (entry ${index + 1} is not)`,
-        );
-      }
-      return parsed;
-    });
-}
-
-function repOidcSettings(env: Env, nodeEnv: Config['nodeEnv']): Config['repOidc'] {
-  const issuer = url(env, 'REP_OIDC_ISSUER', nodeEnv === 'production' ? ['https:'] : ['http:', 'https:']);
-  const audience = read(env, 'REP_OIDC_AUDIENCE');
-  if (!issuer && !audience) return undefined;
-  if (!issuer) throw new ConfigError('REP_OIDC_ISSUER', 'is required when REP_OIDC_AUDIENCE is set');
-  if (!audience) throw new ConfigError('REP_OIDC_AUDIENCE', 'is required when REP_OIDC_ISSUER is set');
-  return { issuer, audience };
-}
-
 /**
  * Temporal's own environment configuration: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, and a profile (TEMPORAL_PROFILE) of the TOML file
@@ -333,6 +303,36 @@ function trustProxy(env: Env): boolean | number | string[] {
     throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or comma-separated proxy addresses/CIDRs (got "${raw}")`);
   }
   return entries;
+}
+
+/** A named entry, `Ada Lovelace <ada@example.com>=token`; anything else is a plain token. */
+const NAMED_REP_TOKEN = /^([^<>=,]*[^<>=,\s])\s*<([^<>\s@]+@[^<>\s@]+)>\s*=\s*(\S+)$/;
+
+function parseRepApiTokens(raw: string): RepApiToken[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const named = NAMED_REP_TOKEN.exec(entry);
+      const parsed: RepApiToken = named ? { token: named[3]!, rep: { name: named[1]!.trim(), email: named[2]!.toLowerCase() } } : { token: entry };
+      if (parsed.token.length < 16 || /\s/.test(parsed.token)) {
+        throw new ConfigError(
+          'REP_API_TOKENS',
+          `must be comma-separated tokens of at least 16 characters each, plain or as "name <email>=token" (entry ${index + 1} is not)`,
+        );
+      }
+      return parsed;
+    });
+}
+
+function repOidcSettings(env: Env, nodeEnv: Config['nodeEnv']): Config['repOidc'] {
+  const issuer = url(env, 'REP_OIDC_ISSUER', nodeEnv === 'production' ? ['https:'] : ['http:', 'https:']);
+  const audience = read(env, 'REP_OIDC_AUDIENCE');
+  if (!issuer && !audience) return undefined;
+  if (!issuer) throw new ConfigError('REP_OIDC_ISSUER', 'is required when REP_OIDC_AUDIENCE is set');
+  if (!audience) throw new ConfigError('REP_OIDC_AUDIENCE', 'is required when REP_OIDC_ISSUER is set');
+  return { issuer, audience };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
