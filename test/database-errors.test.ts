@@ -64,7 +64,7 @@ describe('the API with its database gone', () => {
       expect(response.headers['retry-after']).toBe('5');
       expect(response.body).not.toContain(SECRET_EMAIL);
       const log = lines.join('');
-      expect(log).toContain('database unavailable');
+      expect(log).toContain('dependency unavailable');
       expect(log).not.toContain(SECRET_EMAIL);
       expect(log).not.toMatch(/params:|Failed query/);
     } finally {

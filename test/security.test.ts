@@ -97,9 +97,10 @@ const isProblem = (response: LightMyRequestResponse, status: number) => {
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
 };
 
-/** Routes anyone may call: intake (signed), the wizard (link token), operations, dev pages and docs. */
+/** Routes anyone may call: intake and Resend's events (signed), the wizard (link token), operations, dev pages and docs. */
 const PUBLIC_OPERATIONS = [
   'POST /api/orders',
+  'POST /api/email-events',
   'GET /api/wizard/{token}',
   'POST /api/wizard/{token}/sessions',
   'POST /api/wizard/{token}/steps/{step}',
