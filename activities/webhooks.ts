@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { orderEvents, webhookDeliveries, type WebhookOutcome } from '../db/schema/index.js';
 import { isAddressLiteral, isPublicAddress } from '../domain/network-address.js';
@@ -105,20 +105,21 @@ export function createWebhookActivities({ database, config, metrics, clock = () 
   return {
     /**
      * Delivers one status change to every endpoint that has not yet accepted it. Throws (to be
-     * retried) while any endpoint fails; a refused target is recorded and never retried.
+     * retried) while any endpoint fails; a refused target is recorded once and never retried.
      */
     async deliverWebhook(change: StatusChange): Promise<{ delivered: number; refused: number }> {
       if (!signer || endpoints.length === 0) return { delivered: 0, refused: 0 };
       const messageId = webhookMessageId(change.orderId, change.seq);
       const body = JSON.stringify({ type: WEBHOOK_EVENT_TYPE, timestamp: change.occurredAt, data: change });
-      const done = await db
+      // Settled endpoints are not tried again: accepted, or refused (never retried).
+      const settled = await db
         .selectDistinct({ endpoint: webhookDeliveries.endpoint })
         .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.orderId, change.orderId), eq(webhookDeliveries.seq, change.seq), eq(webhookDeliveries.outcome, 'delivered')));
-      const delivered = new Set(done.map((d) => d.endpoint));
+        .where(and(eq(webhookDeliveries.orderId, change.orderId), eq(webhookDeliveries.seq, change.seq), inArray(webhookDeliveries.outcome, ['delivered', 'refused'])));
+      const done = new Set(settled.map((d) => d.endpoint));
       const failures: string[] = [];
       let refused = 0;
-      for (const endpoint of endpoints.filter((e) => !delivered.has(e))) {
+      for (const endpoint of endpoints.filter((e) => !done.has(e))) {
         // Alive: a worker killed mid-attempt is noticed at the heartbeat timeout, not the attempt's.
         Context.current().heartbeat();
         const started = clock();
@@ -144,7 +145,7 @@ export function createWebhookActivities({ database, config, metrics, clock = () 
         if (result.outcome === 'refused') Context.current().log.warn('A webhook target was refused', { orderId: change.orderId, endpoint, reason: result.error });
       }
       if (failures.length) throw ApplicationFailure.retryable(`Webhook ${messageId} not accepted by ${failures.join('; ')}`, 'WebhookNotAccepted');
-      return { delivered: endpoints.length - delivered.size - refused, refused };
+      return { delivered: endpoints.length - done.size - refused, refused };
     },
 
     /** The order's status changes from its timeline, in seq order: what a redelivery sends again. */
