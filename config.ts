@@ -1,7 +1,9 @@
 // The environment, parsed once. Nothing else in the project reads process.env.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { type ClientConnectConfig, loadClientConnectConfig } from '@temporalio/envconfig';
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -14,6 +16,14 @@ export interface Config {
     /** Unset: `npm start` runs the Temporal dev server itself. */
     address: string | undefined;
     namespace: string;
+    /**
+     * API key, TLS and gRPC metadata from Temporal's standard environment configuration
+     * (`@temporalio/envconfig`: TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE, the TOML file);
+     * temporal/connection.ts adds the address.
+     */
+    connection: Omit<ClientConnectConfig['connectionOptions'], 'address'>;
+    /** The workers' drain time on SIGTERM before activities still running are cancelled. */
+    shutdownGraceMs: number;
     taskQueue: string;
     /** Temporal Web UI base URL: links from an order to its workflow, and the origin the codec endpoint answers (CORS). */
     uiUrl: string | undefined;
@@ -21,12 +31,23 @@ export interface Config {
     maxCachedWorkflows: number | undefined;
   };
   resend: { apiKey: string | undefined; baseUrl: string | undefined };
+  /** Emails stay in the database for /dev/outbox: never in production (where RESEND_API_KEY is required). */
+  devOutbox: boolean;
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-For the rate limits believe. Off by default. */
+  trustProxy: boolean | number | string[];
+  /** The worker's Prometheus endpoint (the SDK's metrics and the business series); 0: none. */
+  workerMetricsPort: number;
+  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); unset → no tracing. */
+  otlpEndpoint: string | undefined;
   emailFrom: string;
   /** Emails per second across all workers (Resend's default account limit is 2). */
   emailRatePerSecond: number;
   publicBaseUrl: string;
   intakeHmacSecret: string;
-  repApiTokens: string[];
+  /** REP_API_TOKENS: plain tokens, or `name <email>=token` for a rep the audit names. */
+  repApiTokens: RepApiToken[];
+  /** REP_OIDC_ISSUER and REP_OIDC_AUDIENCE: reps may also send the issuer's access tokens (JWT). */
+  repOidc: { issuer: string; audience: string } | undefined;
   /** Key from which wizard link tokens are derived (HMAC of the link id); never stored with them. */
   linkTokenSecret: string;
   /** AES-256 keys for workflow payloads; the first encrypts, all decrypt (rotation). */
@@ -55,18 +76,36 @@ export interface PayloadEncryptionKey {
   key: Buffer;
 }
 
+export interface RepApiToken {
+  token: string;
+  rep?: { name: string; email: string };
+}
+
 export interface RateLimit {
   max: number;
   windowMs: number;
 }
 
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+/** One problem, or several at once (production's required variables): one line each. */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid environment: ${variable} ${problem}`);
+  readonly problems: ConfigProblem[];
+  constructor(variable: string, problem: string);
+  constructor(problems: ConfigProblem[]);
+  constructor(variableOrProblems: string | ConfigProblem[], problem = '') {
+    const problems = typeof variableOrProblems === 'string' ? [{ variable: variableOrProblems, problem }] : variableOrProblems;
+    super(problems.map((p) => `Invalid environment: ${p.variable} ${p.problem}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+
+  /** The first variable named (most errors name one). */
+  get variable(): string {
+    return this.problems[0]!.variable;
   }
 }
 
@@ -174,6 +213,72 @@ function parsePayloadEncryptionKeys(raw: string): PayloadEncryptionKey[] {
   return keys;
 }
 
+/**
+ * Temporal's own environment configuration: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, and a profile (TEMPORAL_PROFILE) of the TOML file
+ * (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml) — the same settings the CLI reads.
+ */
+function temporalConnectConfig(env: Env): ClientConnectConfig {
+  // Empty values count as unset, as everywhere else here.
+  const defined = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
+  );
+  try {
+    return loadClientConnectConfig({ overrideEnvVars: defined });
+  } catch (error) {
+    throw new ConfigError('TEMPORAL_PROFILE/TEMPORAL_CONFIG_FILE/TEMPORAL_TLS_*', `do not make a Temporal connection: ${(error as Error).message}`);
+  }
+}
+
+/** `false`/unset, `true` (every hop), a hop count, or comma-separated proxy addresses/CIDRs. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  if (!entries.every(valid)) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or comma-separated proxy addresses/CIDRs (got "${raw}")`);
+  }
+  return entries;
+}
+
+/** A named entry, `Ada Lovelace <ada@example.com>=token`; anything else is a plain token. */
+const NAMED_REP_TOKEN = /^([^<>=,]*[^<>=,\s])\s*<([^<>\s@]+@[^<>\s@]+)>\s*=\s*(\S+)$/;
+
+function parseRepApiTokens(raw: string): RepApiToken[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const named = NAMED_REP_TOKEN.exec(entry);
+      const parsed: RepApiToken = named ? { token: named[3]!, rep: { name: named[1]!.trim(), email: named[2]!.toLowerCase() } } : { token: entry };
+      if (parsed.token.length < 16 || /\s/.test(parsed.token)) {
+        throw new ConfigError(
+          'REP_API_TOKENS',
+          `must be comma-separated tokens of at least 16 characters each, plain or as "name <email>=token" (entry ${index + 1} is not)`,
+        );
+      }
+      return parsed;
+    });
+}
+
+function repOidcSettings(env: Env, nodeEnv: Config['nodeEnv']): Config['repOidc'] {
+  const issuer = url(env, 'REP_OIDC_ISSUER', nodeEnv === 'production' ? ['https:'] : ['http:', 'https:']);
+  const audience = read(env, 'REP_OIDC_AUDIENCE');
+  if (!issuer && !audience) return undefined;
+  if (!issuer) throw new ConfigError('REP_OIDC_ISSUER', 'is required when REP_OIDC_AUDIENCE is set');
+  if (!audience) throw new ConfigError('REP_OIDC_AUDIENCE', 'is required when REP_OIDC_ISSUER is set');
+  return { issuer, audience };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -188,10 +293,12 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = LOG_LEVELS.find((v) => v === logLevelRaw);
   if (!logLevel) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
 
-  const temporalAddress = read(env, 'TEMPORAL_ADDRESS');
+  const temporalConnect = temporalConnectConfig(env);
+  const temporalAddress = temporalConnect.connectionOptions.address;
   if (temporalAddress !== undefined && !/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(temporalAddress)) {
     throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port (got "${temporalAddress}")`);
   }
+  const { address: _address, ...temporalConnection } = temporalConnect.connectionOptions;
 
   const setupEmailLocalTime = read(env, 'SETUP_EMAIL_LOCAL_TIME') ?? '09:00';
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(setupEmailLocalTime)) {
@@ -213,13 +320,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (intakeHmacSecret !== undefined && intakeHmacSecret.length < 16) {
     throw new ConfigError('INTAKE_HMAC_SECRET', 'must be at least 16 characters');
   }
-  let repApiTokens = read(env, 'REP_API_TOKENS')
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (repApiTokens !== undefined && repApiTokens.some((t) => t.length < 16)) {
-    throw new ConfigError('REP_API_TOKENS', 'must be comma-separated tokens of at least 16 characters each');
-  }
+  const repApiTokensRaw = read(env, 'REP_API_TOKENS');
+  let repApiTokens = repApiTokensRaw === undefined ? undefined : parseRepApiTokens(repApiTokensRaw);
+  const repOidc = repOidcSettings(env, nodeEnv);
   let linkTokenSecret = read(env, 'LINK_TOKEN_SECRET');
   if (linkTokenSecret !== undefined && linkTokenSecret.length < 32) {
     throw new ConfigError('LINK_TOKEN_SECRET', 'must be at least 32 characters');
@@ -227,12 +330,24 @@ export function loadConfig(env: Env = process.env): Config {
   const payloadKeysRaw = read(env, 'PAYLOAD_ENCRYPTION_KEYS');
   let payloadEncryptionKeys = payloadKeysRaw === undefined ? undefined : parsePayloadEncryptionKeys(payloadKeysRaw);
   if (nodeEnv === 'production') {
-    if (!intakeHmacSecret) throw new ConfigError('INTAKE_HMAC_SECRET', 'is required in production');
-    if (!repApiTokens?.length) throw new ConfigError('REP_API_TOKENS', 'is required in production');
-    if (!linkTokenSecret) throw new ConfigError('LINK_TOKEN_SECRET', 'is required in production');
-    if (!payloadEncryptionKeys) {
-      throw new ConfigError('PAYLOAD_ENCRYPTION_KEYS', 'is required in production (e.g. k1:<output of `openssl rand -base64 32`>)');
-    }
+    // Every missing setting at once, one line each: an operator fixes them in one go.
+    const missing: ConfigProblem[] = [];
+    const need = (variable: string, present: boolean, problem = 'is required in production') => {
+      if (!present) missing.push({ variable, problem });
+    };
+    need('INTAKE_HMAC_SECRET', !!intakeHmacSecret);
+    need('REP_API_TOKENS', !!repApiTokens?.length);
+    need('LINK_TOKEN_SECRET', !!linkTokenSecret);
+    need('PAYLOAD_ENCRYPTION_KEYS', !!payloadEncryptionKeys, 'is required in production (e.g. k1:<output of `openssl rand -base64 32`>)');
+    // Without a provider every email would stay in the database, with live links, and nobody would hear a thing.
+    need('RESEND_API_KEY', read(env, 'RESEND_API_KEY') !== undefined, 'is required in production (emails are sent through Resend)');
+    need('EMAIL_FROM', read(env, 'EMAIL_FROM') !== undefined, 'is required in production (the sender address on a domain verified with Resend)');
+    need(
+      'PUBLIC_BASE_URL',
+      publicBaseUrl.startsWith('https://') && read(env, 'PUBLIC_BASE_URL') !== undefined,
+      'must be set to an https:// URL in production (the base of the links in emails)',
+    );
+    if (missing.length > 0) throw new ConfigError(missing);
   }
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? '.data');
   if (!intakeHmacSecret || !repApiTokens?.length || !linkTokenSecret || !payloadEncryptionKeys) {
@@ -242,7 +357,7 @@ export function loadConfig(env: Env = process.env): Config {
       generatedSecrets.push('INTAKE_HMAC_SECRET');
     }
     if (!repApiTokens?.length) {
-      repApiTokens = [devSecrets.repApiToken];
+      repApiTokens = [{ token: devSecrets.repApiToken }];
       generatedSecrets.push('REP_API_TOKENS');
     }
     if (!linkTokenSecret) {
@@ -263,7 +378,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporal: {
       address: temporalAddress,
-      namespace: read(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+      namespace: temporalConnect.namespace ?? 'default',
+      connection: temporalConnection,
+      shutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
       taskQueue: read(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
       maxCachedWorkflows: positiveInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS'),
@@ -272,11 +389,16 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: read(env, 'RESEND_API_KEY'),
       baseUrl: url(env, 'RESEND_BASE_URL', ['http:', 'https:']),
     },
+    devOutbox: nodeEnv !== 'production' && read(env, 'RESEND_API_KEY') === undefined,
+    trustProxy: trustProxy(env),
+    workerMetricsPort: port(env, 'WORKER_METRICS_PORT', 9464),
+    otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])?.replace(/\/+$/, ''),
     emailFrom,
     emailRatePerSecond: positiveNumber(env, 'EMAIL_RATE_PER_SECOND', 2),
     publicBaseUrl,
     intakeHmacSecret,
     repApiTokens,
+    repOidc,
     linkTokenSecret,
     payloadEncryptionKeys,
     rateLimits: {
@@ -340,7 +462,7 @@ export function describeGeneratedSecrets(config: Config): string[] {
     lines.push(`INTAKE_HMAC_SECRET (dev only, from ${config.dataDir}/dev-secrets.json): ${config.intakeHmacSecret}`);
   }
   if (config.generatedSecrets.includes('REP_API_TOKENS')) {
-    lines.push(`REP_API_TOKENS (dev only, from ${config.dataDir}/dev-secrets.json): ${config.repApiTokens.join(',')}`);
+    lines.push(`REP_API_TOKENS (dev only, from ${config.dataDir}/dev-secrets.json): ${config.repApiTokens.map((entry) => entry.token).join(',')}`);
   }
   return lines;
 }

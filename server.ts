@@ -3,10 +3,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { buildApp } from './api/app.js';
+import { trackConnections } from './api/connections.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
+import { assertSchemaCurrent } from './db/migrate.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { startTracing } from './observability/tracing.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
+
+/** SIGTERM: stop accepting, finish what is in flight, and be gone within this (SPEC §7.5). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main() {
   const config = loadConfigOrExit();
@@ -15,17 +23,38 @@ async function main() {
     process.exit(1);
   }
   const database = await openDatabase({ url: config.databaseUrl });
-  await database.migrate();
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
+  await assertSchemaCurrent(database);
+  const tracing = startTracing(config, 'order-provisioning-api');
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: orderDataConverter(config),
+    // The request's trace context travels to the workflow in the start's and the Update's headers.
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
 
+  const connections = trackConnections(app.server);
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
+    app.log.info({ signal }, 'shutting down: no new connections; finishing the requests in flight');
+    // Whatever clients do (an idle browser tab, a keep-alive pool, a socket that never sends a
+    // request), the process is gone within its grace: past it, every connection is cut.
+    const cut = setTimeout(() => {
+      app.log.warn('shutdown grace over: closing the remaining connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS - 1_000);
+    const giveUp = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    giveUp.unref();
+    const closed = app.close();
+    connections.closeIdle();
+    await closed;
+    clearTimeout(cut);
+    await tracing?.shutdown();
     await connection.close();
     await database.close();
     process.exit(0);

@@ -3,14 +3,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, type LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createActivities } from './activities/index.js';
+import { createBusinessMetrics, EMAIL_TO_PROVISIONED_BUCKETS, METRIC, startOrdersByStatusGauge } from './activities/metrics.js';
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
+import { assertSchemaCurrent } from './db/migrate.js';
 import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { type Tracing, startTracing } from './observability/tracing.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -24,6 +29,8 @@ export interface WorkerDeps {
   webex?: WebexGateway;
   /** Where emails go; unset → from config (Resend with RESEND_API_KEY, else the dev outbox). */
   email?: EmailTransport;
+  /** Set: workflow and activity spans join the trace of the request that started or updated the order. */
+  tracing?: Tracing | undefined;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,9 +38,48 @@ const sourceExtension = path.extname(fileURLToPath(import.meta.url));
 
 /** The prebuilt bundle `npm run build` writes; cold start skips webpack when it exists. */
 export const DEFAULT_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle.js');
+/** The same with Temporal's OpenTelemetry workflow interceptors, for a worker that traces. */
+export const DEFAULT_TRACED_WORKFLOW_BUNDLE = path.join(here, 'workflow-bundle-traced.js');
 
 /** Emails have their own task queue, so its rate limit paces emails and nothing else. */
 export const emailTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-email`;
+
+/**
+ * On SIGTERM the workers stop polling and give running activities WORKER_SHUTDOWN_GRACE to finish;
+ * then those are cancelled (Temporal retries them on another worker) and, a few seconds later, the
+ * worker gives up waiting, so a deploy never hangs on one stuck call.
+ */
+const shutdownTimes = (config: Config) => ({
+  shutdownGraceTime: config.temporal.shutdownGraceMs,
+  shutdownForceTime: config.temporal.shutdownGraceMs + FORCE_AFTER_GRACE_MS,
+});
+const FORCE_AFTER_GRACE_MS = 5_000;
+
+/**
+ * The process's Temporal runtime, once per process before any worker: with WORKER_METRICS_PORT
+ * (not 0) it serves Prometheus metrics — the SDK's own (task latencies, slots, sticky cache, polls)
+ * and the business series (activities/metrics.ts) — at http://HOST:WORKER_METRICS_PORT/metrics.
+ */
+export function installWorkerRuntime(config: Config, options: Pick<RuntimeOptions, 'logger' | 'shutdownSignals'> = {}): void {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  Runtime.install({
+    ...options,
+    telemetryOptions:
+      config.workerMetricsPort === 0
+        ? {}
+        : {
+            metrics: {
+              prometheus: {
+                bindAddress: `${host}:${config.workerMetricsPort}`,
+                // Prometheus conventions: counters end in _total, durations are seconds.
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: { [METRIC.emailToProvisioned]: EMAIL_TO_PROVISIONED_BUCKETS },
+              },
+            },
+          },
+  });
+}
 
 const NO_WORKFLOWS = 'No workflows registered, not polling for workflow tasks';
 
@@ -58,9 +104,13 @@ export interface OrderWorkers {
   shutdown(): void;
 }
 
-export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email }: WorkerDeps): Promise<OrderWorkers> {
-  const bundlePath = workflowBundlePath ?? (existsSync(DEFAULT_WORKFLOW_BUNDLE) ? DEFAULT_WORKFLOW_BUNDLE : undefined);
-  const activities = createActivities({ database, config, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
+  // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
+  const defaultBundle = tracing ? DEFAULT_TRACED_WORKFLOW_BUNDLE : DEFAULT_WORKFLOW_BUNDLE;
+  const bundlePath = workflowBundlePath ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
+  const plugins = tracing ? { plugins: [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })] } : {};
+  const metrics = createBusinessMetrics();
+  const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Both workers, or the email activities' results would reach the history in clear.
   const dataConverter = orderDataConverter(config);
   const workers = [
@@ -74,6 +124,8 @@ export async function createOrderWorkers({ config, database, connection, workflo
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
       activities,
       ...(config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows } : {}),
+      ...shutdownTimes(config),
+      ...plugins,
     }),
     await Worker.create({
       connection,
@@ -83,11 +135,18 @@ export async function createOrderWorkers({ config, database, connection, workflo
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
+      ...shutdownTimes(config),
+      ...plugins,
     }),
   ];
   return {
     run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
+      const stopGauge = startOrdersByStatusGauge(database, metrics);
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        stopGauge();
+      }
     },
     shutdown: () => {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -101,13 +160,16 @@ async function main() {
     console.error(`Invalid environment: ${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is required to run the worker alone (npm start runs a dev server and an embedded PostgreSQL for you)`);
     process.exit(1);
   }
-  Runtime.install({ logger: workerRuntimeLogger(config) });
+  installWorkerRuntime(config, { logger: workerRuntimeLogger(config) });
   const database = await openDatabase({ url: config.databaseUrl });
-  await database.migrate();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const workers = await createOrderWorkers({ config, database, connection });
+  // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
+  await assertSchemaCurrent(database);
+  const tracing = startTracing(config, 'order-provisioning-worker');
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
   await workers.run();
+  await tracing?.shutdown();
   await connection.close();
   await database.close();
 }

@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { EmailTransport } from '../emails/transport.js';
+import type { BusinessMetrics } from './metrics.js';
 import type { WebexGateway } from './webex-gateway.js';
 
 export interface ActivityDeps {
@@ -14,4 +15,6 @@ export interface ActivityDeps {
   webex?: WebexGateway;
   /** Where emails go; unset → from config (Resend with RESEND_API_KEY, else the dev outbox). */
   email?: EmailTransport;
+  /** Business series; unset → on the Temporal runtime's meter (the worker's Prometheus endpoint). */
+  metrics?: BusinessMetrics;
 }

@@ -10,6 +10,7 @@ import { isEmailAddress } from '../domain/email-address.js';
 import { createEmailTransport } from '../emails/transport.js';
 import type { ActivityDeps } from './deps.js';
 import { createSendPace } from './email-pace.js';
+import { createBusinessMetrics } from './metrics.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
 import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST } from '../emails/failures.js';
@@ -70,11 +71,13 @@ function rejected(row: Pick<EmailDeliveryRow, 'id' | 'recipient'>, reason: strin
 }
 
 export function createEmailActivities(deps: ActivityDeps) {
+  const metrics = deps.metrics ?? createBusinessMetrics();
   const { database, config, clock = () => new Date() } = deps;
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
 
-  const pace = createSendPace(db, 'resend', config.emailRatePerSecond);
+  // The lease outlasts a request's own timeout (emails/transport.ts), so only a dead worker's turn lapses.
+  const pace = createSendPace(db, 'resend', { ratePerSecond: config.emailRatePerSecond, leaseMs: 30_000 });
 
   async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
     const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
@@ -158,25 +161,33 @@ export function createEmailActivities(deps: ActivityDeps) {
         throw rejected(row, reason);
       }
 
-      if (transport.kind === 'resend') await pace.takeTurn();
-      const outcome = await transport.send({
-        from: config.emailFrom,
-        to: request.to,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        idempotencyKey,
-      });
+      const answered = transport.kind === 'resend' ? await pace.takeTurn() : async () => {};
+      let outcome: Awaited<ReturnType<typeof transport.send>>;
+      try {
+        outcome = await transport.send({
+          from: config.emailFrom,
+          to: request.to,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          idempotencyKey,
+        });
+      } finally {
+        await answered();
+      }
       switch (outcome.outcome) {
         case 'sent':
           await settle(row.id, { status: 'sent', providerMessageId: outcome.providerMessageId, sentAt: clock(), lastError: null });
+          metrics.email('sent', request.template.kind);
           return { deliveryId: row.id, status: 'sent' };
         case 'outbox':
           // Only the outbox keeps bodies: with a provider they would be live links at rest.
           await settle(row.id, { status: 'outbox', html: rendered.html, text: rendered.text, sentAt: clock(), lastError: null });
+          metrics.email('outbox', request.template.kind);
           return { deliveryId: row.id, status: 'outbox' };
         case 'failed': {
           const reason = `${outcome.statusCode ?? 'no answer'} ${outcome.code}: ${outcome.message}`;
+          metrics.email(outcome.cause === 'recipient' ? 'rejected' : 'retry', request.template.kind);
           if (outcome.cause === 'recipient') {
             await settle(row.id, { status: 'rejected', lastError: reason });
             throw rejected(row, reason);

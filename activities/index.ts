@@ -4,6 +4,7 @@ import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { createEmailActivities } from './email.js';
 import { createLinkActivities } from './links.js';
+import { createBusinessMetrics } from './metrics.js';
 import { createOrganizationActivities } from './organizations.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities } from './provisioning.js';
@@ -11,7 +12,8 @@ import { createRepTaskActivities } from './rep-tasks.js';
 
 export type { ActivityDeps };
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(activityDeps: ActivityDeps) {
+  const deps = { ...activityDeps, metrics: activityDeps.metrics ?? createBusinessMetrics() };
   return withoutQueryData({
     ...createProjectionActivities(deps),
     ...createOrganizationActivities(deps),

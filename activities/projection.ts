@@ -3,6 +3,7 @@ import type { OrderStatus } from '../domain/order.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { createBusinessMetrics } from './metrics.js';
 
 export interface OrderEventInput {
   seq: number;
@@ -33,7 +34,7 @@ export function readModelRow(
   };
 }
 
-export function createProjectionActivities({ database }: ActivityDeps) {
+export function createProjectionActivities({ database, metrics = createBusinessMetrics() }: ActivityDeps) {
   return {
     /**
      * Projects one workflow event: appends it to the timeline and moves the read model forward.
@@ -50,13 +51,13 @@ export function createProjectionActivities({ database }: ActivityDeps) {
         createdAt: new Date(snapshot.receivedAt),
         updatedAt: new Date(event.occurredAt),
       });
-      await database.db.transaction(async (tx) => {
+      const firstTime = await database.db.transaction(async (tx) => {
         const { createdAt: _createdAt, ...changes } = row;
         await tx
           .insert(orders)
           .values(row)
           .onConflictDoUpdate({ target: orders.orderId, set: changes, setWhere: lt(orders.lastSeq, event.seq) });
-        await tx
+        const inserted = await tx
           .insert(orderEvents)
           .values({
             orderId: snapshot.orderId,
@@ -67,8 +68,12 @@ export function createProjectionActivities({ database }: ActivityDeps) {
             data: event.data,
             occurredAt: new Date(event.occurredAt),
           })
-          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] });
+          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] })
+          .returning({ seq: orderEvents.seq });
+        return inserted.length > 0;
       });
+      // Counted once: a retry finds the event already there.
+      if (firstTime) metrics.orderEvent(event.type, event.data, event.occurredAt, snapshot.setupEmailSentAt);
     },
   };
 }

@@ -2,6 +2,8 @@
 // tests call with inject().
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,12 +14,15 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { logOptions } from '../logging.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
+import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
 import { tooManyRequests } from './problem.js';
 import repAuth from './plugins/rep-auth.js';
 import storableText from './plugins/storable-text.js';
 import codec from './routes/codec.js';
+import desk from './routes/desk.js';
 import devOutbox from './routes/dev-outbox.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
@@ -65,6 +70,9 @@ export function apiLoggerOptions(config: Pick<Config, 'nodeEnv' | 'logLevel'>) {
   };
 }
 
+/** A hop count as proxy-addr reads one: the nearest `hops` proxies are trusted. */
+const hopsTrusted = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** One line per request, written when it is answered, that reads as a sentence; Fastify writes two. */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
@@ -101,7 +109,8 @@ export async function buildApp(deps: AppDeps) {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    trustProxy: false,
+    // Behind a load balancer, TRUST_PROXY makes request.ip (what rate limits count) the client's address.
+    trustProxy: typeof config.trustProxy === 'number' ? hopsTrusted(config.trustProxy) : config.trustProxy,
     // Above every path parameter's maxLength, so an over-long one meets its schema (400) first.
     routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkProblem,
@@ -123,6 +132,16 @@ export async function buildApp(deps: AppDeps) {
   });
 
   app.addSchema(ProblemSchema);
+  if (config.otlpEndpoint) {
+    // A span per request (continuing a caller's traceparent), the parent of the workflow start or
+    // Update the request makes. The path is recorded redacted: wizard URLs carry link tokens.
+    const otel = new FastifyOtelInstrumentation({
+      registerOnInitialization: false,
+      ignorePaths: ({ url }) => url === '/healthz' || url === '/readyz' || url === '/metrics',
+      requestHook: (span, request) => span.setAttribute(ATTR_URL_PATH, redactUrl(request.url)),
+    });
+    await app.register(otel.plugin());
+  }
   await app.register(errors);
   await app.register(storableText);
   await app.register(helmet, {
@@ -150,12 +169,14 @@ export async function buildApp(deps: AppDeps) {
         description: 'Orders for Webex services (A-WX, A-SPK): intake, wizard, rep console.',
       },
       components: {
-        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS' } },
+        securitySchemes: { repToken: { type: 'http', scheme: 'bearer', description: 'A token from REP_API_TOKENS, or an access token of REP_OIDC_ISSUER' } },
       },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
-  await app.register(repAuth, { tokens: config.repApiTokens });
+  // After swagger, so GET /metrics is documented; its hook times every route.
+  await app.register(metrics);
+  await app.register(repAuth, { tokens: config.repApiTokens, oidc: config.repOidc });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,
   // so guessing rep tokens is limited too. Routes registered after this hook are classified.
@@ -185,6 +206,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
+  await app.register(desk, { service: createDeskService({ database, orderService: service, clock }) });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(codec, {
     codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
@@ -192,9 +214,9 @@ export async function buildApp(deps: AppDeps) {
     openToLocalTemporalUi: config.nodeEnv === 'development' && deps.codecOpenToLocalTemporalUi === true,
   });
   // No email provider: show what would have been sent. Never in production, where it would leak live links.
-  if (!config.resend.apiKey && config.nodeEnv !== 'production') await app.register(devOutbox, { database });
+  if (config.devOutbox) await app.register(devOutbox, { database });
   // The wizard and rep console pages (web/dist); after the rate-limit hook, so /wizard/<token> counts as wizard traffic.
-  await app.register(webPages, {});
+  await app.register(webPages, { sourceMaps: config.nodeEnv !== 'production' });
 
   return app;
 }

@@ -7,21 +7,24 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { and, asc, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
+import { emailDeliveries, linkTokens, orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
 import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import { orderDetailExtras } from './order-detail.js';
 import { badRequest, conflict, notFound } from './problem.js';
 import type { OrderDetail, OrderView } from './schemas.js';
 import type { WorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
 const LIVE_QUERY_DEADLINE_MS = 3_000;
+/** How long intake waits for Temporal to take a new order before answering 503. */
+const START_DEADLINE_MS = 10_000;
 
 export interface OrderServiceDeps {
   config: Config;
@@ -127,7 +130,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       };
       const workflowId = orderWorkflowId(order.orderId);
       try {
-        await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        // A deadline, so an unreachable Temporal is a quick 503 rather than the client's long retries.
+        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           workflowId,
           taskQueue: config.temporal.taskQueue,
           args: [input],
@@ -135,12 +139,12 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
           // An order id names one order forever, even after its workflow has ended.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        });
+        }));
         return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
-      const description = await temporal.workflow.getHandle(workflowId).describe();
+      const description = await temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
       if (description.memo?.payloadHash !== hash) {
         throw conflict('order-conflict', `Order ${order.orderId} was already received with a different payload.`);
       }
@@ -152,11 +156,19 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
-      const [live, row, events, tasks] = await Promise.all([
+      const now = clock();
+      const [live, row, events, tasks, emails, [currentLink]] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
         db.select().from(repTasks).where(eq(repTasks.orderId, orderId)).orderBy(asc(repTasks.openedAt)),
+        db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId)).orderBy(asc(emailDeliveries.createdAt)),
+        db
+          .select()
+          .from(linkTokens)
+          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now)))
+          .orderBy(desc(linkTokens.createdAt))
+          .limit(1),
       ]);
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
@@ -165,7 +177,16 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       return {
         ...view,
         live: live !== undefined,
-        ...(live?.link ? { link: { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt } } : {}),
+        ...orderDetailExtras({
+          view,
+          live,
+          tasks,
+          emails,
+          currentLink,
+          lastEventAt: events.at(-1)?.occurredAt.toISOString(),
+          escalationAfterMs: config.escalationAfterMs,
+          now,
+        }),
         ...(setupEmailSentAt ? { setupEmailSentAt } : {}),
         workflow: {
           workflowId,

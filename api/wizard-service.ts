@@ -6,54 +6,16 @@ import { classifyAdminEmail, customerOrgCandidates, findPartnerOrg } from '../db
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrgSummary, OrderState, StepContext, StepName, WizardDraft } from '../workflows/definitions.js';
+import type { OrderState, StepContext, StepName } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
 import { ProblemError } from './problem.js';
+import type { WizardView } from './schemas.js';
 import { linkGone, type WorkflowCalls } from './workflow-calls.js';
 
-export interface WizardView {
-  orderId: string;
-  status: OrderState['status'];
-  nextStep: StepName | null;
-  stepNumber: string | null;
-  audience: 'contact' | 'colleague' | 'customer';
-  delegatedToCustomer: boolean;
-  order: {
-    product: string;
-    services: string[];
-    partner: { name: string };
-    customer: { name: string; country: string };
-    requestedStartDate: string;
-    timezone: string;
-    /** The Cisco account representative: whom the person hears from when the order is on hold. */
-    rep: { name: string; email: string };
-  };
-  /** Whether the caller's session (?sessionId=) is the current one. */
-  session: { active: boolean };
-  /** The current session's choices; only shown to that session. */
-  draft: WizardDraft | null;
-  /**
-   * Steps 3–8 of a partner's session: the partner's organization, or null on a first order (then
-   * a password step follows the confirmation, so the step count is known from the start).
-   */
-  partnerOrg?: OrgSummary | null;
-  /** Steps 7 and 8: the organizations to choose from (the confirmation shows the chosen one), and defaults for a new one. */
-  customerOrg?: { candidates: OrgSummary[]; adminBelongsTo: OrgSummary | null; defaults: { name: string; country: string } };
-  configuration?: {
-    partnerOrgName: string | null;
-    customerOrgName: string;
-    adminEmail: string;
-    newPartnerOrg: boolean;
-    passwordSet: boolean;
-  };
-  sections?: Array<{ name: 'subscription' | 'calling' | 'meetings'; required: boolean; saved: boolean; value?: Record<string, unknown> }>;
-  callingDefaults?: ReturnType<typeof defaultCallingSettings>;
-  provisioning?: { state: 'running' | 'failed' | 'done'; message?: string; billingStartedAt?: string };
-  /** What to tell the person when there is no step to take. */
-  message?: string;
-}
+/** What the wizard pages are shown: contract/http.ts defines it for both sides. */
+export type { WizardView };
 
 const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
 

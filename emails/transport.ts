@@ -1,6 +1,7 @@
 // Where emails go: Resend when RESEND_API_KEY is set, otherwise the dev outbox (nothing leaves;
 // the email activity keeps the bodies for /dev/outbox). A transport never throws for a refused
 // email: it answers with an outcome the activity maps to "retry" or "give up".
+import { trace } from '@opentelemetry/api';
 import { Resend } from 'resend';
 import type { Config } from '../config.js';
 
@@ -85,45 +86,55 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
     baseUrl: (baseUrl ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, ''),
     userAgent: 'order-provisioning (resend-node)',
   });
-  return {
-    kind: 'resend',
-    async send(email) {
-      try {
-        const { data, error, headers } = await resend.emails.send(
-          { from: email.from, to: email.to, subject: email.subject, html: email.html, text: email.text },
-          { idempotencyKey: email.idempotencyKey, signal: AbortSignal.timeout(requestTimeoutMs) },
-        );
-        if (error) {
-          // The SDK passes an error body through as it came: one without Resend's fields (a proxy's
-          // JSON error page) says nothing about the email, so it counts as no answer and is retried.
-          const statusCode = typeof error.statusCode === 'number' ? error.statusCode : null;
-          const code = typeof error.name === 'string' ? error.name : 'invalid_response';
-          const retryAfter = statusCode === 429 ? retryAfterMs(headers) : undefined;
-          return {
-            outcome: 'failed',
-            cause: causeOf(statusCode, code),
-            statusCode,
-            code,
-            message: typeof error.message === 'string' ? error.message : 'Resend answered with an error body it does not document',
-            ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
-          };
-        }
-        if (!data?.id) {
-          return { outcome: 'failed', cause: 'transient', statusCode: null, code: 'invalid_response', message: 'Resend answered without a message id' };
-        }
-        return { outcome: 'sent', providerMessageId: data.id };
-      } catch (cause) {
-        // The SDK answers most failures itself; an abort while reading an error body still throws.
-        const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+  async function sendOnce(email: OutgoingEmail): Promise<TransportOutcome> {
+    try {
+      const { data, error, headers } = await resend.emails.send(
+        { from: email.from, to: email.to, subject: email.subject, html: email.html, text: email.text },
+        { idempotencyKey: email.idempotencyKey, signal: AbortSignal.timeout(requestTimeoutMs) },
+      );
+      if (error) {
+        // The SDK passes an error body through as it came: one without Resend's fields (a proxy's
+        // JSON error page) says nothing about the email, so it counts as no answer and is retried.
+        const statusCode = typeof error.statusCode === 'number' ? error.statusCode : null;
+        const code = typeof error.name === 'string' ? error.name : 'invalid_response';
+        const retryAfter = statusCode === 429 ? retryAfterMs(headers) : undefined;
         return {
           outcome: 'failed',
-          cause: 'transient',
-          statusCode: null,
-          code: timedOut ? 'timeout' : 'network_error',
-          message: timedOut ? `No answer from Resend within ${requestTimeoutMs} ms` : 'The request to Resend failed',
+          cause: causeOf(statusCode, code),
+          statusCode,
+          code,
+          message: typeof error.message === 'string' ? error.message : 'Resend answered with an error body it does not document',
+          ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
         };
       }
-    },
+      if (!data?.id) {
+        return { outcome: 'failed', cause: 'transient', statusCode: null, code: 'invalid_response', message: 'Resend answered without a message id' };
+      }
+      return { outcome: 'sent', providerMessageId: data.id };
+    } catch (cause) {
+      // The SDK answers most failures itself; an abort while reading an error body still throws.
+      const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      return {
+        outcome: 'failed',
+        cause: 'transient',
+        statusCode: null,
+        code: timedOut ? 'timeout' : 'network_error',
+        message: timedOut ? `No answer from Resend within ${requestTimeoutMs} ms` : 'The request to Resend failed',
+      };
+    }
+  }
+
+  return {
+    kind: 'resend',
+    send: (email) =>
+      // The call to Resend as a span of its own in the order's trace (a no-op without tracing).
+      trace.getTracer('order-provisioning').startActiveSpan('resend.emails.send', async (span) => {
+        const outcome = await sendOnce(email);
+        span.setAttribute('email.outcome', outcome.outcome);
+        if (outcome.outcome === 'failed') span.setAttribute('http.response.status_code', outcome.statusCode ?? 0);
+        span.end();
+        return outcome;
+      }),
   };
 }
 

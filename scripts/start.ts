@@ -13,6 +13,7 @@ import { openDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createOrderWorkers, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
@@ -126,7 +127,7 @@ async function main() {
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
     } else {
-      await ensureSearchAttributes(temporalAddress, config.temporal.namespace, SEARCH_ATTRIBUTES).catch((error: unknown) =>
+      await ensureSearchAttributes(temporalConnectionOptions(config), config.temporal.namespace, SEARCH_ATTRIBUTES).catch((error: unknown) =>
         say(`could not register search attributes on ${temporalAddress} (${(error as Error).message}); register OrderStatus=Keyword yourself`),
       );
     }
@@ -144,7 +145,7 @@ async function main() {
     await database.migrate();
     say(`database: ${database.description} (migrations applied)`);
 
-    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => nativeConnection.close());
     const workers = await createOrderWorkers({ config, database, connection: nativeConnection });
     const workerRun = workers.run();
@@ -158,7 +159,7 @@ async function main() {
       void stop(1);
     });
 
-    const connection = await Connection.connect({ address: temporalAddress });
+    const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
     const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });

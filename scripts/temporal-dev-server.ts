@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 // @temporalio/proto is CommonJS and its named exports are not visible to Node's
 // ESM loader (`import { temporal } from '@temporalio/proto'` fails at runtime):
 // take the value from the default export and the types from a type-only import.
@@ -173,11 +173,12 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
  * 'Keyword', 'Bool', 'KeywordList') that the namespace does not have yet.
  * Throws if one exists with a different type.
  */
-export async function ensureSearchAttributes(address: string, namespace: string, attrs: Record<string, string>): Promise<void> {
+export async function ensureSearchAttributes(target: string | ConnectionOptions, namespace: string, attrs: Record<string, string>): Promise<void> {
   const wanted = Object.entries(attrs).map(([name, type]) => [name, toIndexedValueType(name, type)] as const);
   if (wanted.length === 0) return;
 
-  const connection = Connection.lazy({ address, connectTimeout: 5_000 });
+  // A cluster's TLS and API key come with its connection options (temporal/connection.ts).
+  const connection = Connection.lazy({ ...(typeof target === 'string' ? { address: target } : target), connectTimeout: 5_000 });
   try {
     await connection.ensureConnected();
     const list = async () => {

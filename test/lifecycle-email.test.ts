@@ -102,7 +102,11 @@ describe('when the provider fails', () => {
     for (let i = 2; i < attempts.length; i += 1) {
       expect(attempts[i]!.at.getTime() - attempts[i - 1]!.at.getTime()).toBeGreaterThanOrEqual(950);
     }
-    const [row] = await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, `${order.orderId}/setup/link-1`));
+    // The activity settles its row just after the provider answered: wait for that, not for the mail.
+    const row = await eventually(async () => {
+      const [found] = await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, `${order.orderId}/setup/link-1`));
+      return found?.status === 'pending' ? undefined : found;
+    });
     expect(row).toMatchObject({ status: 'sent', attempts: 5, lastError: null, providerMessageId: mailsOf(world.standIn, order.orderId)[0]!.id });
     expect((await detailOf(world.h, order.orderId)).status).toBe('AWAITING_SETUP');
   });

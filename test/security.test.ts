@@ -106,10 +106,19 @@ const PUBLIC_OPERATIONS = [
   'GET /api/wizard/{token}/subdomains/{name}',
   'GET /healthz',
   'GET /readyz',
+  'GET /metrics',
   'GET /dev/outbox',
   'GET /dev/outbox.json',
 ];
-const REP_OPERATIONS = ['GET /api/orders', 'GET /api/orders/{orderId}', 'POST /api/orders/{orderId}/actions/{action}', 'POST /codec/decode', 'POST /codec/encode'];
+const REP_OPERATIONS = [
+  'GET /api/orders',
+  'GET /api/orders/{orderId}',
+  'POST /api/orders/{orderId}/actions/{action}',
+  'POST /api/orders/actions/{action}',
+  'GET /api/tasks',
+  'POST /codec/decode',
+  'POST /codec/encode',
+];
 
 describe('rep routes', () => {
   it('are every documented operation outside the public list, and every API route is documented', async () => {
@@ -155,11 +164,24 @@ describe('rep routes', () => {
     expect(response.body).not.toMatch(/reason|unknown|additional/);
   });
 
-  it('in production, the dev outbox (live links) does not exist', async () => {
-    const app = await buildApp({ config: { ...h.config, nodeEnv: 'production' }, database: h.database, temporal: h.client, logger: false });
+  it('in production, the dev outbox (live links) and the source maps do not exist', async () => {
+    const production = loadConfig({
+      ...h.env,
+      NODE_ENV: 'production',
+      RESEND_API_KEY: 're_test_key',
+      EMAIL_FROM: 'Provisioning <provisioning@orders.example>',
+      PUBLIC_BASE_URL: 'https://orders.example',
+    });
+    expect(production.devOutbox).toBe(false);
+    const app = await buildApp({ config: production, database: h.database, temporal: h.client, logger: false });
     try {
       expect((await app.inject({ method: 'GET', url: '/dev/outbox' })).statusCode).toBe(404);
       expect((await app.inject({ method: 'GET', url: '/dev/outbox.json' })).statusCode).toBe(404);
+      // Nor the pages' source maps; the bundles themselves are served.
+      const script = /src="\/assets\/([^"]+\.js)"/.exec((await app.inject({ method: 'GET', url: '/rep' })).body)![1]!;
+      expect((await app.inject({ method: 'GET', url: `/assets/${script}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: `/assets/${script}.map` })).statusCode).toBe(404);
+      expect((await h.app.inject({ method: 'GET', url: `/assets/${script}.map` })).statusCode).toBe(200);
     } finally {
       await app.close();
     }

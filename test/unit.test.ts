@@ -1,4 +1,7 @@
 // Pure rules: configuration parsing, calendar arithmetic, intake signatures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +55,11 @@ describe('config', () => {
     ['LOG_LEVEL', 'loud'],
     ['WORKER_MAX_CACHED_WORKFLOWS', '0'],
     ['WORKER_MAX_CACHED_WORKFLOWS', '1.5'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/40'],
+    ['WORKER_SHUTDOWN_GRACE', '30'],
+    ['WORKER_METRICS_PORT', 'metrics'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -73,6 +81,83 @@ describe('config', () => {
   it('requires real secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', REP_API_TOKENS: 't'.repeat(32) })).toThrow(/INTAKE_HMAC_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', INTAKE_HMAC_SECRET: 's'.repeat(32) })).toThrow(/REP_API_TOKENS/);
+  });
+
+  const production = {
+    ...base,
+    NODE_ENV: 'production',
+    RESEND_API_KEY: 're_0123456789',
+    EMAIL_FROM: 'Provisioning <provisioning@orders.example>',
+    PUBLIC_BASE_URL: 'https://orders.example',
+  };
+
+  it('starts in production with what production needs, and without the dev outbox', () => {
+    const config = loadConfig(production);
+    expect(config.devOutbox).toBe(false);
+    expect(config.publicBaseUrl).toBe('https://orders.example');
+    expect(loadConfig(base).devOutbox).toBe(true);
+    expect(loadConfig({ ...base, RESEND_API_KEY: 're_x' }).devOutbox).toBe(false);
+  });
+
+  it('refuses production without an email provider, a sender and an https base URL, one line per variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...production, RESEND_API_KEY: '', EMAIL_FROM: undefined, PUBLIC_BASE_URL: undefined, LINK_TOKEN_SECRET: '' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines.map((line) => /^Invalid environment: (\S+) /.exec(line)?.[1])).toEqual(['LINK_TOKEN_SECRET', 'RESEND_API_KEY', 'EMAIL_FROM', 'PUBLIC_BASE_URL']);
+    expect(() => loadConfig({ ...production, PUBLIC_BASE_URL: 'http://orders.example' })).toThrow(/^Invalid environment: PUBLIC_BASE_URL must be set to an https:\/\/ URL/);
+    for (const variable of ['RESEND_API_KEY', 'EMAIL_FROM']) {
+      expect(() => loadConfig({ ...production, [variable]: undefined })).toThrow(new RegExp(`^Invalid environment: ${variable} is required in production`));
+    }
+  });
+
+  it('reads the Temporal connection from Temporal\'s environment configuration', () => {
+    const config = loadConfig({
+      ...base,
+      TEMPORAL_ADDRESS: 'orders.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'orders.a1b2c',
+      TEMPORAL_API_KEY: 'cloud-api-key',
+      TEMPORAL_GRPC_META_X_TEAM: 'orders',
+    });
+    expect(config.temporal).toMatchObject({
+      address: 'orders.a1b2c.tmprl.cloud:7233',
+      namespace: 'orders.a1b2c',
+      // An API key implies TLS.
+      connection: { apiKey: 'cloud-api-key', tls: true, metadata: { 'x-team': 'orders' } },
+    });
+    const profiles = [
+      '[profile.default]',
+      'address = "127.0.0.1:7233"',
+      '[profile.staging]',
+      'address = "temporal.staging.example:7233"',
+      'namespace = "orders-staging"',
+      '[profile.staging.tls]',
+      'server_name = "temporal.staging.example"',
+      'server_ca_cert_data = "-----BEGIN CERTIFICATE-----"',
+    ].join('\n');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'temporal-config-')), 'temporal.toml');
+    writeFileSync(file, profiles);
+    const staging = loadConfig({ ...base, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' });
+    expect(staging.temporal.address).toBe('temporal.staging.example:7233');
+    expect(staging.temporal.namespace).toBe('orders-staging');
+    expect(staging.temporal.connection.tls).toMatchObject({ serverNameOverride: 'temporal.staging.example' });
+    expect(loadConfig({ ...base, TEMPORAL_CONFIG_FILE: file }).temporal.address).toBe('127.0.0.1:7233');
+    expect(() => loadConfig({ ...base, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' })).toThrow(/Profile 'prod' not found/);
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'x:1', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' })).toThrow(ConfigError);
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+  ])('TRUST_PROXY=%s is %j', (raw, expected) => {
+    expect(loadConfig({ ...base, TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it('parses durations', () => {

@@ -1,7 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { DatabaseError, sanitizeDatabaseError } from '../../db/errors.js';
+import { sanitizeDatabaseError } from '../../db/errors.js';
+import { unavailableDependency } from '../dependency-errors.js';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
+
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -107,11 +110,22 @@ export default fp(
           detail: error.message,
         });
       }
+      // Logged without a failed query's parameters (db/errors.ts).
       const err = sanitizeDatabaseError(error);
-      if (err instanceof DatabaseError && !err.severity) {
-        // The database did not answer: nothing was done; a moment later it may.
-        request.log.warn({ err }, 'database unavailable');
-        return send(reply, { type: problemType('unavailable'), title: 'Service unavailable', status: 503, detail: 'The database is not answering just now; nothing was changed. Try again in a moment.' }, { 'retry-after': '5' });
+      const dependency = unavailableDependency(error);
+      if (dependency) {
+        // Temporal or PostgreSQL is down or slow: the caller may retry, and nothing was done.
+        request.log.warn({ err, dependency }, 'dependency unavailable');
+        return send(
+          reply,
+          {
+            type: problemType('unavailable'),
+            title: 'Service unavailable',
+            status: 503,
+            detail: `The ${dependency === 'temporal' ? 'order service' : 'database'} is not available just now; try again in a moment.`,
+          },
+          { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+        );
       }
       request.log.error({ err }, 'request failed');
       return send(reply, {

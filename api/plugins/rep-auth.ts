@@ -1,10 +1,18 @@
+// Who a rep request comes from (SPEC §7.3): a token from REP_API_TOKENS (plain, or naming the rep
+// as `name <email>=token`), or, with REP_OIDC_ISSUER and REP_OIDC_AUDIENCE set, an access token
+// (JWT) of that issuer, checked against its published keys.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { unauthorized } from '../problem.js';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Config } from '../../config.js';
+import { unauthorized, unavailable } from '../problem.js';
 
 export interface RepIdentity {
-  /** Stable, non-secret id derived from the token: what the audit timeline names. */
+  /**
+   * What the audit timeline names (`rep:<id>`): `Name <email>` for a named rep or an OIDC user,
+   * else a stable, non-secret id derived from the token.
+   */
   id: string;
 }
 
@@ -18,16 +26,77 @@ declare module 'fastify' {
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+/** A compact JWS: three base64url parts, the header a JSON object (`{"` → `eyJ`). */
+const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Signature algorithms an identity provider signs access tokens with; never `none` or HMAC. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const DISCOVERY_TIMEOUT_MS = 5_000;
 
-/** Bearer tokens from REP_API_TOKENS, compared in constant time against every configured token. */
+/** Claims are the issuer's text: one line, bounded, before it names anyone in the audit. */
+const clean = (value: unknown, max: number): string | undefined =>
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f<>]/g, '').trim().slice(0, max) || undefined : undefined;
+
+export const namedRep = (name: string, email: string) => `${name} <${email}>`;
+
+/** `name <email>` from the standard claims; the subject when the issuer gives neither. */
+export function repIdFromClaims(claims: JWTPayload): string {
+  const email = clean(claims.email, 254);
+  const name = clean(claims.name, 200) ?? clean(claims.preferred_username, 200);
+  if (name && email) return namedRep(name, email);
+  return email ?? name ?? `oidc:${clean(claims.sub, 200) ?? 'unknown'}`;
+}
+
+/** The issuer's key set, found through its discovery document once and kept (jose refetches on an unknown key id). */
+function oidcVerifier({ issuer, audience }: NonNullable<Config['repOidc']>) {
+  let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const discover = async () => {
+    const response = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+      headers: { accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`OIDC discovery answered ${response.status}`);
+    const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
+    if (document.issuer !== issuer || typeof document.jwks_uri !== 'string') throw new Error('OIDC discovery document does not match REP_OIDC_ISSUER');
+    return createRemoteJWKSet(new URL(document.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
+  };
+  return async (token: string): Promise<RepIdentity> => {
+    keySet ??= discover().catch((error: unknown) => {
+      keySet = undefined; // ask again on the next request
+      throw error;
+    });
+    let keys: Awaited<typeof keySet>;
+    try {
+      keys = await keySet;
+    } catch {
+      throw unavailable('The identity provider could not be reached to check the token. Try again in a moment.', 5);
+    }
+    try {
+      const { payload } = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, requiredClaims: ['exp', 'sub'] });
+      return { id: repIdFromClaims(payload) };
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
+        throw unavailable('The identity provider could not be reached to check the token. Try again in a moment.', 5);
+      }
+      if (error instanceof joseErrors.JWTExpired) throw unauthorized('The access token has expired.', 'Bearer');
+      throw unauthorized('The access token is not valid for this service.', 'Bearer');
+    }
+  };
+}
+
 export default fp(
-  async function repAuth(app: FastifyInstance, { tokens }: { tokens: string[] }) {
-    const known = tokens.map((token) => ({ digest: digest(token), id: `rep-${digest(token).toString('hex').slice(0, 10)}` }));
+  async function repAuth(app: FastifyInstance, { tokens, oidc }: { tokens: Config['repApiTokens']; oidc: Config['repOidc'] }) {
+    const known = tokens.map(({ token, rep }) => ({
+      digest: digest(token),
+      id: rep ? namedRep(rep.name, rep.email) : `rep-${digest(token).toString('hex').slice(0, 10)}`,
+    }));
+    const verifyOidc = oidc ? oidcVerifier(oidc) : undefined;
 
     app.decorateRequest('rep', undefined);
     app.decorate('authenticateRep', async (request: FastifyRequest) => {
       const header = request.headers.authorization ?? '';
-      const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
+      const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header);
       if (!match) throw unauthorized('Send a rep token as `Authorization: Bearer <token>`.', 'Bearer');
       const presented = digest(match[1]!);
       let found: RepIdentity | undefined;
@@ -35,6 +104,7 @@ export default fp(
       for (const candidate of known) {
         if (timingSafeEqual(candidate.digest, presented)) found = { id: candidate.id };
       }
+      if (!found && verifyOidc && JWT_SHAPE.test(match[1]!)) found = await verifyOidc(match[1]!);
       if (!found) throw unauthorized('The rep token is not valid.', 'Bearer');
       request.rep = found;
     });

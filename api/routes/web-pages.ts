@@ -14,7 +14,10 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.
 
 const PAGE_ROUTES = ['/wizard/:token', '/rep', '/rep/*'];
 
-export default async function webPages(app: FastifyInstance, { root = DEFAULT_WEB_ROOT }: { root?: string }) {
+export default async function webPages(
+  app: FastifyInstance,
+  { root = DEFAULT_WEB_ROOT, sourceMaps = true }: { root?: string; /** false in production: the maps publish the pages' sources. */ sourceMaps?: boolean },
+) {
   const indexFile = path.join(root, 'index.html');
   if (!existsSync(indexFile)) {
     // The API works without the pages; say plainly how to get them instead of a bare 404.
@@ -29,7 +32,15 @@ export default async function webPages(app: FastifyInstance, { root = DEFAULT_WE
 
   const indexHtml = await readFile(indexFile);
   // Bundles have content hashes in their names: cache them for good.
-  await app.register(fastifyStatic, { root: path.join(root, 'assets'), prefix: '/assets/', immutable: true, maxAge: '365d', index: false });
+  await app.register(fastifyStatic, {
+    root: path.join(root, 'assets'),
+    prefix: '/assets/',
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    // A refused path falls through to the not-found answer, as if the file were not there.
+    allowedPath: (pathName) => sourceMaps || !pathName.endsWith('.map'),
+  });
   const sendIndex = async (_request: unknown, reply: FastifyReply) =>
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
   for (const url of PAGE_ROUTES) app.get(url, { schema: { hide: true } }, sendIndex);

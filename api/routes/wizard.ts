@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { STEP_NAMES } from '../../workflows/definitions.js';
+import { STEP_NAMES, SubdomainAnswerSchema, WizardViewSchema } from '../schemas.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
 import type { WizardService } from '../wizard-service.js';
 
@@ -8,38 +8,6 @@ const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => 
 
 const Token = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the "Configure now" link' });
 const SessionId = Type.String({ minLength: 1, maxLength: 64 });
-
-/** The wizard view is a projection of the workflow's state; its inner shapes are documented in README. */
-const WizardViewSchema = Type.Object(
-  {
-    orderId: Type.String(),
-    status: Type.String(),
-    nextStep: Type.Union([Type.Enum(STEP_NAMES), Type.Null()]),
-    stepNumber: Type.Union([Type.String(), Type.Null()]),
-    audience: Type.String(),
-    delegatedToCustomer: Type.Boolean(),
-    order: Type.Record(Type.String(), Type.Unknown()),
-    session: Type.Object({ active: Type.Boolean() }),
-    draft: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-    partnerOrg: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
-    customerOrg: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    configuration: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    sections: Type.Optional(
-      Type.Array(
-        Type.Object({
-          name: Type.String(),
-          required: Type.Boolean(),
-          saved: Type.Boolean(),
-          value: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-        }),
-      ),
-    ),
-    callingDefaults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    provisioning: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    message: Type.Optional(Type.String()),
-  },
-  { $id: 'WizardView' },
-);
 
 const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app, { service }) => {
   app.addSchema(WizardViewSchema);
@@ -102,12 +70,7 @@ const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app
         summary: 'Whether a meeting site subdomain can be used',
         params: Type.Object({ token: Token, name: Type.String({ maxLength: 253 }) }),
         response: {
-          200: Type.Object({
-            available: Type.Boolean(),
-            subdomain: Type.Optional(Type.String()),
-            reason: Type.Optional(Type.String()),
-            message: Type.Optional(Type.String()),
-          }),
+          200: SubdomainAnswerSchema,
           ...problems(400, 404, 503),
         },
       },

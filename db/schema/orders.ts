@@ -15,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { RepTaskReason } from '../../domain/desk.js';
 import type { OrderPayload, OrderStatus } from '../../domain/order.js';
 import { timestamps } from './columns.js';
 
@@ -99,7 +100,8 @@ export const repTasks = pgTable(
   ],
 );
 
-export type RepTaskKind = 'escalation' | 'on-hold' | 'email-rejected' | 'email-failed' | 'expired' | 'provisioning-failed' | 'provisioning-cancelled' | 'sessions-capped' | 'setup-abandoned';
+/** The reasons a rep is asked to act: one list, the desk's (domain/desk.ts). */
+export type RepTaskKind = RepTaskReason;
 
 /**
  * Wizard links. The token itself is never stored: it is HMAC(LINK_TOKEN_SECRET, id), so the

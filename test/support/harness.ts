@@ -20,6 +20,7 @@ import type { OrderPayload, OrderStatus } from '../../domain/order.js';
 import type { EmailTransport } from '../../emails/transport.js';
 import { readModelRow } from '../../activities/projection.js';
 import { orders } from '../../db/schema/index.js';
+import { temporalConnectionOptions } from '../../temporal/connection.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
 import { createOrderWorkers } from '../../worker.js';
 
@@ -76,13 +77,17 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
+    // Closing a test's worker does not wait the production 30 s for an activity a test left hanging.
+    WORKER_SHUTDOWN_GRACE: '2s',
+    // Worker processes a test starts serve no metrics unless it asks (they would share one port).
+    WORKER_METRICS_PORT: '0',
     ...env,
   };
   const config = loadConfig(configEnv);
   const database = options.database ?? (await openDatabase({ url: configEnv.DATABASE_URL!, maxConnections: 5 }));
   // The run's dev server, unless env names another (a test that restarts a server of its own).
   const temporalAddress = config.temporal.address ?? inject('temporalAddress');
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, temporalAddress));
   const workers =
     options.worker === false
       ? undefined
@@ -95,7 +100,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
           ...(options.email ? { email: options.email } : {}),
         });
   const workerRun = workers?.run();
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
   // Payloads encrypted as in production.
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
 

@@ -10,11 +10,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { createDatabaseWebexGateway, type WebexGateway } from '../../activities/provisioning.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
-import { createOrderWorkers } from '../../worker.js';
+import { temporalConnectionOptions } from '../../temporal/connection.js';
+import { startTracing } from '../../observability/tracing.js';
+import { createOrderWorkers, installWorkerRuntime } from '../../worker.js';
 
 export const WORKER_READY = 'worker ready';
 /** Printed with the order id when a slowed billing call begins: the moment to kill the worker. */
@@ -41,25 +43,30 @@ async function main() {
   const slowBillingMs = Number(values['slow-billing-ms'] ?? 0);
   if (!Number.isInteger(slowBillingMs) || slowBillingMs < 0) throw new Error('--slow-billing-ms must be a whole number of milliseconds');
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  // As worker.ts: the metrics endpoint when WORKER_METRICS_PORT is set (the harness sets 0: off).
+  installWorkerRuntime(config, { logger: new DefaultLogger('WARN') });
   // A killed worker's work is finished by another process: both must share one real database.
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required: the worker shares the test file\'s database');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required');
 
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 3 });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const tracing = startTracing(config, 'order-provisioning-worker');
   const workers = await createOrderWorkers({
     config,
     database,
     connection,
-    workflowBundlePath: values['workflow-bundle'],
+    tracing,
+    // The run's bundle has no tracing interceptors: a tracing worker bundles its own.
+    workflowBundlePath: tracing ? undefined : values['workflow-bundle'],
     ...(slowBillingMs > 0 ? { webex: slowBillingGateway(createDatabaseWebexGateway({ database }), slowBillingMs) } : {}),
   });
   const running = workers.run();
   process.stdout.write(`${WORKER_READY}\n`);
   // Worker.run() handles SIGTERM itself: it drains, then resolves.
   await running;
+  await tracing?.shutdown();
   await connection.close();
   await database.close();
 }

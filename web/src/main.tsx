@@ -21,6 +21,7 @@ function App() {
   const wizard = /^\/wizard\/([^/]+)\/?$/.exec(pathname);
   if (wizard) return <WizardApp key={wizard[1]} token={decodeURIComponent(wizard[1]!)} />;
   if (pathname === '/rep' || pathname === '/rep/') return <RepApp page={{ kind: 'list' }} />;
+  if (pathname === '/rep/desk' || pathname === '/rep/desk/') return <RepApp page={{ kind: 'desk' }} />;
   const order = /^\/rep\/orders\/([^/]+)\/?$/.exec(pathname);
   if (order) return <RepApp page={{ kind: 'order', orderId: decodeURIComponent(order[1]!) }} />;
   return <NotFound />;

@@ -7,6 +7,7 @@ import type { OrderDetail, OrderStatus, RepAction, TimelineEvent } from '../type
 import { Alert, Breakable, Button, countryName, formatDate, formatDateTime, formatInZone, serviceLabel, Spinner, StatusBadge, useFocusOnMount, usePageTitle } from '../ui';
 import { ActionDialog, linkHolder } from './ActionDialog';
 import type { RepSession } from './RepApp';
+import { WaitingLine } from './WaitingLine';
 
 const LIVE_REFRESH_MS = 3_000;
 
@@ -118,6 +119,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
             {updatedAt && ` · updated ${updatedAt.toLocaleTimeString('en-GB')}`}
             {problem && ' · the last refresh failed'}
           </p>
+          <WaitingLine detail={detail} />
           {done && (
             <Alert tone="success" title="Done">
               <p>{done}</p>

@@ -4,11 +4,12 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Link } from '../router';
 import { Button, FormErrors, Shell, Spinner, TextField, useFocusOnMount, usePageTitle } from '../ui';
+import { Desk } from './Desk';
 import { OrderList } from './OrderList';
 import { OrderPage } from './OrderPage';
 import { askOtherTabs, forgetToken, rememberToken, shareSignIn, storedToken } from './shared-sign-in';
 
-export type RepPage = { kind: 'list' } | { kind: 'order'; orderId: string };
+export type RepPage = { kind: 'list' } | { kind: 'desk' } | { kind: 'order'; orderId: string };
 
 export interface RepSession {
   token: string;
@@ -70,14 +71,25 @@ export function RepApp({ page }: { page: RepPage }) {
       wide
       aside={
         <nav className="topnav" aria-label="Rep console">
-          <Link href="/rep">Orders</Link>
+          <Link href="/rep" aria-current={page.kind === 'list' ? 'page' : undefined}>
+            Orders
+          </Link>
+          <Link href="/rep/desk" aria-current={page.kind === 'desk' ? 'page' : undefined}>
+            Desk
+          </Link>
           <Button variant="ghost" className="btn-on-dark" onClick={() => signOut('You are signed out.')}>
             Sign out
           </Button>
         </nav>
       }
     >
-      {page.kind === 'list' ? <OrderList session={session} /> : <OrderPage key={page.orderId} orderId={page.orderId} session={session} />}
+      {page.kind === 'list' ? (
+        <OrderList session={session} />
+      ) : page.kind === 'desk' ? (
+        <Desk session={session} />
+      ) : (
+        <OrderPage key={page.orderId} orderId={page.orderId} session={session} />
+      )}
     </Shell>
   );
 }
@@ -117,7 +129,10 @@ function SignIn({ onSignedIn, notice }: { onSignedIn: (token: string) => void; n
         <h1 id="signin-title" ref={heading} tabIndex={-1}>
           Sign in
         </h1>
-        <p>Use the rep token your administrator gave you (one of REP_API_TOKENS). You stay signed in, in every tab, until you sign out or close the browser.</p>
+        <p>
+          Use the rep token your administrator gave you (one of REP_API_TOKENS), or an access token from your company’s sign-in service. You stay signed in,
+          in every tab, until you sign out or close the browser.
+        </p>
         {notice && <p className="notice">{notice}</p>}
         <form onSubmit={submit} noValidate>
           <FormErrors messages={formError ? [formError] : []} />

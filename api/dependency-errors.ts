@@ -1,0 +1,42 @@
+// One rule for "a dependency is unavailable": Temporal or PostgreSQL could not be reached or did
+// not answer in time. The error handler answers such a request 503 with Retry-After, never 500.
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+
+/** gRPC codes that mean "not now" rather than "not so": cancelled, deadline, exhausted, unavailable. */
+const GRPC_TRANSIENT = new Set([1, 4, 8, 14]);
+
+/** postgres.js and Node socket codes for a connection that failed, broke or timed out. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+
+/** SQLSTATEs of a server that cannot take the query now: connection exceptions, shutting down, too many clients. */
+const isUnavailableSqlState = (code: string) => code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '53400'].includes(code);
+
+export type Dependency = 'temporal' | 'database';
+
+/** Which dependency `error` (or one of its causes) says is unavailable, if any. */
+export function unavailableDependency(error: unknown): Dependency | undefined {
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    if (isGrpcServiceError(current)) return GRPC_TRANSIENT.has(current.code) ? 'temporal' : undefined;
+    if (current instanceof ServiceError && /failed to connect|deadline|unavailable/i.test(current.message)) return 'temporal';
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || isUnavailableSqlState(code))) return 'database';
+    // An AggregateError (one per address tried) from a refused connection.
+    if (current instanceof AggregateError && current.errors.some((inner) => unavailableDependency(inner) === 'database')) return 'database';
+  }
+  return undefined;
+}

@@ -1,0 +1,96 @@
+// The richer order detail of SPEC §7.3, computed from the workflow's state (or, when no worker
+// answers, the read model) and the rows beside it. Pure: order-service.ts reads, this shapes.
+import type { EmailDeliveryRow, LinkTokenRow, RepTaskRow } from '../db/schema/index.js';
+import { nextDeadline, type OrderFacts, readModelDeadline, waitingOn } from '../domain/desk.js';
+import type { OrderState } from '../workflows/definitions.js';
+import { requiredSections } from '../workflows/wizard.js';
+import type { OrderDetail, OrderView } from './schemas.js';
+
+type EmailOutcome = OrderDetail['emails'][number]['status'];
+
+/** The delivery row's status as SPEC §7.3 names outcomes; a provider event may add delivered/bounced later. */
+const EMAIL_OUTCOME: Record<string, EmailOutcome> = {
+  pending: 'queued',
+  sent: 'sent',
+  outbox: 'sent',
+  delivered: 'delivered',
+  bounced: 'bounced',
+  complained: 'complained',
+  rejected: 'failed',
+  // Not sent because its link had ended first: it never went out.
+  skipped: 'failed',
+};
+
+export interface DetailSources {
+  view: OrderView;
+  live: OrderState | undefined;
+  tasks: RepTaskRow[];
+  emails: EmailDeliveryRow[];
+  /** The newest link that is neither revoked nor expired, from the read model. */
+  currentLink: LinkTokenRow | undefined;
+  lastEventAt: string | undefined;
+  escalationAfterMs: number;
+  now: Date;
+}
+
+type Extras = Pick<OrderDetail, 'waitingOn' | 'nextDeadline' | 'link' | 'configuration' | 'sections' | 'provisioning' | 'emails' | 'webhooks'>;
+
+export function orderDetailExtras({ view, live, tasks, emails, currentLink, lastEventAt, escalationAfterMs, now }: DetailSources): Extras {
+  const openTasks = tasks.filter((t) => t.status === 'open').map((t) => ({ openedAt: t.openedAt.toISOString() }));
+  const link = live
+    ? live.link && { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt }
+    : currentLink && { audience: currentLink.audience, email: currentLink.recipientEmail, expiresAt: currentLink.expiresAt.toISOString() };
+  const facts: OrderFacts = {
+    status: view.status,
+    startAt: view.startAt,
+    receivedAt: view.receivedAt,
+    contactEmail: view.provisioningContactEmail,
+    escalated: view.escalated,
+    link: link ?? undefined,
+    openTasks,
+    lastEventAt,
+    setupEmailSentAt: live?.setupEmailSentAt,
+    expiresAt: live?.expiresAt,
+    sessionsStarted: live?.sessionsStarted ?? 0,
+    reminders: live?.reminders ?? { escalation: true, expiry: true },
+    configuration: live?.configuration,
+    provisioning: live?.provisioning,
+  };
+  const configuration = live?.configuration;
+  const provisioning = live?.provisioning;
+  return {
+    waitingOn: waitingOn(facts),
+    nextDeadline: live
+      ? nextDeadline(facts, { escalationAfterMs }, now)
+      : readModelDeadline({ status: view.status, startAt: new Date(view.startAt), linkExpiresAt: currentLink?.expiresAt ?? null }, now),
+    link: link ?? null,
+    configuration: configuration
+      ? {
+          partnerOrgName: configuration.partnerOrgName,
+          customerOrgName: configuration.customerOrgName,
+          adminEmail: configuration.adminEmail,
+          newPartnerOrg: configuration.newPartnerOrg,
+          partnerManaged: configuration.partnerManaged,
+          configuredAt: configuration.configuredAt,
+        }
+      : null,
+    sections:
+      live && configuration
+        ? requiredSections(live).map((name) => {
+            const savedAt = name === 'subscription' ? live.sections.subscription?.reviewedAt : live.sections[name]?.savedAt;
+            return { name, saved: savedAt !== undefined, ...(savedAt ? { savedAt } : {}) };
+          })
+        : [],
+    provisioning: provisioning
+      ? {
+          state: provisioning.failure ? 'failed' : provisioning.billingStartedAt ? 'done' : 'running',
+          requestedAt: provisioning.requestedAt,
+          ...(provisioning.billingStartedAt ? { billingStartedAt: provisioning.billingStartedAt } : {}),
+          ...(provisioning.failure ? { failure: provisioning.failure } : {}),
+        }
+      : null,
+    emails: emails.map((e) => ({ purpose: e.purpose, to: e.recipient, status: EMAIL_OUTCOME[e.status] ?? 'queued', at: (e.sentAt ?? e.createdAt).toISOString() })),
+    // Status webhooks (SPEC §7.4) are not delivered yet: nothing to list.
+    webhooks: [],
+  };
+}
