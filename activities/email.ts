@@ -187,7 +187,7 @@ export function createEmailActivities(deps: ActivityDeps) {
           return { deliveryId: row.id, status: 'outbox' };
         case 'failed': {
           const reason = `${outcome.statusCode ?? 'no answer'} ${outcome.code}: ${outcome.message}`;
-          metrics.email(outcome.cause === 'transient' ? 'retry' : 'rejected', request.template.kind);
+          metrics.email(outcome.cause === 'recipient' ? 'rejected' : 'retry', request.template.kind);
           if (outcome.cause === 'recipient') {
             await settle(row.id, { status: 'rejected', lastError: reason });
             throw rejected(row, reason);

@@ -79,14 +79,14 @@ export function createDeskService({ database, orderService, clock }: { database:
     },
 
     /** The action on each order as if sent alone; a refusal answers in that order's slot only. */
-    async bulk(action: RepActionName, orderIds: string[], body: RepActionBody, repId: string): Promise<BulkActionResult> {
+    async bulk(action: RepActionName, orderIds: string[], body: RepActionBody, repId: string, updateId: string): Promise<BulkActionResult> {
       const results: BulkActionResult['results'] = new Array(orderIds.length);
       let next = 0;
       const worker = async () => {
         for (let index = next++; index < orderIds.length; index = next++) {
           const orderId = orderIds[index]!;
           try {
-            results[index] = { orderId, ok: true, order: await orderService.act(orderId, action, body, repId) };
+            results[index] = { orderId, ok: true, order: await orderService.act(orderId, action, body, repId, updateId) };
           } catch (error) {
             if (!(error instanceof ProblemError)) throw error;
             results[index] = {

@@ -1,6 +1,6 @@
 // What the order routes do, kept out of the routes: start the workflow for an intake, read an
 // order's live state. The API never writes order state itself; the workflow does.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -285,8 +285,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     },
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
-    /** `updateId`: from the request's Idempotency-Key; unset (the desk's bulk actions): a fresh one, so the action runs once per call. */
-    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string = randomUUID()) {
+    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
       const request = { action, repId, ...body };
       const scopedId = `rep:${repId}:${updateId}`;
       if (action === 'reschedule' && body.requestedStartDate) {

@@ -7,14 +7,14 @@ export const REP_TASK_REASONS = [
   'on-hold',
   'email-bounced',
   'email-rejected',
-  'provisioning-failed',
-  'setup-stalled',
-  'awaiting-consent',
-  'expired',
   'email-failed',
+  'provisioning-failed',
   'provisioning-cancelled',
   'sessions-capped',
   'setup-abandoned',
+  'setup-stalled',
+  'awaiting-consent',
+  'expired',
 ] as const;
 export type RepTaskReason = (typeof REP_TASK_REASONS)[number];
 

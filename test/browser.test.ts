@@ -2,37 +2,20 @@
 // app listening on a port, with the real worker, Temporal and PostgreSQL behind it. Every page
 // visited is screenshotted into test-results/browser/ and checked with axe-core; a Content
 // Security Policy violation or an uncaught page error fails the test.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AXE_SOURCE, type CheckedPage, DESKTOP, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
 import { organizations } from '../db/schema/index.js';
 import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
+import { freePort } from './support/processes.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let h: Harness;
 let base: string;
-let context: BrowserContext;
-let profileDir: string;
-
-/** A port nobody listens on, so PUBLIC_BASE_URL (the links in emails) can name it before the app starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+let browser: TestBrowser;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -40,38 +23,17 @@ beforeAll(async () => {
   h = await startHarness({ PUBLIC_BASE_URL: base, ESCALATION_AFTER: '2s', TEMPORAL_UI_URL: inject('temporalUiUrl') });
   await h.app.listen({ port, host: '127.0.0.1' });
   await mkdir(SCREENSHOTS, { recursive: true });
-  profileDir = await mkdtemp(path.join(tmpdir(), 'orders-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: inject('chromiumPath'),
-    headless: true,
-    viewport: DESKTOP,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 
-/** A new tab that records what must never happen on our pages: CSP violations and script errors. */
-async function openPage(viewport = DESKTOP): Promise<Page & { problems: string[] }> {
-  const page = (await context.newPage()) as Page & { problems: string[] };
-  page.problems = [];
-  await page.setViewportSize(viewport);
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) page.problems.push(`CSP: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
-  return page;
-}
-
-async function closePage(page: Page & { problems: string[] }) {
-  expect(page.problems).toEqual([]);
-  await page.close();
-}
+const openPage = (viewport = DESKTOP) => browser.openPage(viewport);
+const closePage = (page: CheckedPage) => browser.closePage(page);
 
 /** Screenshot (of the whole page; of the viewport when a modal dialog covers it), then axe: no serious or critical violation. */
 async function check(page: Page, name: string, { fullPage = true } = {}) {

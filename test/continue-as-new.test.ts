@@ -65,7 +65,8 @@ describe('continue-as-new', () => {
     expect((await runsOf(order.orderId)).length).toBeGreaterThanOrEqual(4);
 
     // The expiry timer of the first run fires in a later one, once.
-    const expired = await waitForStatus(h, order.orderId, 'EXPIRED', (EXPIRES_AFTER_S + 30) * 1000);
+    // The live status turns before the projection has the event: wait for the event.
+    const expired = await waitForDetail(h, order.orderId, (d) => d.status === 'EXPIRED' && eventsOf(d, 'order.expired').length > 0, (EXPIRES_AFTER_S + 30) * 1000);
     expectUnbrokenTimeline(expired.timeline);
     expect(eventsOf(expired, 'order.expired')).toHaveLength(1);
     expect(eventsOf(expired, 'wizard.session-started')).toHaveLength(MAX_SESSIONS_PER_ORDER);

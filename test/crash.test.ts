@@ -170,7 +170,12 @@ async function expectDoneOnce(order: OrderPayload, adminEmail: string) {
   // The last emails go just after PROVISIONED shows.
   await eventually(async () => (purposes.every((key) => deliveriesFor(orderId, key).length > 0) ? true : undefined));
   for (const key of purposes) expect(deliveriesFor(orderId, key), `${orderId}: ${key} emails delivered`).toHaveLength(1);
-  const sent = await h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId));
+  // The activity settles its row just after the provider answered.
+  const settled = async () => {
+    const rows = await h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId));
+    return rows.every((row) => row.status === 'sent') ? rows : undefined;
+  };
+  const sent = await eventually(settled).catch(async () => h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId)));
   expect(sent.every((row) => row.status === 'sent'), JSON.stringify(sent.map((r) => [r.idempotencyKey, r.status]))).toBe(true);
   const orgs = await h.database.db.select().from(organizations).where(eq(organizations.createdByOrderId, orderId));
   expect(orgs.map((org) => org.kind).sort()).toEqual(['customer', 'partner']);

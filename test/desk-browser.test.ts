@@ -2,24 +2,19 @@
 // reason and partner, many orders selected and one action applied with a result per order, the
 // CSV export, and the order page's one line on who holds the ball and what happens next. Every
 // page is screenshotted into test-results/desk-browser/ and checked with axe-core.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AXE_SOURCE, type CheckedPage, DESKTOP, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
 import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
 
 const SCREENSHOTS = path.resolve('test-results/desk-browser');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let h: Harness;
 let base: string;
-let context: BrowserContext;
-let profileDir: string;
+let browser: TestBrowser;
 
 beforeAll(async () => {
   h = await startHarness({ ESCALATION_AFTER: '2s', REP_API_TOKENS: `Rita Rep <rita.rep@cisco.example>=${REP_TOKEN}` });
@@ -28,38 +23,16 @@ beforeAll(async () => {
   if (!address || typeof address === 'string') throw new Error('not listening');
   base = `http://127.0.0.1:${address.port}`;
   await mkdir(SCREENSHOTS, { recursive: true });
-  profileDir = await mkdtemp(path.join(tmpdir(), 'orders-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: inject('chromiumPath'),
-    headless: true,
-    viewport: DESKTOP,
-    acceptDownloads: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser({ acceptDownloads: true });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
-/** A new tab that records what must never happen on our pages: CSP violations and script errors. */
-async function openPage(viewport = DESKTOP): Promise<Page & { problems: string[] }> {
-  const page = (await context.newPage()) as Page & { problems: string[] };
-  page.problems = [];
-  await page.setViewportSize(viewport);
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) page.problems.push(`CSP: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
-  return page;
-}
-
-async function closePage(page: Page & { problems: string[] }) {
-  expect(page.problems).toEqual([]);
-  await page.close();
-}
+const openPage = (viewport = DESKTOP) => browser.openPage(viewport);
+const closePage = (page: CheckedPage) => browser.closePage(page);
 
 /** Screenshot, then axe: no serious or critical violation, and no sideways scrolling. */
 async function check(page: Page, name: string) {

@@ -406,6 +406,7 @@ describe('templates', () => {
     { kind: 'setup', order, expiresAt },
     { kind: 'reminder-escalation', order, expiresAt },
     { kind: 'reminder-expiry', order, expiresAt },
+    { kind: 'reminder-idle', order, expiresAt },
     { kind: 'delegated', order, audience: 'customer', delegatedBy: 'Pat <pat@partner.example>', expiresAt },
     { kind: 'rep-escalation', order, repName: 'Rita <i>Rep</i>', contactEmail: 'contact@partner.example' },
     { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },

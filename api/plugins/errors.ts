@@ -110,6 +110,7 @@ export default fp(
           detail: error.message,
         });
       }
+      // Logged without a failed query's parameters (db/errors.ts).
       const err = sanitizeDatabaseError(error);
       const dependency = unavailableDependency(error);
       if (dependency) {

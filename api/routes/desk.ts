@@ -1,4 +1,5 @@
 // The rep's desk (SPEC §7.3): tasks across orders, and rep actions on many orders at once.
+import { updateIdFor } from '../idempotency.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isValidCalendarDate } from '../../domain/schedule.js';
@@ -58,7 +59,7 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService }> = async (app, { 
           { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
         ]);
       }
-      return service.bulk(request.params.action, orderIds, input, request.rep!.id);
+      return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`));
     },
   );
 };

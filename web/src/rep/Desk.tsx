@@ -17,14 +17,14 @@ export const REASON_LABELS: Record<RepTaskReason, string> = {
   'on-hold': 'On hold',
   'email-bounced': 'Email bounced',
   'email-rejected': 'Email rejected',
-  'provisioning-failed': 'Provisioning failed',
-  'setup-stalled': 'Setup stalled',
-  'awaiting-consent': 'Awaiting consent',
-  expired: 'Expired',
   'email-failed': 'Email not sent',
+  'provisioning-failed': 'Provisioning failed',
   'provisioning-cancelled': 'Cancelled during provisioning',
   'sessions-capped': 'Too many sessions',
   'setup-abandoned': 'Setup abandoned',
+  'setup-stalled': 'Setup stalled',
+  'awaiting-consent': 'Awaiting consent',
+  expired: 'Expired',
 };
 
 /** Actions that take the same input for every order (a new contact is per order). */

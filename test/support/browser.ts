@@ -1,0 +1,57 @@
+// Chromium for the page tests (test/browser.test.ts, test/desk-browser.test.ts): the run's browser
+// (test/support/chromium.ts) with a fresh profile, and tabs that record what must never happen on
+// our pages — Content Security Policy violations and uncaught script errors.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+/** axe-core's source, evaluated in a page to check it. */
+export const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export type CheckedPage = Page & { problems: string[] };
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** A new tab that records CSP violations and page errors. */
+  openPage(viewport?: { width: number; height: number }): Promise<CheckedPage>;
+  /** Fails the test if the tab saw a CSP violation or a page error, then closes it. */
+  closePage(page: CheckedPage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(options: { acceptDownloads?: boolean } = {}): Promise<TestBrowser> {
+  const profileDir = await mkdtemp(path.join(tmpdir(), 'orders-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: inject('chromiumPath'),
+    headless: true,
+    viewport: DESKTOP,
+    ...(options.acceptDownloads ? { acceptDownloads: true } : {}),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    async openPage(viewport = DESKTOP) {
+      const page = (await context.newPage()) as CheckedPage;
+      page.problems = [];
+      await page.setViewportSize(viewport);
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) page.problems.push(`CSP: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+      return page;
+    },
+    async closePage(page) {
+      expect(page.problems).toEqual([]);
+      await page.close();
+    },
+    async close() {
+      await context.close();
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
