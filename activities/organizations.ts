@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { looksLikePasswordHash } from '../domain/password.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -48,16 +49,12 @@ export interface CommitResult {
   partnerAdminUserId: string | null;
 }
 
-const UNIQUE_VIOLATION = '23505';
 const USER_EMAIL_CONSTRAINT = 'org_users_email_uq';
 
-/** The constraint a unique violation names, looking through Drizzle's wrapping (postgres.js and PGlite spell it differently). */
+/** The unique constraint a violation names, looking through Drizzle's wrapping. */
 function violatedUniqueConstraint(error: unknown): string | undefined {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const { code, constraint_name, constraint } = current as { code?: string; constraint_name?: string; constraint?: string };
-    if (code === UNIQUE_VIOLATION) return constraint_name ?? constraint;
-  }
-  return undefined;
+  const violation = postgresErrorOf(error);
+  return violation?.code === UNIQUE_VIOLATION ? violation.constraint : undefined;
 }
 
 const emailTaken = (type: string, email: string) =>

@@ -33,17 +33,13 @@ export async function findOrderSite(db: Db, orderId: string): Promise<MeetingSit
   return site;
 }
 
-/**
- * The SQLSTATE and constraint of a PostgreSQL error, whichever driver raised it (postgres.js names
- * the constraint `constraint_name`, PGlite `constraint`) and however Drizzle wrapped it.
- */
+/** The SQLSTATE and constraint of a PostgreSQL error (postgres.js), however Drizzle wrapped it. */
 export function postgresErrorOf(error: unknown): { code: string; constraint: string | undefined } | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
-    // Both drivers' server errors carry a severity; Node's own (ECONNRESET, EPIPE) do not.
-    const candidate = current as Error & { code?: unknown; severity?: unknown; constraint_name?: unknown; constraint?: unknown };
+    // The server's errors carry a severity; Node's own (ECONNRESET, EPIPE) do not.
+    const candidate = current as Error & { code?: unknown; severity?: unknown; constraint_name?: unknown };
     if (typeof candidate.code === 'string' && typeof candidate.severity === 'string') {
-      const constraint = candidate.constraint_name ?? candidate.constraint;
-      return { code: candidate.code, constraint: typeof constraint === 'string' ? constraint : undefined };
+      return { code: candidate.code, constraint: typeof candidate.constraint_name === 'string' ? candidate.constraint_name : undefined };
     }
   }
   return undefined;
