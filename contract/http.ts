@@ -4,6 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { ORDER_STATUSES, PRODUCTS, SERVICES } from '../domain/order.js';
 import { REP_TASK_REASONS, WAITING_PARTIES } from '../domain/desk.js';
+import { STEP_NAMES, type StepName } from '../domain/wizard-steps.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
@@ -209,20 +210,7 @@ export type TaskPage = Static<typeof TaskPageSchema>;
 
 // ---- The wizard (SPEC §3) ----
 
-export const STEP_NAMES = [
-  'role',
-  'configurer',
-  'partner-org',
-  'customer-admin',
-  'customer-org',
-  'confirm',
-  'partner-password',
-  'subscription',
-  'calling',
-  'meetings',
-  'provision',
-] as const;
-export type StepName = (typeof STEP_NAMES)[number];
+export { STEP_NAMES, type StepName };
 export const SECTION_NAMES = ['subscription', 'calling', 'meetings'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 

@@ -5,25 +5,13 @@ import type { AdminEmailClass, OrgSummary } from '../db/queries/organizations.js
 import type { CallingSettings } from '../domain/calling.js';
 import type { FieldError } from '../domain/field-error.js';
 import type { OrderPayload, OrderStatus } from '../domain/order.js';
+import { STEP_NAMES, type StepName } from '../domain/wizard-steps.js';
 
 // Organization look-ups are the API's (db/queries) and calling rules the domain's; the workflow
 // only carries their results.
 export type { AdminEmailClass, CallingSettings, FieldError, OrgSummary };
 
-export const STEP_NAMES = [
-  'role',
-  'configurer',
-  'partner-org',
-  'customer-admin',
-  'customer-org',
-  'confirm',
-  'partner-password',
-  'subscription',
-  'calling',
-  'meetings',
-  'provision',
-] as const;
-export type StepName = (typeof STEP_NAMES)[number];
+export { STEP_NAMES, type StepName };
 
 /** The seed's step numbers, for people: 10a–10d are the service setup sections. */
 export const STEP_NUMBERS: Record<StepName, string> = {
