@@ -1,12 +1,13 @@
 // The rep's desk: open tasks across orders, oldest first, filtered by reason and partner (kept in
 // the URL); select orders and apply one action to all, with a result per order; CSV export.
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Link, navigate, useLocation } from '../router';
 import { type BulkActionResult, type DeskTask, REP_TASK_REASONS, type RepAction, type RepTaskReason, type TaskPage } from '../types';
 import { Alert, Button, formatDateTime, SelectField, Spinner, StatusBadge, TextArea, TextField, useFocusOnMount, usePageTitle } from '../ui';
 import { ACTION_LABELS } from './OrderPage';
 import type { RepSession } from './RepApp';
+import { useListPage } from './use-list-page';
 
 const PAGE_SIZE = 50;
 /** The CSV holds at most this many pages: a desk, not a data export. */
@@ -78,8 +79,6 @@ export function Desk({ session }: { session: RepSession }) {
   const [draft, setDraft] = useState<Filters>(applied);
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
-  const [page, setPage] = useState<TaskPage | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
   const [reload, setReload] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [exporting, setExporting] = useState(false);
@@ -94,23 +93,10 @@ export function Desk({ session }: { session: RepSession }) {
   }
 
   const { token, expired } = session;
-  useEffect(() => {
-    const controller = new AbortController();
-    const params = query(filtersOf(new URL(appliedKey, window.location.origin)));
-    params.set('limit', String(PAGE_SIZE));
-    if (cursor) params.set('cursor', cursor);
-    api<TaskPage>(`/api/tasks?${params}`, { token, signal: controller.signal })
-      .then((answer) => {
-        setPage(answer);
-        setProblem(undefined);
-      })
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 401) return expired();
-        setProblem(error instanceof Error ? error.message : 'The tasks could not be loaded.');
-      });
-    return () => controller.abort();
-  }, [appliedKey, cursor, token, expired, reload]);
+  const listParams = query(filtersOf(new URL(appliedKey, window.location.origin)));
+  listParams.set('limit', String(PAGE_SIZE));
+  if (cursor) listParams.set('cursor', cursor);
+  const { page, problem, setProblem } = useListPage<TaskPage>(`/api/tasks?${listParams}`, session, reload, 'The tasks could not be loaded.');
 
   const apply = (event: FormEvent) => {
     event.preventDefault();

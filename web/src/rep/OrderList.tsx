@@ -1,11 +1,11 @@
 // Orders from the read model, newest first: filters and search live in the URL (so a filtered
 // list can be shared and survives reloads); pages follow the API's keyset cursor.
-import { type FormEvent, useEffect, useState } from 'react';
-import { api, ApiError } from '../api';
+import { type FormEvent, useState } from 'react';
 import { Link, navigate, useLocation } from '../router';
 import { ORDER_STATUSES, type OrderPage, type OrderView } from '../types';
 import { Alert, Button, formatDate, formatDateTime, SelectField, serviceLabel, Spinner, StatusBadge, statusLabel, TextField, useFocusOnMount, usePageTitle } from '../ui';
 import type { RepSession } from './RepApp';
+import { useListPage } from './use-list-page';
 
 const PAGE_SIZE = 20;
 
@@ -38,8 +38,6 @@ export function OrderList({ session }: { session: RepSession }) {
   /** Cursors of the pages before this one, to go back; the API's cursors only go forward. */
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
-  const [page, setPage] = useState<OrderPage | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
   const [reload, setReload] = useState(0);
 
   // A new filter starts again from the first page.
@@ -51,27 +49,13 @@ export function OrderList({ session }: { session: RepSession }) {
     setCursor(undefined);
   }
 
-  const { token, expired } = session;
-  useEffect(() => {
-    const controller = new AbortController();
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    const filters = filtersOf(new URL(appliedKey, window.location.origin));
-    if (filters.status) params.set('status', filters.status);
-    if (filters.escalated) params.set('escalated', filters.escalated);
-    if (filters.q) params.set('q', filters.q);
-    if (cursor) params.set('cursor', cursor);
-    api<OrderPage>(`/api/orders?${params}`, { token, signal: controller.signal })
-      .then((answer) => {
-        setPage(answer);
-        setProblem(undefined);
-      })
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 401) return expired();
-        setProblem(error instanceof Error ? error.message : 'The orders could not be loaded.');
-      });
-    return () => controller.abort();
-  }, [appliedKey, cursor, token, expired, reload]);
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  const filters = filtersOf(new URL(appliedKey, window.location.origin));
+  if (filters.status) params.set('status', filters.status);
+  if (filters.escalated) params.set('escalated', filters.escalated);
+  if (filters.q) params.set('q', filters.q);
+  if (cursor) params.set('cursor', cursor);
+  const { page, problem } = useListPage<OrderPage>(`/api/orders?${params}`, session, reload, 'The orders could not be loaded.');
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
