@@ -38,17 +38,27 @@ afterAll(async () => {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-it('runs the lifecycle on the real durations: email on the start date, escalation a day later, reminder 48 h before expiry, expiry at 30 days', async () => {
+/** The production defaults (real durations), with only the required secrets set. */
+const defaultConfig = () =>
+  loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
+
+/** Workers for the order and email task queues of a fresh queue name, on the time-skipping server. */
+async function startWorkers(config: ReturnType<typeof loadConfig>) {
   const taskQueue = `ts-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
-  expect(config.escalationAfterMs).toBe(DAY);
-  expect(config.orderExpiresAfterMs).toBe(30 * DAY);
   const activities = createActivities({ database, config });
   const workers = await Promise.all(
     [taskQueue, `${taskQueue}-email`].map((queue) =>
       Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities }),
     ),
   );
+  return { taskQueue, workers };
+}
+
+it('runs the lifecycle on the real durations: email on the start date, escalation a day later, reminder 48 h before expiry, expiry at 30 days', async () => {
+  const config = defaultConfig();
+  expect(config.escalationAfterMs).toBe(DAY);
+  expect(config.orderExpiresAfterMs).toBe(30 * DAY);
+  const { taskQueue, workers } = await startWorkers(config);
   const now = await env.currentTimeMs();
   const order = makeOrder();
   const input: OrderWorkflowInput = {
@@ -108,15 +118,9 @@ it('runs the lifecycle on the real durations: email on the start date, escalatio
 });
 
 it('follows up a wizard session left before step 8: a reminder after 2 days idle, rep task setup-abandoned a day later', async () => {
-  const taskQueue = `ts-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'x'.repeat(32), REP_API_TOKENS: 'y'.repeat(32), LINK_TOKEN_SECRET: 'z'.repeat(32) });
+  const config = defaultConfig();
   expect(config.sessionIdleReminderAfterMs).toBe(2 * DAY);
-  const activities = createActivities({ database, config });
-  const workers = await Promise.all(
-    [taskQueue, `${taskQueue}-email`].map((queue) =>
-      Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities }),
-    ),
-  );
+  const { taskQueue, workers } = await startWorkers(config);
   const now = await env.currentTimeMs();
   const order = makeOrder();
   const input: OrderWorkflowInput = {
