@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ConfigError, loadConfig } from '../config.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { isPublicAddress } from '../domain/network-address.js';
-import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
+import { eventually, type Harness, isoDate, makeOrder, repAction, startHarness } from './support/harness.js';
 import { waitForDetail } from './support/lifecycle.js';
 import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET as SECRET } from './support/webhook-receiver.js';
 
@@ -22,12 +22,7 @@ async function dueOrder(h: Harness) {
 }
 
 function cancel(h: Harness, orderId: string) {
-  return h.app.inject({
-    method: 'POST',
-    url: `/api/orders/${orderId}/actions/cancel`,
-    headers: { authorization: `Bearer ${REP_TOKEN}`, 'content-type': 'application/json' },
-    payload: { reason: 'The customer withdrew' },
-  });
+  return repAction(h, orderId, 'cancel', { reason: 'The customer withdrew' });
 }
 
 describe('status webhooks to a receiver that fails 5 times, then accepts', () => {
@@ -99,12 +94,7 @@ describe('status webhooks to a receiver that fails 5 times, then accepts', () =>
   it('redeliver-webhooks sends a given-up change again, in order', async () => {
     const order = await dueOrder(h);
     await eventually(async () => (receiver.accepted.filter((r) => r.event.data.orderId === order.orderId).length === 2 ? true : undefined));
-    const response = await h.app.inject({
-      method: 'POST',
-      url: `/api/orders/${order.orderId}/actions/redeliver-webhooks`,
-      headers: { authorization: `Bearer ${REP_TOKEN}`, 'content-type': 'application/json' },
-      payload: {},
-    });
+    const response = await repAction(h, order.orderId, 'redeliver-webhooks');
     expect(response.statusCode, response.body).toBe(200);
     await h.client.workflow.getHandle(`webhooks-${order.orderId}`).result();
     // Everything was accepted already: nothing goes twice.
@@ -131,12 +121,7 @@ describe('a webhook that is given up', () => {
     expect(receiver.accepted).toHaveLength(0);
 
     receiver.refuseNext(0);
-    const response = await h.app.inject({
-      method: 'POST',
-      url: `/api/orders/${order.orderId}/actions/redeliver-webhooks`,
-      headers: { authorization: `Bearer ${REP_TOKEN}`, 'content-type': 'application/json' },
-      payload: {},
-    });
+    const response = await repAction(h, order.orderId, 'redeliver-webhooks');
     expect(response.statusCode, response.body).toBe(200);
     await h.client.workflow.getHandle(`webhooks-${order.orderId}`).result();
     expect(receiver.accepted.map((r) => r.event.data.status)).toEqual(['SCHEDULED', 'AWAITING_SETUP']);
