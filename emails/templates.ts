@@ -88,7 +88,7 @@ export function escapeHtml(value: string): string {
 
 /** Subjects are a header: no line breaks or control characters from customer-supplied names. */
 function subjectLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
