@@ -24,7 +24,7 @@ export interface SendEmailRequest {
   to: string;
   template: EmailTemplate;
   /** Mint (or find again) the wizard link `issueKey` and put its URL in the email. */
-  link?: { issueKey: string; audience: LinkAudience; expiresAt: string };
+  link?: { issueKey: string; audience: LinkAudience; expiresAt: string | null };
 }
 
 export interface SendEmailResult {
@@ -57,7 +57,7 @@ function validate(request: SendEmailRequest): void {
   if (LINK_REQUIRED_PURPOSES.includes(request.template.kind) && !request.link) {
     throw invalid(`a ${request.template.kind} email needs a link`);
   }
-  if (request.link && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant');
+  if (request.link && request.link.expiresAt !== null && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant or null');
 }
 
 function rejected(row: Pick<EmailDeliveryRow, 'id' | 'recipient'>, reason: string): ApplicationFailure {
@@ -151,7 +151,7 @@ export function createEmailActivities(deps: ActivityDeps) {
       const raced = settledResult(row);
       if (raced) return raced;
 
-      if (link && (link.revoked || Date.parse(link.expiresAt) <= clock().getTime())) {
+      if (link && (link.revoked || (link.expiresAt !== null && Date.parse(link.expiresAt) <= clock().getTime()))) {
         await settle(row.id, { status: 'skipped', lastError: 'the link was revoked or expired before the email went' });
         return { deliveryId: row.id, status: 'skipped' };
       }

@@ -133,6 +133,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           orderExpiresAfterMs: config.orderExpiresAfterMs,
           emailGiveUpAfterMs: config.emailGiveUpAfterMs,
           sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs,
+          setupReminderAfterMs: config.setupReminderAfterMs,
+          setupEscalationAfterMs: config.setupEscalationAfterMs,
           ...(config.continueAsNewAfterEvents ? { continueAsNewAfterEvents: config.continueAsNewAfterEvents } : {}),
           ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}),
         },
@@ -175,7 +177,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         db
           .select()
           .from(linkTokens)
-          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now)))
+          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), or(isNull(linkTokens.expiresAt), gt(linkTokens.expiresAt, now))))
           .orderBy(desc(linkTokens.createdAt))
           .limit(1),
         listWebhookDeliveries(db, orderId),
@@ -195,7 +197,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           webhooks,
           currentLink,
           lastEventAt: events.at(-1)?.occurredAt.toISOString(),
-          escalationAfterMs: config.escalationAfterMs,
+          clock: { escalationAfterMs: config.escalationAfterMs, setupReminderAfterMs: config.setupReminderAfterMs, setupEscalationAfterMs: config.setupEscalationAfterMs },
           now,
         }),
         ...(setupEmailSentAt ? { setupEmailSentAt } : {}),

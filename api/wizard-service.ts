@@ -22,6 +22,15 @@ const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
 /** Steps whose database facts or password rules depend on the order's live state (see contextFor). */
 const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-org', 'customer-org', 'partner-password']);
 
+const DAY_MS = 86_400_000;
+
+/** The link's deadline as the wizard shows it: the order's expiry before the point of no return, none after. */
+function deadlineOf(state: OrderState, now: Date): WizardView['deadline'] {
+  const at = state.link?.expiresAt;
+  if (!at || state.configuration) return null;
+  return { at, daysLeft: Math.max(0, Math.floor((Date.parse(at) - now.getTime()) / DAY_MS)) };
+}
+
 export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
   const { db } = database;
 
@@ -59,6 +68,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
         timezone: state.order.timezone,
         rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
+      deadline: deadlineOf(state, clock()),
       session: { active },
       draft: active ? state.session!.draft : null,
     };

@@ -104,8 +104,8 @@ export const OrderDetailSchema = Type.Intersect([
     nextDeadline: Nullable(NextDeadlineSchema),
     link: Nullable(
       Type.Object(
-        { audience: Type.Enum(['contact', 'colleague', 'customer']), email: Type.String(), expiresAt: Instant },
-        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works' },
+        { audience: Type.Enum(['contact', 'colleague', 'customer']), email: Type.String(), expiresAt: Nullable(Instant) },
+        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works (null: past the point of no return it has no deadline)' },
       ),
     ),
     setupEmailSentAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the "Configure now" email really went' })),
@@ -263,6 +263,11 @@ export const WizardViewSchema = Type.Object(
       /** The Cisco account representative: whom the person hears from when the order is on hold. */
       rep: Type.Object({ name: Type.String(), email: Type.String() }),
     }),
+    /**
+     * Until when the link and the order stay open (the order's expiry) and how many whole days are
+     * left; null past the point of no return, when the link has no deadline (SPEC §7.1, §7.3).
+     */
+    deadline: Nullable(Type.Object({ at: Instant, daysLeft: Type.Integer({ minimum: 0 }) })),
     /** Whether the caller's session (?sessionId=) is the current one. */
     session: Type.Object({ active: Type.Boolean() }),
     /** The current session's choices; only shown to that session. */

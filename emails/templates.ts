@@ -30,7 +30,18 @@ export type EmailTemplate =
   | { kind: 'reminder-idle'; order: OrderSummary; expiresAt: string }
   /** To the colleague or customer the contact handed the order to. Needs a link. */
   | { kind: 'delegated'; order: OrderSummary; audience: DelegationAudience; delegatedBy: string; expiresAt: string }
+  /**
+   * After the point of no return, to the link holder: a resent link, a new contact, or (`reminder`)
+   * SETUP_REMINDER_AFTER without provisioning. Needs a link, which has no deadline.
+   */
+  | { kind: 'finish-setup'; order: OrderSummary; reminder: boolean; customerOrganization: string }
+  /** To the link holder after a rep resumed an order on hold: what the rep decided. Needs a link. */
+  | { kind: 'resumed'; order: OrderSummary; reason: string; partnerOrganization?: string; customerOrganization?: string; expiresAt: string }
+  /** To the link holder when provisioning failed: the rep is on it, nothing was billed. */
+  | { kind: 'provisioning-failed'; order: OrderSummary; repName: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
+  /** SETUP_ESCALATION_AFTER after step 8 without provisioning. */
+  | { kind: 'rep-setup-stalled'; order: OrderSummary; repName: string; holderEmail: string; configuredAt: string }
   | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer' }
   | { kind: 'rep-email-rejected'; order: OrderSummary; repName: string; rejectedRecipient: string; reason: string }
   | { kind: 'rep-expired'; order: OrderSummary; repName: string; expiredAt: string }
@@ -49,7 +60,7 @@ export type EmailTemplate =
 export type EmailPurpose = EmailTemplate['kind'];
 
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
-export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated'];
+export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated', 'finish-setup', 'resumed'];
 
 export interface RenderedEmail {
   subject: string;
@@ -232,6 +243,64 @@ function content(template: EmailTemplate, context: RenderContext): EmailContent 
         ],
       };
     }
+    case 'finish-setup': {
+      const url = requireLink(context, template.kind);
+      return {
+        subject: template.reminder
+          ? `Reminder: the Webex services of order ${order.orderId} for ${customer} are not active yet`
+          : `Finish the service setup of Webex order ${order.orderId} for ${customer}`,
+        heading: `Finish the service setup of order ${order.orderId}`,
+        blocks: [
+          {
+            type: 'paragraph',
+            text: `The organizations of this order are configured (customer organization: ${template.customerOrganization}). What remains is the service setup; then the services are activated and billing starts.${template.reminder ? ' Nothing has been activated yet, and the customer is waiting.' : ''}`,
+          },
+          orderFacts(order),
+          { type: 'button', label: 'Finish the service setup', url },
+          { type: 'paragraph', text: 'This link works until the services are active; any earlier link for this order no longer works.' },
+          linkFallback(url),
+        ],
+      };
+    }
+    case 'resumed': {
+      const url = requireLink(context, template.kind);
+      const named: Array<[string, string]> = [];
+      if (template.partnerOrganization) named.push(['Partner organization', template.partnerOrganization]);
+      if (template.customerOrganization) named.push(['Customer organization', template.customerOrganization]);
+      return {
+        subject: `Webex order ${order.orderId} for ${customer} can be configured again`,
+        heading: `Order ${order.orderId} is no longer on hold`,
+        blocks: [
+          { type: 'paragraph', text: `Your Cisco account representative looked into the organization you did not recognise: ${template.reason}` },
+          ...(named.length
+            ? [{ type: 'paragraph' as const, text: 'The wizard now proposes the organization the representative named:' }, { type: 'facts' as const, rows: named }]
+            : []),
+          orderFacts(order),
+          { type: 'button', label: 'Configure now', url },
+          { type: 'paragraph', text: `This link works until ${formatInstant(template.expiresAt, order.timezone)}; earlier links for this order no longer work.` },
+          linkFallback(url),
+        ],
+      };
+    }
+    case 'provisioning-failed':
+      return {
+        subject: `Webex order ${order.orderId} for ${customer}: activation is delayed`,
+        heading: `The services of order ${order.orderId} could not be activated yet`,
+        blocks: [
+          { type: 'paragraph', text: `Activating the services failed on our side. Nothing was billed. ${template.repName}, your Cisco account representative, has been told and will finish it; you will get an email when the services are active. There is nothing you need to do.` },
+          orderFacts(order),
+        ],
+      };
+    case 'rep-setup-stalled':
+      return {
+        subject: `Stalled: order ${order.orderId} (${customer}) is configured but not provisioned`,
+        heading: `Order ${order.orderId} has not been provisioned`,
+        blocks: [
+          { type: 'paragraph', text: `Hello ${template.repName}, this order was configured on ${formatInstant(template.configuredAt, order.timezone)}, but the service setup has not been finished, so nothing is active or billed. ${template.holderEmail} was reminded. Please call them, or resend the link to someone else.` },
+          orderFacts(order),
+          { type: 'button', label: 'Open the order', url: repUrl },
+        ],
+      };
     case 'rep-escalation':
       return {
         subject: `Escalation: nobody has started configuring order ${order.orderId} (${customer})`,

@@ -18,7 +18,7 @@ const base: OrderFacts = {
   lastEventAt: '2026-11-01T09:00:01.000Z',
 };
 const DAY = 86_400_000;
-const settings = { escalationAfterMs: DAY };
+const settings = { escalationAfterMs: DAY, setupReminderAfterMs: 3 * DAY, setupEscalationAfterMs: 7 * DAY };
 
 describe('waitingOn', () => {
   it('names whoever must act next', () => {

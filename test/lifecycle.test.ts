@@ -248,13 +248,14 @@ describe('rep actions', () => {
 
   describe('reschedule', () => {
     it('moves the pending start: the setup email then goes at the new moment, and after that the date is fixed (409)', async () => {
-      const order = makeOrder({ requestedStartDate: '2031-03-01', timezone: 'UTC' });
+      const [first, second] = [isoDate(100), isoDate(131)];
+      const order = makeOrder({ requestedStartDate: first, timezone: 'UTC' });
       const intake = await main.h.postOrder(order);
-      expect(intake.json()).toMatchObject({ status: 'SCHEDULED', startAt: '2031-03-01T09:00:00.000Z' });
+      expect(intake.json()).toMatchObject({ status: 'SCHEDULED', startAt: `${first}T09:00:00.000Z` });
 
-      const later = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: '2031-04-01', reason: 'customer asked for April' });
+      const later = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: second, reason: 'customer asked for April' });
       expect(later.statusCode, later.body).toBe(200);
-      expect(later.json()).toMatchObject({ status: 'SCHEDULED', requestedStartDate: '2031-04-01', startAt: '2031-04-01T09:00:00.000Z' });
+      expect(later.json()).toMatchObject({ status: 'SCHEDULED', requestedStartDate: second, startAt: `${second}T09:00:00.000Z` });
 
       const yesterday = isoDate(-1);
       const now = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: yesterday }, SECOND_REP_TOKEN);
@@ -271,15 +272,18 @@ describe('rep actions', () => {
 
       const events = eventsOf(await detailOf(main.h, order.orderId), 'rep.reschedule');
       expect(events).toEqual([
-        expect.objectContaining({ actor: repActor(), data: expect.objectContaining({ requestedStartDate: '2031-04-01', reason: 'customer asked for April' }) }),
+        expect.objectContaining({ actor: repActor(), data: expect.objectContaining({ requestedStartDate: second, reason: 'customer asked for April' }) }),
         expect.objectContaining({ actor: repActor(SECOND_REP_TOKEN), data: expect.objectContaining({ requestedStartDate: yesterday }) }),
       ]);
       expect(repActor(SECOND_REP_TOKEN)).not.toBe(repActor());
     });
 
-    it('refuses a date that is not a calendar date, or none, with 422', async () => {
+    it('refuses a date that is not a calendar date, more than 366 days ahead, or none, with 422', async () => {
       const order = makeOrder();
       expect((await main.h.postOrder(order)).statusCode).toBe(201);
+      const tooFar = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: isoDate(367) });
+      expect(tooFar.statusCode, tooFar.body).toBe(422);
+      expect(tooFar.json().errors).toEqual([{ field: '/body/requestedStartDate', message: 'must be at most 366 days ahead' }]);
       for (const body of [{ requestedStartDate: '2031-02-30' }, { requestedStartDate: 'tomorrow' }, {}]) {
         expect((await repAction(main.h, order.orderId, 'reschedule', body)).statusCode, JSON.stringify(body)).toBe(422);
       }

@@ -90,7 +90,8 @@ export interface CurrentLink {
   issueKey: string;
   audience: LinkAudience;
   email: string;
-  expiresAt: string;
+  /** Null from the point of no return: the link works until provisioned, cancelled or renewed. */
+  expiresAt: string | null;
 }
 
 /** The one plain, serialisable object that is an order's live state. */
@@ -116,6 +117,8 @@ export interface OrderState {
   escalatedAt?: string;
   hold?: { step: 'partner-org' | 'customer-org'; at: string };
   reminders: { escalation: boolean; expiry: boolean };
+  /** The clock after the point of no return (SPEC §7.1): the holder was reminded, the rep was told. Unset: neither yet. */
+  setupFollowUp?: { reminded: boolean; stalled: boolean };
   configuration?: Configuration;
   passwordSet: boolean;
   sections: ServiceSections;

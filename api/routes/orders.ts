@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
-import { isValidCalendarDate, isValidTimeZone } from '../../domain/schedule.js';
+import { isValidTimeZone, startDateProblem } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
 import { badRequest, type FieldError, ProblemError, unauthorized } from '../problem.js';
@@ -50,9 +50,8 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     async (request, reply) => {
       const body = request.body;
       const errors: FieldError[] = [];
-      if (!isValidCalendarDate(body.requestedStartDate)) {
-        errors.push({ field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' });
-      }
+      const startDate = startDateProblem(body.requestedStartDate, clock());
+      if (startDate) errors.push({ field: '/body/requestedStartDate', message: startDate });
       if (body.timezone !== undefined && !isValidTimeZone(body.timezone)) {
         errors.push({ field: '/body/timezone', message: 'must be an IANA time zone such as Europe/Oslo' });
       }
@@ -131,10 +130,9 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
       const { orderId, action } = request.params;
       // Not an Update of the order: a workflow of its own sends the webhooks again (workflows/webhook-redelivery.ts).
       if (action === 'redeliver-webhooks') return service.redeliverWebhooks(orderId);
-      if (body.requestedStartDate !== undefined && !isValidCalendarDate(body.requestedStartDate)) {
-        throw new ProblemError(422, 'invalid-step', 'The action has errors', 'requestedStartDate is not a calendar date', [
-          { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
-        ]);
+      const startDate = body.requestedStartDate === undefined ? undefined : startDateProblem(body.requestedStartDate, clock());
+      if (startDate) {
+        throw new ProblemError(422, 'invalid-step', 'The action has errors', `requestedStartDate ${startDate}`, [{ field: '/body/requestedStartDate', message: startDate }]);
       }
       return service.act(orderId, action, body, request.rep!.id, updateIdFor(request, action));
     },

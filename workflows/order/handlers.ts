@@ -52,7 +52,7 @@ export function registerHandlers(run: OrderRun): void {
         run.state = outcome.state;
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
-          run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
+          run.issueLink(effect.audience, effect.email, (expiresAt) => run.linkEmail(expiresAt));
           // A new address is what the rejected- and failed-email tasks ask the rep for.
           if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected', 'email-failed', 'email-bounced'], reason: 'a rep changed the contact' });
         } else if (effect.kind === 'cancel') {
@@ -107,7 +107,8 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       run.state = outcome.state;
       const delegatedBy = run.state.link?.email ?? run.state.order.provisioningContactEmail;
       const audience = effect.audience === 'customer' ? 'customer' : 'colleague';
-      run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt }));
+      // Step 4 comes before the point of no return: the link has the order's deadline.
+      run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt: expiresAt! }));
       await run.record('wizard.delegated', actor, { to: effect.email, audience: effect.audience });
       break;
     }
@@ -191,6 +192,8 @@ async function commitConfiguration(run: OrderRun, actor: string) {
   run.state = {
     ...run.state,
     status: 'ORDER_CONFIGURED',
+    // The commit lifted the link's deadline in the database (activities/organizations.ts).
+    link: run.state.link && { ...run.state.link, expiresAt: null },
     configuration: {
       partnerOrgId: result.partnerOrgId,
       customerOrgId: result.customerOrgId,

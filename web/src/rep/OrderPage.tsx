@@ -197,7 +197,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                 {detail.link && (
                   <>
                     <dt>Link works until</dt>
-                    <dd>{formatInZone(detail.link.expiresAt, detail.timezone)}</dd>
+                    <dd>{detail.link.expiresAt ? formatInZone(detail.link.expiresAt, detail.timezone) : 'the services are active (no deadline after the point of no return)'}</dd>
                   </>
                 )}
                 <dt>Start date</dt>

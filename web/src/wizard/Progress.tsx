@@ -1,5 +1,6 @@
 // Where the person is in the wizard: "Step 3 of 8" with a bar, and on wider screens every step.
 import type { WizardView } from '../types';
+import { deadlineText } from './deadline';
 
 interface StepEntry {
   key: string;
@@ -31,10 +32,12 @@ export function Progress({ view, current: shown }: { view: WizardView; current: 
   const currentKey = shown && SETUP_STEPS.has(shown) ? 'setup' : shown;
   const current = Math.max(0, steps.findIndex((step) => step.key === currentKey));
   const percent = Math.round(((current + 1) / steps.length) * 100);
+  const deadline = deadlineText(view);
   return (
     <nav className="progress" aria-label="Progress">
       <p className="progress-summary">
         Step {current + 1} of {steps.length}: <strong>{steps[current]?.label}</strong>
+        {deadline && <span className="progress-deadline"> · This order is {deadline}.</span>}
       </p>
       <div className="progress-bar" aria-hidden="true">
         <span style={{ width: `${percent}%` }} />

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { ApiError } from '../api';
 import type { WizardView } from '../types';
+import { deadlineText } from './deadline';
 import { Alert, Button, countryName, Icon, type IconName, formatDate, formatInZone, serviceLabel, Shell, Spinner, useFocusOnMount, usePageTitle } from '../ui';
 
 function OrderSummary({ view }: { view: WizardView }) {
@@ -22,9 +23,17 @@ function OrderSummary({ view }: { view: WizardView }) {
       </dd>
       <dt>Start date</dt>
       <dd>{formatDate(view.order.requestedStartDate)}</dd>
+      {view.deadline && (
+        <>
+          <dt>Deadline</dt>
+          <dd>{capitalised(deadlineText(view)!)}</dd>
+        </>
+      )}
     </dl>
   );
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** A page with one message: its heading takes focus so a screen reader reads it first. */
 function MessagePage({ title, icon, tone, children }: { title: string; icon: IconName; tone: 'success' | 'warning' | 'danger' | 'info'; children: React.ReactNode }) {
