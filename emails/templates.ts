@@ -257,7 +257,7 @@ function content(template: EmailTemplate, context: RenderContext): EmailContent 
           },
           orderFacts(order),
           { type: 'button', label: 'Finish the service setup', url },
-          { type: 'paragraph', text: 'This link works until the services are active; any earlier link for this order no longer works.' },
+          { type: 'paragraph', text: 'This link has no deadline: it works until the services are active. Any earlier link for this order no longer works.' },
           linkFallback(url),
         ],
       };

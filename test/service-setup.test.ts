@@ -183,6 +183,26 @@ describe('saving a subdomain', () => {
     expect((await other.wizard.step('meetings', { subdomain: first })).statusCode).toBe(200);
     expect(await meetingsSection(other.wizard)).toMatchObject({ saved: true, value: { subdomain: first } });
   });
+
+  it('frees the name of an order that ended without provisioning (here cancelled from Temporal), so another order takes it', async () => {
+    const [ended, taker] = await Promise.all([
+      orderInServiceSetup(h, ['messaging', 'meetings']),
+      orderInServiceSetup(h, ['messaging', 'meetings']),
+    ]);
+    const name = freshSubdomain('freed');
+    expect((await ended.wizard.step('meetings', { subdomain: name })).statusCode).toBe(200);
+    expect((await taker.wizard.subdomain(name)).json()).toMatchObject({ available: false, reason: 'taken' });
+    expect((await taker.wizard.step('meetings', { subdomain: name })).statusCode).toBe(409);
+
+    await h.client.workflow.getHandle(orderWorkflowId(ended.order.orderId)).cancel();
+    await eventually(async () => ((await h.repGet(`/api/orders/${ended.order.orderId}`)).json().status === 'CANCELLED' ? true : undefined));
+
+    expect((await taker.wizard.subdomain(name)).json()).toMatchObject({ available: true, subdomain: name });
+    const saved = await taker.wizard.step('meetings', { subdomain: name });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect((await rowsOf(h, taker.order.orderId)).siteRows.map((s) => s.subdomain)).toEqual([name]);
+    expect((await rowsOf(h, ended.order.orderId)).siteRows).toEqual([]);
+  });
 });
 
 describe('provisioning', () => {
