@@ -14,13 +14,14 @@ import { emailDeliveries, linkTokens, orderEvents, orders, type OrderRow, repTas
 import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId, redeliveryWorkflowId } from '../domain/order.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
-import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
+import { getStateQuery, type OrderState, type RepActionName, type RepActionRequest } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
+import { findOrg } from '../db/queries/organizations.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
-import { badRequest, conflict, notFound } from './problem.js';
-import type { OrderDetail, OrderView } from './schemas.js';
+import { badRequest, conflict, invalidAction, notFound } from './problem.js';
+import type { OrderDetail, OrderView, RepActionBody } from './schemas.js';
 import type { WorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
@@ -287,9 +288,24 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     },
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
-    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
-      const request = { action, repId, ...body };
+    async act(orderId: string, action: RepActionName, body: RepActionBody, repId: string, updateId: string) {
+      const { partnerOrgId, customerOrgId, ...input } = body;
+      const request: RepActionRequest = { action, repId, ...input };
       const scopedId = `rep:${repId}:${updateId}`;
+      if (partnerOrgId !== undefined || customerOrgId !== undefined) {
+        if (action !== 'resume') throw invalidAction('/body', 'partnerOrgId and customerOrgId go with resume only');
+        // The rep names an organization by id: it must exist and be of its kind.
+        if (partnerOrgId !== undefined) {
+          const org = await findOrg(db, partnerOrgId, 'partner');
+          if (!org) throw invalidAction('/body/partnerOrgId', 'is not a partner organization');
+          request.partnerOrg = org;
+        }
+        if (customerOrgId !== undefined) {
+          const org = await findOrg(db, customerOrgId, 'customer');
+          if (!org) throw invalidAction('/body/customerOrgId', 'is not a customer organization');
+          request.customerOrg = org;
+        }
+      }
       if (action === 'reschedule' && body.requestedStartDate) {
         const state = await calls.queryOrUnavailable(orderId);
         const startAt = setupEmailMoment(body.requestedStartDate, state.order.timezone, config.setupEmailLocalTime).toISOString();

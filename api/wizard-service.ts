@@ -6,7 +6,7 @@ import { classifyAdminEmail, customerOrgCandidates, findPartnerOrg } from '../db
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrderState, StepContext, StepName } from '../workflows/definitions.js';
+import type { OrderState, OrgSummary, StepContext, StepName } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
@@ -33,6 +33,21 @@ function deadlineOf(state: OrderState, now: Date): WizardView['deadline'] {
 
 export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
   const { db } = database;
+
+  /** Step 5's organization: the one a rep named when resuming a hold, else the ordering partner's. */
+  async function partnerOrgOf(state: OrderState) {
+    return state.namedOrgs?.partnerOrg ?? findPartnerOrg(db, state.order.partner.id);
+  }
+
+  /**
+   * Step 7's organizations: the admin's own org (a person is in one org), else the one a rep named
+   * when resuming a hold, else the candidates by the admin's email.
+   */
+  async function customerCandidates(state: OrderState, admin: { email: string; existingOrg: OrgSummary | null }) {
+    if (admin.existingOrg) return [admin.existingOrg];
+    const named = state.namedOrgs?.customerOrg;
+    return named ? [named] : customerOrgCandidates(db, admin.email);
+  }
 
   /** A link the database knows as valid; whether it is still the order's current one is the workflow's to say. */
   async function validLink(token: string) {
@@ -75,12 +90,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
     if (state.status === 'ON_HOLD') {
       base.message = `An organization was not recognised, so the order waits for ${state.order.rep.name}, your Cisco account representative, who will contact you.`;
     }
-    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await partnerOrgOf(state);
     if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
       const admin = state.session.draft.customerAdmin;
       base.customerOrg = {
         adminBelongsTo: admin.existingOrg,
-        candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email),
+        candidates: await customerCandidates(state, admin),
         defaults: { name: state.order.customer.name, country: state.order.customer.country },
       };
     }
@@ -123,7 +138,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
     switch (step) {
       case 'partner-org': {
         if (!state) throw new Error('the partner-org step needs the order state');
-        const partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+        const partnerOrg = await partnerOrgOf(state);
         return {
           partnerOrg,
           ...(input.mode === 'new' && text('adminEmail') ? { partnerAdminEmail: await classifyAdminEmail(db, text('adminEmail')) } : {}),
@@ -134,7 +149,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
       case 'customer-org': {
         const admin = state?.session?.draft.customerAdmin;
         if (!admin || input.mode !== 'existing') return {};
-        return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email) };
+        return { candidates: await customerCandidates(state, admin) };
       }
       case 'meetings':
         return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), orderId) };

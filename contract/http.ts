@@ -136,7 +136,7 @@ export const OrderDetailSchema = Type.Intersect([
 ]);
 export type OrderDetail = Static<typeof OrderDetailSchema>;
 
-export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume'] as const;
+export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'retry-provisioning'] as const;
 export const RepActionSchema = Type.Enum(REP_ACTIONS);
 export type RepAction = Static<typeof RepActionSchema>;
 
@@ -145,7 +145,12 @@ const repActionInput = {
   email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
   requestedStartDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
 };
-export const RepActionBodySchema = Type.Object(repActionInput, { additionalProperties: false });
+/** resume: the right organization, when the rep names one (SPEC §7.1); steps 5 and 7 then propose it. */
+const OrgId = Type.String({ format: 'uuid' });
+export const RepActionBodySchema = Type.Object(
+  { ...repActionInput, partnerOrgId: Type.Optional(OrgId), customerOrgId: Type.Optional(OrgId) },
+  { additionalProperties: false },
+);
 export type RepActionBody = Static<typeof RepActionBodySchema>;
 
 export const MAX_BULK_ORDERS = 100;

@@ -116,6 +116,8 @@ export interface OrderState {
   escalated: boolean;
   escalatedAt?: string;
   hold?: { step: 'partner-org' | 'customer-org'; at: string };
+  /** Organizations a rep named when resuming a hold: steps 5 and 7 propose these instead (SPEC §7.1). */
+  namedOrgs?: { partnerOrg?: OrgSummary; customerOrg?: OrgSummary };
   reminders: { escalation: boolean; expiry: boolean };
   /** The clock after the point of no return (SPEC §7.1): the holder was reminded, the rep was told. Unset: neither yet. */
   setupFollowUp?: { reminded: boolean; stalled: boolean };
@@ -152,7 +154,7 @@ export interface StepRequest {
   context: StepContext;
 }
 
-export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume';
+export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'retry-provisioning';
 
 export interface RepActionRequest {
   action: RepActionName;
@@ -162,6 +164,9 @@ export interface RepActionRequest {
   requestedStartDate?: string;
   /** reschedule: the new send moment, computed by the API in the order's time zone. */
   startAt?: string;
+  /** resume: the organizations the rep named, looked up by the API (they exist and are of their kind). */
+  partnerOrg?: OrgSummary;
+  customerOrg?: OrgSummary;
 }
 
 /** ApplicationFailure types the workflow refuses Updates with; the API maps them to HTTP. */

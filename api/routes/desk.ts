@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { startDateProblem } from '../../domain/schedule.js';
 import type { DeskService } from '../desk-service.js';
-import { ProblemError } from '../problem.js';
+import { invalidAction } from '../problem.js';
 import { BulkActionBodySchema, BulkActionResultSchema, MAX_BULK_ORDERS, RepActionSchema, TaskListQuerySchema, TaskPageSchema } from '../schemas.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
@@ -56,7 +56,7 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService; clock: () => Date 
       const { orderIds, ...input } = request.body;
       const startDate = input.requestedStartDate === undefined ? undefined : startDateProblem(input.requestedStartDate, clock());
       if (startDate) {
-        throw new ProblemError(422, 'invalid-step', 'The action has errors', `requestedStartDate ${startDate}`, [{ field: '/body/requestedStartDate', message: startDate }]);
+        throw invalidAction('/body/requestedStartDate', startDate);
       }
       return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`));
     },

@@ -4,9 +4,9 @@ import type { Config } from '../../config.js';
 import { isValidTimeZone, startDateProblem } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
-import { badRequest, type FieldError, ProblemError, unauthorized } from '../problem.js';
+import { badRequest, type FieldError, invalidAction, unauthorized } from '../problem.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
-import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema } from '../schemas.js';
+import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema, REP_ACTIONS, RepActionBodySchema } from '../schemas.js';
 import { verifyIntakeSignature } from '../signature.js';
 
 declare module 'fastify' {
@@ -105,21 +105,12 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     {
       schema: {
         tags: ['reps'],
-        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, redeliver-webhooks',
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, retry-provisioning, redeliver-webhooks',
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
-        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'redeliver-webhooks']) }),
+        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum([...REP_ACTIONS, 'redeliver-webhooks']) }),
         headers: IdempotencyHeaders,
-        body: Type.Optional(
-          Type.Object(
-            {
-              reason: Type.Optional(Type.String({ maxLength: 1000 })),
-              email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-              requestedStartDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        body: Type.Optional(RepActionBodySchema),
         response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422, 503) },
       },
       config: { validationStatus: 422 },
@@ -132,7 +123,7 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
       if (action === 'redeliver-webhooks') return service.redeliverWebhooks(orderId);
       const startDate = body.requestedStartDate === undefined ? undefined : startDateProblem(body.requestedStartDate, clock());
       if (startDate) {
-        throw new ProblemError(422, 'invalid-step', 'The action has errors', `requestedStartDate ${startDate}`, [{ field: '/body/requestedStartDate', message: startDate }]);
+        throw invalidAction('/body/requestedStartDate', startDate);
       }
       return service.act(orderId, action, body, request.rep!.id, updateIdFor(request, action));
     },

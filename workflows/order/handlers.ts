@@ -1,12 +1,15 @@
 // The order's Query and Updates. Each validator runs the pure rules to refuse early, before
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
-import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
 import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal } from '../wizard.js';
 import { databaseWork, projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
+
+/** Patch: resuming a hold sends the link holder a fresh link saying what the rep decided; before it, only the status changed. */
+const RESUME_WITH_FRESH_LINK = 'resume-with-fresh-link';
 
 export function registerHandlers(run: OrderRun): void {
   setHandler(getStateQuery, () => run.state);
@@ -58,13 +61,31 @@ export function registerHandlers(run: OrderRun): void {
         } else if (effect.kind === 'cancel') {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
+        } else if (effect.kind === 'retry-provisioning') {
+          // A new failure opens a new task; success closes every task (order/provisioning.ts).
+          run.jobs.push({ kind: 'close-tasks', kinds: ['provisioning-failed'], reason: 'a rep retried provisioning' });
         } else if (effect.kind === 'resume') {
           run.jobs.push({ kind: 'close-tasks', kinds: ['on-hold'], reason: 'a rep resumed the order' });
+          // A fresh link, with what the rep decided; the old ones stop working (SPEC §7.1).
+          const { link } = run.state;
+          if (link && patched(RESUME_WITH_FRESH_LINK)) {
+            run.issueLink(link.audience, link.email, (expiresAt) => ({
+              kind: 'resumed',
+              order: run.summary(),
+              reason: request.reason!.trim(),
+              ...(request.partnerOrg ? { partnerOrganization: request.partnerOrg.name } : {}),
+              ...(request.customerOrg ? { customerOrganization: request.customerOrg.name } : {}),
+              // A hold comes before the point of no return: the link has the order's deadline.
+              expiresAt: expiresAt!,
+            }));
+          }
         }
         await run.record(`rep.${request.action}`, `rep:${request.repId}`, {
           ...(request.reason ? { reason: request.reason } : {}),
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
+          ...(request.partnerOrg ? { partnerOrgId: request.partnerOrg.orgId, partnerOrgName: request.partnerOrg.name } : {}),
+          ...(request.customerOrg ? { customerOrgId: request.customerOrg.orgId, customerOrgName: request.customerOrg.name } : {}),
         });
         return run.state;
       }),

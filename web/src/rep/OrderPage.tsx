@@ -15,9 +15,10 @@ const ENDED: OrderStatus[] = ['PROVISIONED', 'CANCELLED', 'EXPIRED'];
 const CONFIGURED: OrderStatus[] = ['ORDER_CONFIGURED', 'SERVICE_SETUP', ...ENDED];
 
 /** The actions the workflow would accept in this status (it still has the last word). */
-export function availableActions(status: OrderStatus): RepAction[] {
+export function availableActions(status: OrderStatus, provisioningFailed = false): RepAction[] {
   if (ENDED.includes(status)) return [];
   return [
+    ...(provisioningFailed ? (['retry-provisioning'] as const) : []),
     ...(status === 'ON_HOLD' ? (['resume'] as const) : []),
     ...(status !== 'SCHEDULED' ? (['resend-link'] as const) : []),
     'change-contact' as const,
@@ -32,6 +33,7 @@ export const ACTION_LABELS: Record<RepAction, string> = {
   'change-contact': 'Change contact',
   reschedule: 'Reschedule',
   cancel: 'Cancel order',
+  'retry-provisioning': 'Retry provisioning',
 };
 
 export function OrderPage({ orderId, session }: { orderId: string; session: RepSession }) {
@@ -88,7 +90,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
     );
   }
 
-  const actions = detail ? availableActions(detail.status) : [];
+  const actions = detail ? availableActions(detail.status, detail.provisioning?.state === 'failed') : [];
   const openTasks = detail?.tasks.filter((task) => task.status === 'open') ?? [];
   return (
     <>
@@ -141,7 +143,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                   {actions.map((name) => (
                     <Button
                       key={name}
-                      variant={name === 'cancel' ? 'danger' : name === 'resume' ? 'primary' : 'secondary'}
+                      variant={name === 'cancel' ? 'danger' : name === 'resume' || name === 'retry-provisioning' ? 'primary' : 'secondary'}
                       onClick={(event) => {
                         opener.current = event.currentTarget;
                         setDone(undefined);
