@@ -4,6 +4,7 @@
 // goes before its moment (the timer itself, on real durations, is in workflow-time-skipping.test.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { organizations } from '../db/schema/index.js';
 import { eventually, isoDate, makeOrder, REP_TOKEN, repAction, wizardClient } from './support/harness.js';
 import {
   configureOrder,
@@ -345,7 +346,7 @@ describe('rep actions', () => {
       expect(refused.json().type).toContain('not-on-hold');
     });
 
-    it('takes an order put on hold at step 7 back to AWAITING_SETUP; the link opens a new session', async () => {
+    it('takes an order put on hold at step 7 back to AWAITING_SETUP; a fresh link by email opens a new session, the old one is gone', async () => {
       const { order, token } = await orderWithLink(main);
       const wizard = wizardClient(main.h, token);
       await walkToCustomerOrg(wizard, order.partner.name);
@@ -365,10 +366,58 @@ describe('rep actions', () => {
       const closed = await waitForDetail(main.h, order.orderId, (d) => d.tasks.every((t) => t.status === 'closed'));
       expect(closed.tasks).toEqual([expect.objectContaining({ kind: 'on-hold', closedReason: 'a rep resumed the order' })]);
 
-      const again = await wizard.start();
+      const fresh = await waitForMailKey(main.standIn, order.orderId, 'resumed/link-2');
+      expect(fresh.to).toEqual([order.provisioningContactEmail]);
+      expect(fresh.text).toContain('the customer org was checked with the customer');
+      expect((await wizard.start()).statusCode).toBe(404);
+      const again = await wizardClient(main.h, linkToken(fresh)).start();
       expect(again.statusCode, again.body).toBe(201);
       expect(again.json().view).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
-      expect((await repAction(main.h, order.orderId, 'resume')).statusCode).toBe(409);
+      expect((await repAction(main.h, order.orderId, 'resume', { reason: 'again' })).statusCode).toBe(409);
+    });
+
+    it('takes the organization the rep names (validated), emails a fresh link saying so, and step 7 proposes it', async () => {
+      const { order, token } = await orderWithLink(main);
+      const wizard = wizardClient(main.h, token);
+      await walkToCustomerOrg(wizard, order.partner.name);
+      expect((await wizard.step('customer-org', { mode: 'existing', recognised: false })).statusCode).toBe(200);
+      await waitForStatus(main.h, order.orderId, 'ON_HOLD');
+
+      const name = `Acme Named ${randomUUID().slice(0, 6)} AS`;
+      const [named] = await main.h.database.db.insert(organizations).values({ kind: 'customer', name, country: 'NO', address: 'Kaia 1' }).returning();
+      const [partner] = await main.h.database.db.insert(organizations).values({ kind: 'partner', name: 'Other Partner AS', country: 'NO', partnerId: `P-${randomUUID()}` }).returning();
+
+      // Refusals change nothing: no reason, an unknown org, an org of the other kind, ids on another action.
+      for (const [body, field] of [
+        [{ customerOrgId: named!.id }, '/body/reason'],
+        [{ reason: 'checked', customerOrgId: randomUUID() }, '/body/customerOrgId'],
+        [{ reason: 'checked', customerOrgId: partner!.id }, '/body/customerOrgId'],
+        [{ reason: 'checked', partnerOrgId: named!.id }, '/body/partnerOrgId'],
+        [{ reason: 'checked', customerOrgId: 'not-a-uuid' }, '/body/customerOrgId'],
+      ] as const) {
+        const refused = await repAction(main.h, order.orderId, 'resume', body);
+        expect(refused.statusCode, JSON.stringify(body)).toBe(422);
+        expect(refused.json().errors.map((e: { field: string }) => e.field), JSON.stringify(body)).toContain(field);
+      }
+      expect((await repAction(main.h, order.orderId, 'resend-link', { reason: 'x', customerOrgId: named!.id })).statusCode).toBe(422);
+      expect((await detailOf(main.h, order.orderId)).status).toBe('ON_HOLD');
+      expect(eventsOf(await detailOf(main.h, order.orderId), 'rep.resume')).toEqual([]);
+
+      const resumed = await repAction(main.h, order.orderId, 'resume', { reason: 'the customer uses its other organization', customerOrgId: named!.id });
+      expect(resumed.statusCode, resumed.body).toBe(200);
+      await expectAudited(order.orderId, 'resume', { reason: 'the customer uses its other organization', customerOrgId: named!.id, customerOrgName: name });
+      const fresh = await waitForMailKey(main.standIn, order.orderId, 'resumed/link-2');
+      expect(fresh.text).toContain('the customer uses its other organization');
+      expect(fresh.text).toContain(`Customer organization: ${name}`);
+
+      const next = wizardClient(main.h, linkToken(fresh));
+      await walkToCustomerOrg(next, order.partner.name);
+      const atStep7 = (await next.view()).json();
+      expect(atStep7.customerOrg.candidates).toEqual([expect.objectContaining({ orgId: named!.id, name })]);
+      expect((await next.step('customer-org', { mode: 'existing', recognised: true, orgId: named!.id })).statusCode).toBe(200);
+      const confirmed = await next.step('confirm', { confirmed: true });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      expect(confirmed.json()).toMatchObject({ status: 'ORDER_CONFIGURED', configuration: { customerOrgName: name } });
     });
   });
 });
