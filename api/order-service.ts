@@ -292,6 +292,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       const { partnerOrgId, customerOrgId, ...input } = body;
       const request: RepActionRequest = { action, repId, ...input };
       const scopedId = `rep:${repId}:${updateId}`;
+      // Here, not in the workflow's rules: recorded resumes without a reason must replay as they ran.
+      if (action === 'resume' && !input.reason?.trim()) throw invalidAction('/body/reason', 'is required: the link holder is told what was decided');
       if (partnerOrgId !== undefined || customerOrgId !== undefined) {
         if (action !== 'resume') throw invalidAction('/body', 'partnerOrgId and customerOrgId go with resume only');
         // The rep names an organization by id: it must exist and be of its kind.

@@ -309,7 +309,7 @@ describe('rep actions', () => {
       await expectAudited(order.orderId, 'cancel', { reason: 'the customer withdrew the order' });
       await eventually(async () => ((await workflowStatus(main.h, order.orderId)) === 'COMPLETED' ? true : undefined));
 
-      for (const [action, body] of [['resend-link', {}], ['cancel', { reason: 'again' }], ['resume', {}]] as const) {
+      for (const [action, body] of [['resend-link', {}], ['cancel', { reason: 'again' }], ['resume', { reason: 'again' }]] as const) {
         expect((await repAction(main.h, order.orderId, action, body)).statusCode, action).toBe(409);
       }
       expect((await detailOf(main.h, order.orderId)).status).toBe('CANCELLED');
@@ -341,7 +341,7 @@ describe('rep actions', () => {
   describe('resume', () => {
     it('is refused unless the order is ON_HOLD', async () => {
       const { order } = await orderWithLink(main);
-      const refused = await repAction(main.h, order.orderId, 'resume');
+      const refused = await repAction(main.h, order.orderId, 'resume', { reason: 'checked' });
       expect(refused.statusCode).toBe(409);
       expect(refused.json().type).toContain('not-on-hold');
     });

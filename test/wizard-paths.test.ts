@@ -255,22 +255,24 @@ describe('step 5: the partner org', () => {
     });
     expect(onHold.timeline).toContainEqual(expect.objectContaining({ type: 'order.on-hold', data: { step: 'partner-org' } }));
 
-    const resumed = await repAction(h, order.orderId, 'resume');
+    const resumed = await repAction(h, order.orderId, 'resume', { reason: 'the partner confirmed its organization' });
     expect(resumed.statusCode, resumed.body).toBe(200);
     expect(resumed.json()).toMatchObject({ orderId: order.orderId, status: 'AWAITING_SETUP' });
-    expect((await repAction(h, order.orderId, 'resume')).statusCode).toBe(409);
+    expect((await repAction(h, order.orderId, 'resume', { reason: 'again' })).statusCode).toBe(409);
     await eventually(async () => ((await detail(order.orderId)).tasks.every((t) => t.kind !== 'on-hold' || t.status === 'closed') ? true : undefined));
 
-    // The same link, a new session, and this time to the end.
+    // A fresh link by email (the old one is revoked), a new session, and this time to the end.
+    expect((await wizard.view()).statusCode).toBe(404);
+    const resumed2 = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
     expect(await start(wizard)).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
-    await accept(wizard, 'role', { role: 'partner' });
-    await accept(wizard, 'configurer', { choice: 'self' });
-    await accept(wizard, 'partner-org', { mode: 'existing', recognised: true });
-    await accept(wizard, 'customer-admin', { email: `cio@${newDomain()}` });
-    await accept(wizard, 'customer-org', newCustomerOrg());
-    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
-    await accept(wizard, 'subscription', { reviewed: true });
-    await accept(wizard, 'provision', { confirm: true });
+    await accept(resumed2, 'role', { role: 'partner' });
+    await accept(resumed2, 'configurer', { choice: 'self' });
+    await accept(resumed2, 'partner-org', { mode: 'existing', recognised: true });
+    await accept(resumed2, 'customer-admin', { email: `cio@${newDomain()}` });
+    await accept(resumed2, 'customer-org', newCustomerOrg());
+    expect(await accept(resumed2, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
+    await accept(resumed2, 'subscription', { reviewed: true });
+    await accept(resumed2, 'provision', { confirm: true });
     // The timeline is a projection: its last event lands a moment after the live status.
     const timeline = await eventually(async () => {
       const types = (await detail(order.orderId)).timeline.map((e) => e.type);
@@ -338,7 +340,9 @@ describe('step 7: existing customer orgs by domain', () => {
   it('lists the orgs with users on the admin’s domain, refuses others, and holds when none is recognised', async () => {
     const domain = newDomain();
     const earlier = await configuredFirstOrder(`boss@${domain}`);
-    const { order, wizard } = await orderWithLink({ services: ['messaging'] });
+    const { order, wizard: firstLink } = await orderWithLink({ services: ['messaging'] });
+    // A resume sends a fresh link: the steps after it go through that one.
+    let wizard = firstLink;
     const walkToCustomerOrg = async () => {
       await accept(wizard, 'role', { role: 'partner' });
       await accept(wizard, 'configurer', { choice: 'self' });
@@ -371,7 +375,8 @@ describe('step 7: existing customer orgs by domain', () => {
     expect(held.timeline).toContainEqual(expect.objectContaining({ type: 'order.on-hold', data: { step: 'customer-org' } }));
     expect((await orgsCreatedBy(order.orderId))).toEqual([]);
 
-    expect((await repAction(h, order.orderId, 'resume')).statusCode).toBe(200);
+    expect((await repAction(h, order.orderId, 'resume', { reason: 'the customer checked its organizations' })).statusCode).toBe(200);
+    wizard = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
     await start(wizard);
     await walkToCustomerOrg();
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });

@@ -78,8 +78,6 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
 
     case 'resume': {
       if (state.status !== 'ON_HOLD') return refuse('not-on-hold', 'Only an order on hold can be resumed.');
-      const reason = request.reason?.trim() ?? '';
-      if (!reason) return invalid('/body/reason', 'is required: the link holder is told what was decided');
       if (request.partnerOrg && state.delegatedToCustomer) {
         return invalid('/body/partnerOrgId', 'does not apply: the customer configures this order, so no partner organization is involved');
       }

@@ -72,7 +72,7 @@ export function registerHandlers(run: OrderRun): void {
             run.issueLink(link.audience, link.email, (expiresAt) => ({
               kind: 'resumed',
               order: run.summary(),
-              reason: request.reason!.trim(),
+              reason: request.reason?.trim() ?? '',
               ...(request.partnerOrg ? { partnerOrganization: request.partnerOrg.name } : {}),
               ...(request.customerOrg ? { customerOrganization: request.customerOrg.name } : {}),
               // A hold comes before the point of no return: the link has the order's deadline.
