@@ -263,16 +263,16 @@ describe('step 5: the partner org', () => {
 
     // A fresh link by email (the old one is revoked), a new session, and this time to the end.
     expect((await wizard.view()).statusCode).toBe(404);
-    const resumed2 = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
-    expect(await start(wizard)).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
-    await accept(resumed2, 'role', { role: 'partner' });
-    await accept(resumed2, 'configurer', { choice: 'self' });
-    await accept(resumed2, 'partner-org', { mode: 'existing', recognised: true });
-    await accept(resumed2, 'customer-admin', { email: `cio@${newDomain()}` });
-    await accept(resumed2, 'customer-org', newCustomerOrg());
-    expect(await accept(resumed2, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
-    await accept(resumed2, 'subscription', { reviewed: true });
-    await accept(resumed2, 'provision', { confirm: true });
+    const fresh = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
+    expect(await start(fresh)).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
+    await accept(fresh, 'role', { role: 'partner' });
+    await accept(fresh, 'configurer', { choice: 'self' });
+    await accept(fresh, 'partner-org', { mode: 'existing', recognised: true });
+    await accept(fresh, 'customer-admin', { email: `cio@${newDomain()}` });
+    await accept(fresh, 'customer-org', newCustomerOrg());
+    expect(await accept(fresh, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
+    await accept(fresh, 'subscription', { reviewed: true });
+    await accept(fresh, 'provision', { confirm: true });
     // The timeline is a projection: its last event lands a moment after the live status.
     const timeline = await eventually(async () => {
       const types = (await detail(order.orderId)).timeline.map((e) => e.type);
