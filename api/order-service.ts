@@ -286,6 +286,9 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
     async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
+      // The workflow would accept the change and write it to the read model later: while PostgreSQL
+      // is down, nothing changes and the rep hears 503 with Retry-After instead.
+      await database.ping();
       const request = { action, repId, ...body };
       const scopedId = `rep:${repId}:${updateId}`;
       if (action === 'reschedule' && body.requestedStartDate) {
