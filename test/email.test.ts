@@ -488,8 +488,8 @@ describe('templates in Norwegian', () => {
     }
     expect(norwegian.subject).not.toBe(english.subject);
     expect(norwegian.subject).toContain('CCW-5678');
-    // Every line of the English body that is not a name, code or address reads differently in Norwegian.
-    const englishLines = new Set(english.text.split('\n').filter((line) => /[a-z]{4}/.test(line) && !line.startsWith('Partner:')));
+    // Every line of the English body that has words reads differently in Norwegian.
+    const englishLines = new Set(english.text.split('\n').filter((line) => /[a-z]{4}/.test(line)));
     for (const line of norwegian.text.split('\n')) expect(englishLines.has(line), line).toBe(false);
     for (const fact of ['Bestilling: CCW-5678', 'Tjenester: Webex Messaging, Webex Calling', 'Kunde: Acme Shipping (Norge)', 'Ønsket startdato: 15. januar 2030']) {
       expect(norwegian.text).toContain(fact);
