@@ -7,19 +7,22 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, launchBrowser, type TestBrowser } from './support/browser.js';
-import { type Harness, isoDate, makeOrder, startHarness, waitForEmail } from './support/harness.js';
+import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
 import { freePort } from './support/processes.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser-nb');
 
 let h: Harness;
 let base: string;
 let browser: TestBrowser;
+let receiver: Receiver;
 
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  h = await startHarness({ PUBLIC_BASE_URL: base });
+  receiver = await startReceiver();
+  h = await startHarness({ PUBLIC_BASE_URL: base, WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_SECRET: WEBHOOK_TEST_SECRET, WEBHOOK_ALLOW_PRIVATE: 'true' });
   await h.app.listen({ port, host: '127.0.0.1' });
   await mkdir(SCREENSHOTS, { recursive: true });
   browser = await launchBrowser();
@@ -28,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.close();
+  await receiver?.close();
 });
 
 const check = (page: Page, name: string, options: { fullPage?: boolean } = {}) => checkPage(page, SCREENSHOTS, name, options);
@@ -44,6 +48,11 @@ describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
 
     const page = await browser.openPage();
     await page.goto(`${base}/dev/outbox?orderId=${encodeURIComponent(order.orderId)}`);
+    // The outbox names each email's language and what became of it.
+    const kept = page.locator('article.email').first();
+    await kept.getByText('Norwegian Bokmål (nb)').waitFor();
+    await kept.getByText('Kept here (not sent)').waitFor();
+    await check(page, 'nb-00-outbox');
     await page.locator('a[href*="/wizard/"]').first().click();
     await page.waitForURL(/\/wizard\//);
 
@@ -130,6 +139,21 @@ describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
     await heading(page, 'Your services are provisioned').waitFor();
     await page.getByRole('button', { name: 'Norsk' }).click();
     await heading(page, 'Tjenestene er aktivert').waitFor();
+
+    // The rep console stays English and shows each email's language and status, and each webhook's outcome.
+    await eventually(async () => (receiver.accepted.some((r) => r.event.data.orderId === order.orderId && r.event.data.status === 'PROVISIONED') ? true : undefined));
+    await page.goto(`${base}/rep`);
+    await page.evaluate(`sessionStorage.setItem('rep-token', ${JSON.stringify(REP_TOKEN)})`);
+    await page.goto(`${base}/rep/orders/${encodeURIComponent(order.orderId)}`);
+    await page.getByRole('heading', { level: 1, name: `Order ${order.orderId}` }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    const emails = page.getByRole('region', { name: /^Emails/ });
+    const setupRow = emails.getByRole('row', { name: /^Setup/ });
+    await setupRow.getByText('Norwegian Bokmål').waitFor();
+    await setupRow.getByText('Sent').waitFor();
+    const webhooks = page.getByRole('region', { name: /^Webhooks/ });
+    await webhooks.getByRole('row', { name: /order\.status_changed #1 / }).getByText('Delivered').waitFor();
+    await check(page, 'nb-12-rep-order');
     await browser.closePage(page);
   });
 });
