@@ -12,11 +12,13 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { emailDeliveries, linkTokens, orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
 import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId, redeliveryWorkflowId } from '../domain/order.js';
+import { defaultLocale, orderLocale } from '../domain/locale.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName, type RepActionRequest } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
+import { isTerminal } from '../workflows/wizard.js';
 import { findOrg } from '../db/queries/organizations.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
@@ -45,6 +47,7 @@ export function normaliseOrder(body: OrderPayload): OrderWorkflowInput['order'] 
   return {
     ...body,
     timezone: body.timezone ?? 'UTC',
+    locale: orderLocale(body),
     provisioningContactEmail: body.provisioningContactEmail.trim().toLowerCase(),
     services: [...body.services].sort(),
     rep: { ...body.rep, email: body.rep.email.trim().toLowerCase() },
@@ -63,8 +66,14 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const payloadHash = (order: OrderWorkflowInput['order']): string =>
-  createHash('sha256').update(canonicalJson(order)).digest('hex');
+/**
+ * The default locale is left out, so an order sent before `locale` existed, or sent again with its
+ * default spelled out, keeps its hash: a re-delivery stays a re-delivery.
+ */
+export const payloadHash = (order: OrderWorkflowInput['order']): string => {
+  const hashed = order.locale === defaultLocale(order.customer.country) ? { ...order, locale: undefined } : order;
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
+};
 
 function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt' | 'escalated'>): OrderView {
   const { order } = state;
@@ -81,6 +90,7 @@ function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 
     customer: order.customer,
     services: order.services,
     rep: order.rep,
+    locale: orderLocale(order),
     receivedAt: state.receivedAt,
   };
 }
@@ -169,7 +179,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
       const now = clock();
-      const [live, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
+      const [state, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
@@ -183,6 +193,9 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           .limit(1),
         listWebhookDeliveries(db, orderId),
       ]);
+      // A terminated workflow still answers Queries, with its state when it was terminated: the read
+      // model's ending (activities/terminated-orders.ts) has the last word.
+      const live = state && row && isTerminal(row) && !isTerminal(state) ? undefined : state;
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
       const workflowId = orderWorkflowId(orderId);
@@ -289,6 +302,9 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
     async act(orderId: string, action: RepActionName, body: RepActionBody, repId: string, updateId: string) {
+      // The workflow would accept the change and write it to the read model later: while PostgreSQL
+      // is down, nothing changes and the rep hears 503 with Retry-After instead.
+      await database.ping();
       const { partnerOrgId, customerOrgId, ...input } = body;
       const request: RepActionRequest = { action, repId, ...input };
       const scopedId = `rep:${repId}:${updateId}`;

@@ -5,8 +5,9 @@ import type { Database } from '../db/client.js';
 import { classifyAdminEmail, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
+import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrderState, OrgSummary, StepContext, StepName } from '../workflows/definitions.js';
+import type { OrderState, OrgSummary, StepContext, StepName, WizardState } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
@@ -25,7 +26,7 @@ const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-o
 const DAY_MS = 86_400_000;
 
 /** The link's deadline as the wizard shows it: the order's expiry before the point of no return, none after. */
-function deadlineOf(state: OrderState, now: Date): WizardView['deadline'] {
+function deadlineOf(state: WizardState, now: Date): WizardView['deadline'] {
   const at = state.link?.expiresAt;
   if (!at || state.configuration) return null;
   return { at, daysLeft: Math.max(0, Math.floor((Date.parse(at) - now.getTime()) / DAY_MS)) };
@@ -35,7 +36,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
   const { db } = database;
 
   /** Step 5's organization: the one a rep named when resuming a hold, else the ordering partner's. */
-  async function partnerOrgOf(state: OrderState) {
+  async function partnerOrgOf(state: Pick<OrderState, 'namedOrgs' | 'order'>) {
     return state.namedOrgs?.partnerOrg ?? findPartnerOrg(db, state.order.partner.id);
   }
 
@@ -43,7 +44,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
    * Step 7's organizations: the admin's own org (a person is in one org), else the one a rep named
    * when resuming a hold, else the candidates by the admin's email.
    */
-  async function customerCandidates(state: OrderState, admin: { email: string; existingOrg: OrgSummary | null }) {
+  async function customerCandidates(state: Pick<OrderState, 'namedOrgs'>, admin: { email: string; existingOrg: OrgSummary | null }) {
     if (admin.existingOrg) return [admin.existingOrg];
     const named = state.namedOrgs?.customerOrg;
     return named ? [named] : customerOrgCandidates(db, admin.email);
@@ -64,7 +65,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
     return { link, state };
   }
 
-  async function view(state: OrderState, sessionId?: string): Promise<WizardView> {
+  async function view(state: WizardState, sessionId?: string): Promise<WizardView> {
     const step = nextStep(state);
     const active = sessionId !== undefined && state.session?.id === sessionId;
     const base: WizardView = {
@@ -81,6 +82,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
         customer: state.order.customer,
         requestedStartDate: state.order.requestedStartDate,
         timezone: state.order.timezone,
+        locale: orderLocale(state.order),
         rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
       deadline: deadlineOf(state, clock()),

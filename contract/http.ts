@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { ORDER_STATUSES, PRODUCTS, SERVICES } from '../domain/order.js';
 import { REP_TASK_REASONS, WAITING_PARTIES } from '../domain/desk.js';
 import { STEP_NAMES, type StepName } from '../domain/wizard-steps.js';
+import { LOCALES } from '../domain/locale.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
@@ -33,6 +34,9 @@ export const OrderPayloadSchema = Type.Object(
     ),
     services: Type.Array(Type.Enum(SERVICES), { minItems: 1, uniqueItems: true }),
     rep: Type.Object({ name: Name, email: Email }, { additionalProperties: false }),
+    locale: Type.Optional(
+      Type.Enum(LOCALES, { description: 'Language of the emails and wizard pages: `nb` (Norwegian Bokmål) or `en`; default `nb` when customer.country is `NO`, else `en`' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -53,6 +57,7 @@ export const OrderSchema = Type.Object({
   customer: Type.Object({ name: Type.String(), country: Type.String() }),
   services: Type.Array(Type.String()),
   rep: Type.Object({ name: Type.String(), email: Type.String() }),
+  locale: Type.Enum(LOCALES, { description: 'Language of the order’s emails and wizard pages' }),
   receivedAt: Instant,
 });
 export type OrderView = Static<typeof OrderSchema>;
@@ -128,7 +133,15 @@ export const OrderDetailSchema = Type.Intersect([
         failure: Type.Optional(Type.Object({ at: Instant, message: Type.String() })),
       }),
     ),
-    emails: Type.Array(Type.Object({ purpose: Type.String(), to: Type.String(), status: Type.Enum(EMAIL_OUTCOMES), at: Instant })),
+    emails: Type.Array(
+      Type.Object({
+        purpose: Type.String(),
+        to: Type.String(),
+        status: Type.Enum(EMAIL_OUTCOMES),
+        at: Instant,
+        locale: Nullable(Type.Enum(LOCALES, { description: 'The language it was written in; null for emails from before languages existed' })),
+      }),
+    ),
     webhooks: Type.Array(Type.Object({ event: Type.String(), status: Type.String(), attempts: Type.Integer(), lastAttemptAt: Nullable(Instant) })),
     tasks: Type.Array(RepTaskSchema),
     timeline: Type.Array(TimelineEventSchema),
@@ -265,6 +278,7 @@ export const WizardViewSchema = Type.Object(
       customer: Type.Object({ name: Type.String(), country: Type.String() }),
       requestedStartDate: Type.String(),
       timezone: Type.String(),
+      locale: Type.Enum(LOCALES),
       /** The Cisco account representative: whom the person hears from when the order is on hold. */
       rep: Type.Object({ name: Type.String(), email: Type.String() }),
     }),

@@ -1,5 +1,6 @@
 // The order as the commerce system sends it, and the statuses of SPEC §2. Pure types and
 // constants: imported by workflows, activities and the API alike.
+import type { Locale } from './locale.js';
 
 export const PRODUCTS = ['A-WX', 'A-SPK'] as const;
 export type Product = (typeof PRODUCTS)[number];
@@ -35,6 +36,8 @@ export interface OrderPayload {
   customer: { name: string; country: string };
   services: Service[];
   rep: { name: string; email: string };
+  /** Language of the order's emails and wizard pages; unset: `defaultLocale(customer.country)` (domain/locale.ts). */
+  locale?: Locale;
 }
 
 /** What the order workflow is started with. The start moment is computed outside the workflow. */
@@ -70,5 +73,7 @@ export interface WebhookRetrySettings {
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** The order id behind an order workflow's id; undefined for any other workflow. */
+export const orderIdOfWorkflow = (workflowId: string): string | undefined => (workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : undefined);
 /** The rep action `redeliver-webhooks`: one at a time per order. */
 export const redeliveryWorkflowId = (orderId: string): string => `webhooks-${orderId}`;

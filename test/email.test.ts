@@ -399,6 +399,7 @@ describe('templates', () => {
     partner: { name: 'Fjord <b>Networks</b>' },
     requestedStartDate: '2030-01-15',
     timezone: 'Europe/Oslo',
+    locale: 'en',
   };
   const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}` };
   const expiresAt = '2030-02-14T08:00:00.000Z';
@@ -415,6 +416,10 @@ describe('templates', () => {
     { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said <no>' },
     { kind: 'order-configured', order, customerOrganization: 'Acme <Org>', customerAdminEmail: 'admin@acme.example' },
     { kind: 'provisioned', order, audience: 'rep' },
+    { kind: 'finish-setup', order, reminder: false, customerOrganization: 'Acme <Org>' },
+    { kind: 'resumed', order, reason: 'checked <invalid>', partnerOrganization: 'Fjord <b>Networks</b>', expiresAt },
+    { kind: 'provisioning-failed', order, repName: 'Rita <i>Rep</i>' },
+    { kind: 'rep-setup-stalled', order, repName: 'Rita', holderEmail: 'contact@partner.example', configuredAt: expiresAt },
   ];
 
   it.each(all.map((t) => [t.kind, t] as const))('%s escapes every value, keeps the subject on one line and has a plain-text twin', (_kind, template) => {
@@ -448,6 +453,73 @@ describe('templates', () => {
   });
 });
 
+describe('templates in Norwegian', () => {
+  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}` };
+  const expiresAt = '2030-02-14T08:00:00.000Z';
+  /** One template of every kind: a new kind fails the typecheck here until it is added. */
+  function everyKind(order: OrderSummary): { [K in EmailTemplate['kind']]: Extract<EmailTemplate, { kind: K }> } {
+    return {
+      setup: { kind: 'setup', order, expiresAt },
+      'reminder-escalation': { kind: 'reminder-escalation', order, expiresAt },
+      'reminder-expiry': { kind: 'reminder-expiry', order, expiresAt },
+      'reminder-idle': { kind: 'reminder-idle', order, expiresAt },
+      delegated: { kind: 'delegated', order, audience: 'colleague', delegatedBy: 'Kari Nordmann', expiresAt },
+      'rep-escalation': { kind: 'rep-escalation', order, repName: 'Rita', contactEmail: 'contact@partner.example' },
+      'rep-on-hold': { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },
+      'rep-email-rejected': { kind: 'rep-email-rejected', order, repName: 'Rita', rejectedRecipient: 'bad@partner.example', reason: 'no such mailbox' },
+      'rep-expired': { kind: 'rep-expired', order, repName: 'Rita', expiredAt: expiresAt },
+      'rep-provisioning-failed': { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said no' },
+      'order-configured': { kind: 'order-configured', order, customerOrganization: 'Acme AS', customerAdminEmail: 'admin@acme.example' },
+      provisioned: { kind: 'provisioned', order, audience: 'contact' },
+      'finish-setup': { kind: 'finish-setup', order, reminder: true, customerOrganization: 'Acme AS' },
+      resumed: { kind: 'resumed', order, reason: 'Kunden bruker den andre organisasjonen.', customerOrganization: 'Acme AS', expiresAt },
+      'provisioning-failed': { kind: 'provisioning-failed', order, repName: 'Rita' },
+      'rep-setup-stalled': { kind: 'rep-setup-stalled', order, repName: 'Rita', holderEmail: 'contact@partner.example', configuredAt: expiresAt },
+    };
+  }
+  // A customer in Norway gets Norwegian without asking; the English twin is the same order with `locale: 'en'`.
+  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], locale: undefined }), timezone: 'Europe/Oslo' });
+  const nb = everyKind(base);
+  const en = everyKind({ ...base, locale: 'en' });
+  const kinds = Object.keys(nb) as Array<keyof typeof nb>;
+
+  it.each(kinds)('%s is written in the order’s language, or in English when it goes to the rep', (kind) => {
+    expect(base.locale).toBe('nb');
+    const norwegian = renderEmail(nb[kind], context);
+    const english = renderEmail(en[kind], context);
+    const toRep = kind.startsWith('rep-');
+    expect(norwegian.locale).toBe(toRep ? 'en' : 'nb');
+    expect(norwegian.html).toMatch(toRep ? /^<!doctype html><html lang="en">/ : /^<!doctype html><html lang="nb">/);
+    if (toRep) {
+      expect(norwegian).toEqual(english);
+      return;
+    }
+    expect(norwegian.subject).not.toBe(english.subject);
+    expect(norwegian.subject).toContain('CCW-5678');
+    // Every line of the English body that has words reads differently in Norwegian.
+    const englishLines = new Set(english.text.split('\n').filter((line) => /[a-z]{4}/.test(line)));
+    for (const line of norwegian.text.split('\n')) expect(englishLines.has(line), line).toBe(false);
+    for (const fact of ['Bestilling: CCW-5678', 'Tjenester: Webex Messaging, Webex Calling', 'Kunde: Acme Shipping (Norge)', 'Ønsket startdato: 15. januar 2030']) {
+      expect(norwegian.text).toContain(fact);
+    }
+  });
+
+  it('gives deadlines in the order’s time zone and the Norwegian way of writing dates', () => {
+    const setup = renderEmail(nb.setup, context);
+    expect(setup.text).toContain('Lenken gjelder til 14. februar 2030 kl. 09:00 CET.');
+    expect(setup.text).toContain(`Konfigurer nå: ${context.linkUrl}`);
+    const inNewYork = renderEmail(everyKind({ ...base, timezone: 'America/New_York' })['reminder-expiry'], context);
+    expect(inNewYork.subject).toBe('Påminnelse: Webex-bestilling CCW-5678 for Acme Shipping utløper snart');
+    expect(inNewYork.text).toContain('Bestilling CCW-5678 utløper 14. februar 2030 kl. 03:00');
+  });
+
+  it('a customer outside Norway gets English unless the order names a language', () => {
+    const abroad = orderSummary({ ...makeOrder({ customer: { name: 'Acme GmbH', country: 'DE' }, locale: undefined }), timezone: 'Europe/Berlin' });
+    expect(renderEmail({ kind: 'setup', order: abroad, expiresAt }, context).locale).toBe('en');
+    expect(renderEmail({ kind: 'setup', order: { ...abroad, locale: 'nb' }, expiresAt }, context).text).toContain('Kunde: Acme GmbH (Tyskland)');
+  });
+});
+
 describe('dev outbox (no RESEND_API_KEY)', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -472,7 +544,15 @@ describe('dev outbox (no RESEND_API_KEY)', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     const { items } = response.json() as { items: Array<Record<string, string>> };
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: result.deliveryId, orderId: order.orderId, purpose: 'setup', to: request.to, subject: expect.stringContaining(order.orderId) });
+    expect(items[0]).toMatchObject({
+      id: result.deliveryId,
+      orderId: order.orderId,
+      purpose: 'setup',
+      to: request.to,
+      subject: expect.stringContaining(order.orderId),
+      status: 'outbox',
+      locale: 'en',
+    });
     const token = tokenIn(items[0]?.text ?? '');
     expect(items[0]?.html).toContain(linkUrl(PUBLIC_BASE_URL, token));
     expect(await resolveLinkToken(h.database.db, token, new Date())).toMatchObject({ state: 'valid', orderId: order.orderId, recipientEmail: request.to });
@@ -490,6 +570,8 @@ describe('dev outbox (no RESEND_API_KEY)', () => {
     const page = response.body;
     expect(page).not.toContain('<script');
     expect(page).toContain('<iframe title="Email: ');
+    expect(page).toContain('<dt>Language</dt><dd>English (en)</dd>');
+    expect(page).toContain('Kept here (not sent)');
     expect(page).toContain('sandbox="allow-popups allow-popups-to-escape-sandbox"');
     // The email's own markup is inside the srcdoc attribute, escaped.
     expect(page).toContain('srcdoc="&lt;!doctype html&gt;');
@@ -500,6 +582,19 @@ describe('dev outbox (no RESEND_API_KEY)', () => {
 
     const openApi = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown> };
     expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/dev/outbox', '/dev/outbox.json']));
+  });
+
+  it('/dev/outbox also shows an email that never went, with its status and why; the JSON lists only those kept', async () => {
+    const order = await insertOrder(h.database);
+    const email = createEmailActivities({ database: h.database, config: h.config });
+    expect((await failureOf(email.sendEmail(setupRequest(order, { to: 'not-an-address' })))).type).toBe(EMAIL_REJECTED);
+
+    const page = (await h.app.inject({ method: 'GET', url: `/dev/outbox?orderId=${order.orderId}` })).body;
+    expect(page).toContain('<dt>To</dt><dd>not-an-address</dd>');
+    expect(page).toContain('Rejected: never sent — not a valid email address');
+    expect(page).not.toContain('<iframe');
+    const { items } = (await h.app.inject({ method: 'GET', url: `/dev/outbox.json?orderId=${order.orderId}` })).json() as { items: unknown[] };
+    expect(items).toEqual([]);
   });
 
   it('is not there when an email provider is configured', async () => {

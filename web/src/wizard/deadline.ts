@@ -1,10 +1,12 @@
-// The wizard's deadline in words (SPEC §7.3): "open until <date in the order's zone>, N days left".
+// The wizard's deadline in words (SPEC §7.3): "open until <moment in the order's zone>, N days left".
 import type { WizardView } from '../types';
-import { formatInZone } from '../ui';
+import { useTexts } from './i18n';
 
-export function deadlineText(view: WizardView): string | null {
+/** The deadline as a summary value and as a sentence, in the chosen language; null when the order has none. */
+export function useDeadline(view: WizardView): { value: string; sentence: string } | null {
+  const { t, inZone } = useTexts();
   const { deadline } = view;
   if (!deadline) return null;
-  const left = deadline.daysLeft === 0 ? 'less than a day left' : deadline.daysLeft === 1 ? '1 day left' : `${deadline.daysLeft} days left`;
-  return `open until ${formatInZone(deadline.at, view.order.timezone)}, ${left}`;
+  const values = { until: inZone(deadline.at, view.order.timezone), daysLeft: deadline.daysLeft };
+  return { value: t('wizard.deadline.value', values), sentence: t('wizard.deadline.sentence', values) };
 }
