@@ -478,7 +478,7 @@ describe('templates in Norwegian', () => {
     };
   }
   // A customer in Norway gets Norwegian without asking; the English twin is the same order with `locale: 'en'`.
-  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], locale: undefined }), timezone: 'Europe/Oslo' });
+  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], requestedStartDate: '2030-01-15', locale: undefined }), timezone: 'Europe/Oslo' });
   const nb = everyKind(base);
   const en = everyKind({ ...base, locale: 'en' });
   const kinds = Object.keys(nb) as Array<keyof typeof nb>;

@@ -431,7 +431,7 @@ describe('the rep list', () => {
   };
   const ids = async (query: string) => (await list(query)).items.map((i) => i.orderId);
 
-  /** Orders CCW-<tag>-1…5, received in that order; 1–3 are due at once, 4–5 start in 2030. */
+  /** Orders CCW-<tag>-1…5, received in that order; 1–3 are due at once, 4–5 start in 200 days. */
   const orderIds = [1, 2, 3, 4, 5].map((n) => `CCW-${tag}-${n}`);
 
   beforeAll(async () => {
