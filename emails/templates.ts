@@ -31,7 +31,14 @@ export type EmailTemplate =
   /** To the colleague or customer the contact handed the order to. Needs a link. */
   | { kind: 'delegated'; order: OrderSummary; audience: DelegationAudience; delegatedBy: string; expiresAt: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
-  | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer' }
+  | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer'; consentDeclined?: boolean }
+  /**
+   * To the full admin of an existing customer org (SPEC §7.2): may this order attach its partner or
+   * add an admin? Needs a consent link. `reminder`: the follow-up after ESCALATION_AFTER.
+   */
+  | { kind: 'consent-request'; order: OrderSummary; newAdminEmail: string; attachPartner: boolean; expiresAt: string; reminder: boolean }
+  /** To the link holder: the org's admin declined, the order is on hold with the rep. */
+  | { kind: 'consent-declined'; order: OrderSummary; repName: string; repEmail: string }
   | { kind: 'rep-email-rejected'; order: OrderSummary; repName: string; rejectedRecipient: string; reason: string }
   | { kind: 'rep-expired'; order: OrderSummary; repName: string; expiredAt: string }
   | { kind: 'rep-provisioning-failed'; order: OrderSummary; repName: string; error: string }
@@ -51,6 +58,9 @@ export type EmailPurpose = EmailTemplate['kind'];
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
 export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated'];
 
+/** Purposes whose whole point is a consent link. */
+export const CONSENT_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['consent-request'];
+
 export interface RenderedEmail {
   subject: string;
   html: string;
@@ -62,6 +72,8 @@ export interface RenderContext {
   publicBaseUrl: string;
   /** `<PUBLIC_BASE_URL>/wizard/<token>`, minted by the email activity. */
   linkUrl?: string | undefined;
+  /** `<PUBLIC_BASE_URL>/consent/<token>`, minted by the email activity. */
+  consentUrl?: string | undefined;
 }
 
 /** The summary fields of an order as the workflow holds it. Pure: usable in workflow code. */
@@ -244,12 +256,48 @@ function content(template: EmailTemplate, context: RenderContext): EmailContent 
       };
     case 'rep-on-hold':
       return {
-        subject: `On hold: order ${order.orderId} (${customer}) — ${template.organization} organization not recognised`,
+        subject: template.consentDeclined
+          ? `On hold: order ${order.orderId} (${customer}) — the customer organization declined`
+          : `On hold: order ${order.orderId} (${customer}) — ${template.organization} organization not recognised`,
         heading: `Order ${order.orderId} is on hold`,
         blocks: [
-          { type: 'paragraph', text: `Hello ${template.repName}, the person configuring this order did not recognise the ${template.organization} organization we proposed. Please check the organization and resume the order.` },
+          {
+            type: 'paragraph',
+            text: template.consentDeclined
+              ? `Hello ${template.repName}, the administrator of the existing customer organization chosen for this order declined to let it be set up there. Please agree the organization with the customer and resume the order.`
+              : `Hello ${template.repName}, the person configuring this order did not recognise the ${template.organization} organization we proposed. Please check the organization and resume the order.`,
+          },
           orderFacts(order),
           { type: 'button', label: 'Open the order', url: repUrl },
+        ],
+      };
+    case 'consent-request': {
+      if (!context.consentUrl) throw new Error('The consent-request email needs a consent link');
+      const url = context.consentUrl;
+      const expiry = formatInstant(template.expiresAt, order.timezone);
+      const asked = template.attachPartner
+        ? `${order.partner.name}, a Cisco partner, asks to manage your Webex organization and to make ${template.newAdminEmail} one of its administrators`
+        : `Someone setting up a Webex order asks to make ${template.newAdminEmail} an administrator of your Webex organization`;
+      return {
+        subject: `${template.reminder ? 'Reminder: ' : ''}Approve or decline: Webex order ${order.orderId} for your organization`,
+        heading: 'Your approval is needed for a Webex order',
+        blocks: [
+          { type: 'paragraph', text: `You are an administrator of an existing Webex organization. ${asked}, for the order below. Nothing changes in your organization unless you approve.` },
+          orderFacts(order),
+          { type: 'button', label: 'Approve', url: `${url}?decision=approve` },
+          { type: 'button', label: 'Decline', url: `${url}?decision=decline` },
+          { type: 'paragraph', text: `Both buttons open a page where you confirm your answer. This link works until ${expiry}. If you do not know this order, decline.` },
+          linkFallback(url),
+        ],
+      };
+    }
+    case 'consent-declined':
+      return {
+        subject: `Webex order ${order.orderId} for ${customer} is on hold`,
+        heading: `Order ${order.orderId} is on hold`,
+        blocks: [
+          { type: 'paragraph', text: `The administrator of the existing customer organization you chose declined to let this order be set up there. ${template.repName}, your Cisco account representative (${template.repEmail}), will contact you to agree the organization.` },
+          orderFacts(order),
         ],
       };
     case 'rep-email-rejected':

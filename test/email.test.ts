@@ -400,7 +400,7 @@ describe('templates', () => {
     requestedStartDate: '2030-01-15',
     timezone: 'Europe/Oslo',
   };
-  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}` };
+  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}`, consentUrl: `${PUBLIC_BASE_URL}/consent/${'B'.repeat(43)}` };
   const expiresAt = '2030-02-14T08:00:00.000Z';
   const all: EmailTemplate[] = [
     { kind: 'setup', order, expiresAt },
@@ -410,6 +410,10 @@ describe('templates', () => {
     { kind: 'delegated', order, audience: 'customer', delegatedBy: 'Pat <pat@partner.example>', expiresAt },
     { kind: 'rep-escalation', order, repName: 'Rita <i>Rep</i>', contactEmail: 'contact@partner.example' },
     { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },
+    { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer', consentDeclined: true },
+    { kind: 'consent-request', order, newAdminEmail: 'new<b>@acme.example', attachPartner: true, expiresAt, reminder: false },
+    { kind: 'consent-request', order, newAdminEmail: 'new@acme.example', attachPartner: false, expiresAt, reminder: true },
+    { kind: 'consent-declined', order, repName: 'Rita <i>Rep</i>', repEmail: 'rita@cisco.example' },
     { kind: 'rep-email-rejected', order, repName: 'Rita', rejectedRecipient: 'bad@partner.example', reason: '<invalid>' },
     { kind: 'rep-expired', order, repName: 'Rita', expiredAt: expiresAt },
     { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said <no>' },

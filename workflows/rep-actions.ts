@@ -9,7 +9,9 @@ export type RepEffect =
   /** Revoke every link and send a fresh one (setup email) to `email`. */
   | { kind: 'new-link'; audience: LinkAudience; email: string }
   | { kind: 'cancel' }
-  | { kind: 'resume' };
+  | { kind: 'resume' }
+  /** The order's consent request is approved by the rep: step 8's commit runs. */
+  | { kind: 'approve-consent' };
 
 export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
 
@@ -66,6 +68,11 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
         state: { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason, by: request.repId, at: now } },
         effect: { kind: 'cancel' },
       };
+    }
+
+    case 'approve-consent': {
+      if (state.status !== 'AWAITING_CONSENT' || !state.consent) return refuse('not-awaiting-consent', 'Only an order awaiting an organization’s consent can be approved.');
+      return { ok: true, state, effect: { kind: 'approve-consent' } };
     }
 
     case 'resume': {

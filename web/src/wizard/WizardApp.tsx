@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
 import { Alert, Button, Shell, Spinner, usePageTitle } from '../ui';
-import { DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
+import { ConsentPendingPage, DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
 import { Progress, wizardSteps } from './Progress';
 import { type CheckSubdomain, ServiceSetup } from './ServiceSetup';
 import { PasswordStep, PreCommitStep } from './steps';
@@ -171,6 +171,7 @@ function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdom
   }
 
   if (view.status === 'ON_HOLD') return <HoldPage view={view} />;
+  if (view.status === 'AWAITING_CONSENT') return <ConsentPendingPage view={view} />;
   if (view.status === 'PROVISIONED') return <DonePage view={view} />;
   if (view.status === 'CANCELLED' || view.status === 'EXPIRED') return <EndedPage view={view} />;
   if (view.provisioning?.state === 'running') return <ProvisioningPage view={view} />;

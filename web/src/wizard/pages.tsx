@@ -27,7 +27,7 @@ function OrderSummary({ view }: { view: WizardView }) {
 }
 
 /** A page with one message: its heading takes focus so a screen reader reads it first. */
-function MessagePage({ title, icon, tone, children }: { title: string; icon: IconName; tone: 'success' | 'warning' | 'danger' | 'info'; children: React.ReactNode }) {
+export function MessagePage({ title, icon, tone, children }: { title: string; icon: IconName; tone: 'success' | 'warning' | 'danger' | 'info'; children: React.ReactNode }) {
   usePageTitle(title);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
@@ -112,6 +112,21 @@ export function HoldPage({ view }: { view: WizardView }) {
       <p>
         {rep.name} will contact you about order {view.orderId}; you can also write to <a href={`mailto:${rep.email}`}>{rep.email}</a>. Once the order is
         resumed, this link works again and the setup starts from the beginning.
+      </p>
+    </MessagePage>
+  );
+}
+
+export function ConsentPendingPage({ view }: { view: WizardView }) {
+  const { rep } = view.order;
+  return (
+    <MessagePage title="Waiting for the organization’s approval" icon="pause" tone="info">
+      <p className="lead">
+        The customer organization you chose already exists, so its administrator or {rep.name}, your Cisco account representative, must approve before
+        order {view.orderId} is set up there.
+      </p>
+      <p>
+        Nothing more is needed from you now: you get an email when it is decided. Questions: <a href={`mailto:${rep.email}`}>{rep.email}</a>.
       </p>
     </MessagePage>
   );

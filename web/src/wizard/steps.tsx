@@ -244,20 +244,40 @@ function OrgCard({ org }: { org: OrgSummary }) {
     <dl className="summary org-card">
       <dt>Name</dt>
       <dd>{org.name}</dd>
-      <dt>Country</dt>
-      <dd>{countryName(org.country)}</dd>
+      {org.country && (
+        <>
+          <dt>Country</dt>
+          <dd>{countryName(org.country)}</dd>
+        </>
+      )}
       {org.address && (
         <>
           <dt>Address</dt>
           <dd>{org.address}</dd>
         </>
       )}
-      <dt>Created</dt>
-      <dd>{formatDateTime(org.createdAt)}</dd>
-      <dt>Users</dt>
-      <dd>{org.userCount}</dd>
+      {org.createdAt && (
+        <>
+          <dt>Created</dt>
+          <dd>{formatDateTime(org.createdAt)}</dd>
+        </>
+      )}
+      {org.userCount !== undefined && (
+        <>
+          <dt>Users</dt>
+          <dd>{org.userCount}</dd>
+        </>
+      )}
     </dl>
   );
+}
+
+/** One line about a listed org: its details, or — for another company's org — only that its administrator must approve. */
+function orgDescription(org: OrgSummary): string {
+  if (org.belongsTo || org.country === undefined || org.createdAt === undefined) {
+    return 'An existing organization your company does not manage: its administrator or your Cisco account representative must approve before the order is set up there.';
+  }
+  return `${countryName(org.country)} · ${org.userCount ?? 0} user${org.userCount === 1 ? '' : 's'} · created ${formatDateTime(org.createdAt)}`;
 }
 
 const ORG_INPUTS = ['mode', 'name', 'country', 'address', 'adminEmail', 'recognised', 'orgId'] as const;
@@ -443,7 +463,7 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
     ...candidates.map((candidate) => ({
       value: `org:${candidate.orgId}` as OrgChoice,
       label: adminOrg ? `Yes, ${candidate.name} is the customer’s organization` : `Use ${candidate.name}`,
-      description: `${countryName(candidate.country)} · ${candidate.userCount} user${candidate.userCount === 1 ? '' : 's'} · created ${formatDateTime(candidate.createdAt)}`,
+      description: orgDescription(candidate),
     })),
     ...(adminOrg ? [] : [{ value: 'new' as OrgChoice, label: 'Create a new organization', description: `A new Webex organization for ${view.order.customer.name}.` }]),
     {
