@@ -153,6 +153,7 @@ export function createEmailActivities(deps: ActivityDeps) {
           purpose: request.template.kind,
           recipient: request.to,
           subject: rendered.subject,
+          locale: rendered.locale,
         })
         .onConflictDoNothing({ target: emailDeliveries.idempotencyKey });
       const row = await findDelivery(idempotencyKey);

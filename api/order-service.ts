@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { emailDeliveries, linkTokens, orderEvents, orders, type OrderRow, repTasks } from '../db/schema/index.js';
 import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWorkflowId, redeliveryWorkflowId } from '../domain/order.js';
+import { defaultLocale, orderLocale } from '../domain/locale.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
@@ -44,6 +45,7 @@ export function normaliseOrder(body: OrderPayload): OrderWorkflowInput['order'] 
   return {
     ...body,
     timezone: body.timezone ?? 'UTC',
+    locale: orderLocale(body),
     provisioningContactEmail: body.provisioningContactEmail.trim().toLowerCase(),
     services: [...body.services].sort(),
     rep: { ...body.rep, email: body.rep.email.trim().toLowerCase() },
@@ -62,8 +64,14 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const payloadHash = (order: OrderWorkflowInput['order']): string =>
-  createHash('sha256').update(canonicalJson(order)).digest('hex');
+/**
+ * The default locale is left out, so an order sent before `locale` existed, or sent again with its
+ * default spelled out, keeps its hash: a re-delivery stays a re-delivery.
+ */
+export const payloadHash = (order: OrderWorkflowInput['order']): string => {
+  const hashed = order.locale === defaultLocale(order.customer.country) ? { ...order, locale: undefined } : order;
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
+};
 
 function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt' | 'escalated'>): OrderView {
   const { order } = state;
@@ -80,6 +88,7 @@ function viewFromState(state: Pick<OrderState, 'orderId' | 'status' | 'order' | 
     customer: order.customer,
     services: order.services,
     rep: order.rep,
+    locale: orderLocale(order),
     receivedAt: state.receivedAt,
   };
 }

@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { classifyAdminEmail, classifyAdminEmailFor, consentFacts, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
+import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
 import type { OrderState, StepContext, StepName } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
@@ -63,6 +64,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
         customer: state.order.customer,
         requestedStartDate: state.order.requestedStartDate,
         timezone: state.order.timezone,
+        locale: orderLocale(state.order),
         rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
       session: { active },

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { ORDER_STATUSES, PRODUCTS, SERVICES } from '../domain/order.js';
 import { REP_TASK_REASONS, WAITING_PARTIES } from '../domain/desk.js';
 import { STEP_NAMES, type StepName } from '../domain/wizard-steps.js';
+import { LOCALES } from '../domain/locale.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
@@ -33,6 +34,9 @@ export const OrderPayloadSchema = Type.Object(
     ),
     services: Type.Array(Type.Enum(SERVICES), { minItems: 1, uniqueItems: true }),
     rep: Type.Object({ name: Name, email: Email }, { additionalProperties: false }),
+    locale: Type.Optional(
+      Type.Enum(LOCALES, { description: 'Language of the emails and wizard pages: `nb` (Norwegian Bokmål) or `en`; default `nb` when customer.country is `NO`, else `en`' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -53,6 +57,7 @@ export const OrderSchema = Type.Object({
   customer: Type.Object({ name: Type.String(), country: Type.String() }),
   services: Type.Array(Type.String()),
   rep: Type.Object({ name: Type.String(), email: Type.String() }),
+  locale: Type.Enum(LOCALES, { description: 'Language of the order’s emails and wizard pages' }),
   receivedAt: Instant,
 });
 export type OrderView = Static<typeof OrderSchema>;
@@ -262,6 +267,7 @@ export const WizardViewSchema = Type.Object(
       customer: Type.Object({ name: Type.String(), country: Type.String() }),
       requestedStartDate: Type.String(),
       timezone: Type.String(),
+      locale: Type.Enum(LOCALES),
       /** The Cisco account representative: whom the person hears from when the order is on hold. */
       rep: Type.Object({ name: Type.String(), email: Type.String() }),
     }),

@@ -1,5 +1,6 @@
 // The order as the commerce system sends it, and the statuses of SPEC §2. Pure types and
 // constants: imported by workflows, activities and the API alike.
+import type { Locale } from './locale.js';
 
 export const PRODUCTS = ['A-WX', 'A-SPK'] as const;
 export type Product = (typeof PRODUCTS)[number];
@@ -36,6 +37,8 @@ export interface OrderPayload {
   customer: { name: string; country: string };
   services: Service[];
   rep: { name: string; email: string };
+  /** Language of the order's emails and wizard pages; unset: `defaultLocale(customer.country)` (domain/locale.ts). */
+  locale?: Locale;
 }
 
 /** What the order workflow is started with. The start moment is computed outside the workflow. */

@@ -1,20 +1,13 @@
 // Every email the service sends, as pure functions from plain JSON to { subject, html, text }.
 // An EmailTemplate travels through workflow history, so it never holds a link token: the email
 // activity mints the link and passes its URL to renderEmail.
-import type { OrderPayload, Product, Service } from '../domain/order.js';
+import { createIntl, createIntlCache } from '@formatjs/intl';
+import { FORMAT_TAGS, type Locale, orderLocale } from '../domain/locale.js';
+import type { Service } from '../domain/order.js';
+import { EMAIL_MESSAGES, type EmailMessageKey, REP_EMAIL_MESSAGES, type RepEmailMessageKey } from '../i18n/emails.js';
+import type { OrderSummary } from './summary.js';
 
-/** What an email shows about an order. */
-export interface OrderSummary {
-  orderId: string;
-  product: Product;
-  services: Service[];
-  customer: { name: string; country: string };
-  partner: { name: string };
-  /** `YYYY-MM-DD` in `timezone`. */
-  requestedStartDate: string;
-  /** IANA zone in which dates and times are shown. */
-  timezone: string;
-}
+export { type OrderSummary, orderSummary } from './summary.js';
 
 /** Who a handed-over link is for (SPEC §3 step 4). */
 export type DelegationAudience = 'colleague' | 'customer';
@@ -62,6 +55,8 @@ export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'remind
 export const CONSENT_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['consent-request'];
 
 export interface RenderedEmail {
+  /** The language it was written in. */
+  locale: Locale;
   subject: string;
   html: string;
   text: string;
@@ -74,19 +69,6 @@ export interface RenderContext {
   linkUrl?: string | undefined;
   /** `<PUBLIC_BASE_URL>/consent/<token>`, minted by the email activity. */
   consentUrl?: string | undefined;
-}
-
-/** The summary fields of an order as the workflow holds it. Pure: usable in workflow code. */
-export function orderSummary(order: OrderPayload & { timezone: string }): OrderSummary {
-  return {
-    orderId: order.orderId,
-    product: order.product,
-    services: [...order.services],
-    customer: { name: order.customer.name, country: order.customer.country },
-    partner: { name: order.partner.name },
-    requestedStartDate: order.requestedStartDate,
-    timezone: order.timezone,
-  };
 }
 
 export function escapeHtml(value: string): string {
@@ -110,24 +92,32 @@ const SERVICE_NAMES: Record<Service, string> = {
   calling: 'Webex Calling',
 };
 
-function formatDate(date: string): string {
-  const [year, month, day] = date.split('-').map(Number);
-  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(
-    new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1)),
-  );
+const intlCache = createIntlCache();
+
+/** The texts, dates and names of one email, in one language and the order's time zone. */
+interface Texts {
+  locale: Locale;
+  t(key: EmailMessageKey | RepEmailMessageKey, values?: Record<string, string>): string;
+  /** A calendar date `YYYY-MM-DD`, as a date without time zone. */
+  date(date: string): string;
+  /** An instant, in the order's time zone, naming the zone. */
+  instant(iso: string): string;
+  /** A country's name from its ISO code. */
+  country(code: string): string;
 }
 
-function formatInstant(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(new Date(iso));
+function textsFor(locale: Locale, timeZone: string): Texts {
+  // Rep-facing keys exist only in English; other languages would add their own rep catalog.
+  const messages: Record<string, string> = locale === 'en' ? { ...EMAIL_MESSAGES.en, ...REP_EMAIL_MESSAGES } : EMAIL_MESSAGES[locale];
+  const intl = createIntl({ locale: FORMAT_TAGS[locale], messages, timeZone, onError: (error) => { throw error; } }, intlCache);
+  return {
+    locale,
+    t: (key, values) => intl.formatMessage({ id: key }, values),
+    date: (date) => intl.formatDate(`${date}T00:00:00Z`, { dateStyle: 'long', timeZone: 'UTC' }),
+    instant: (iso) =>
+      intl.formatDate(iso, { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
+    country: (code) => intl.formatDisplayName(code, { type: 'region', fallback: 'code' }) ?? code,
+  };
 }
 
 function repOrderUrl(publicBaseUrl: string, orderId: string): string {
@@ -148,16 +138,20 @@ interface EmailContent {
   blocks: Block[];
 }
 
-function orderFacts(order: OrderSummary): Block {
+function serviceNames(order: OrderSummary): string {
+  return order.services.map((s) => SERVICE_NAMES[s]).join(', ');
+}
+
+function orderFacts(order: OrderSummary, { t, date, country }: Texts): Block {
   return {
     type: 'facts',
     rows: [
-      ['Order', order.orderId],
-      ['Product', order.product],
-      ['Services', order.services.map((s) => SERVICE_NAMES[s]).join(', ')],
-      ['Customer', `${order.customer.name} (${order.customer.country})`],
-      ['Partner', order.partner.name],
-      ['Requested start date', formatDate(order.requestedStartDate)],
+      [t('email.facts.order'), order.orderId],
+      [t('email.facts.product'), order.product],
+      [t('email.facts.services'), serviceNames(order)],
+      [t('email.facts.customer'), `${order.customer.name} (${country(order.customer.country)})`],
+      [t('email.facts.partner'), order.partner.name],
+      [t('email.facts.requestedStartDate'), date(order.requestedStartDate)],
     ],
   };
 }
@@ -167,195 +161,199 @@ function requireLink(context: RenderContext, kind: EmailPurpose): string {
   return context.linkUrl;
 }
 
-function linkFallback(url: string): Block {
-  return { type: 'note', text: `If the button does not work, copy this address into your browser: ${url}` };
+function linkFallback(url: string, { t }: Texts): Block {
+  return { type: 'note', text: t('email.linkFallback', { url }) };
 }
 
-function content(template: EmailTemplate, context: RenderContext): EmailContent {
+/** Rep-facing emails are English, like the rep console; the others speak the order's language. */
+function templateLocale(template: EmailTemplate): Locale {
+  const toRep = template.kind.startsWith('rep-') || (template.kind === 'provisioned' && template.audience === 'rep');
+  return toRep ? 'en' : orderLocale(template.order);
+}
+
+function content(template: EmailTemplate, context: RenderContext, texts: Texts): EmailContent {
+  const { t } = texts;
   const { order } = template;
-  const customer = order.customer.name;
+  const names = { orderId: order.orderId, customer: order.customer.name };
   const repUrl = repOrderUrl(context.publicBaseUrl, order.orderId);
+  const openOrder: Block = { type: 'button', label: t('email.button.openOrder'), url: repUrl };
   switch (template.kind) {
     case 'setup': {
       const url = requireLink(context, template.kind);
       return {
-        subject: `Configure your Webex order ${order.orderId} for ${customer}`,
-        heading: `Your Webex order for ${customer} is ready to configure`,
+        subject: t('email.setup.subject', names),
+        heading: t('email.setup.heading', names),
         blocks: [
-          { type: 'paragraph', text: 'The order below has reached its start date. Configuring it takes a few minutes: you confirm the organizations, name the customer administrator and set up the services.' },
-          orderFacts(order),
-          { type: 'button', label: 'Configure now', url },
-          { type: 'paragraph', text: `This link works until ${formatInstant(template.expiresAt, order.timezone)}. You can forward it to a colleague, or hand the setup to the customer from inside the wizard.` },
-          linkFallback(url),
+          { type: 'paragraph', text: t('email.setup.intro') },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.configure'), url },
+          { type: 'paragraph', text: t('email.setup.linkNote', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
         ],
       };
     }
     case 'reminder-escalation':
     case 'reminder-expiry': {
       const url = requireLink(context, template.kind);
-      const expiry = formatInstant(template.expiresAt, order.timezone);
-      const urgent = template.kind === 'reminder-expiry';
+      const expiry = texts.instant(template.expiresAt);
+      const which = template.kind === 'reminder-expiry' ? 'reminderExpiry' : 'reminderEscalation';
       return {
-        subject: urgent
-          ? `Reminder: Webex order ${order.orderId} for ${customer} expires soon`
-          : `Reminder: Webex order ${order.orderId} for ${customer} is waiting to be configured`,
-        heading: urgent ? `Order ${order.orderId} expires on ${expiry}` : `Order ${order.orderId} is still waiting for you`,
+        subject: t(`email.${which}.subject`, names),
+        heading: t(`email.${which}.heading`, { ...names, expiry }),
         blocks: [
-          {
-            type: 'paragraph',
-            text: urgent
-              ? `Nobody has configured this order yet. If it is not configured by ${expiry}, it expires and has to be ordered again.`
-              : 'Nobody has started configuring this order yet, and the customer is waiting for their services.',
-          },
-          orderFacts(order),
-          { type: 'button', label: 'Configure now', url },
-          { type: 'paragraph', text: `This link works until ${expiry}.` },
-          linkFallback(url),
+          { type: 'paragraph', text: t(`email.${which}.intro`, { expiry }) },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.configure'), url },
+          { type: 'paragraph', text: t('email.linkValidUntil', { expiry }) },
+          linkFallback(url, texts),
         ],
       };
     }
     case 'reminder-idle': {
       const url = requireLink(context, template.kind);
-      const expiry = formatInstant(template.expiresAt, order.timezone);
       return {
-        subject: `Reminder: finish configuring Webex order ${order.orderId} for ${customer}`,
-        heading: `You started configuring order ${order.orderId}`,
+        subject: t('email.reminderIdle.subject', names),
+        heading: t('email.reminderIdle.heading', names),
         blocks: [
-          { type: 'paragraph', text: 'You began setting up this order but did not finish. Pick up where you left off; the customer is waiting for their services.' },
-          orderFacts(order),
-          { type: 'button', label: 'Continue', url },
-          { type: 'paragraph', text: `This link works until ${expiry}.` },
-          linkFallback(url),
+          { type: 'paragraph', text: t('email.reminderIdle.intro') },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.continue'), url },
+          { type: 'paragraph', text: t('email.linkValidUntil', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
         ],
       };
     }
     case 'delegated': {
       const url = requireLink(context, template.kind);
-      const role = template.audience === 'customer' ? 'customer administrator' : 'colleague';
+      const values = { ...names, delegatedBy: template.delegatedBy, audience: template.audience };
       return {
-        subject: `${template.delegatedBy} asked you to configure Webex order ${order.orderId}`,
-        heading: `You have been asked to configure a Webex order for ${customer}`,
+        subject: t('email.delegated.subject', values),
+        heading: t('email.delegated.heading', values),
         blocks: [
-          { type: 'paragraph', text: `${template.delegatedBy} handed this order to you as the ${role} who will configure it.` },
-          orderFacts(order),
-          { type: 'button', label: 'Configure now', url },
-          { type: 'paragraph', text: `This link works until ${formatInstant(template.expiresAt, order.timezone)}.` },
-          linkFallback(url),
+          { type: 'paragraph', text: t('email.delegated.intro', values) },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.configure'), url },
+          { type: 'paragraph', text: t('email.linkValidUntil', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
         ],
       };
     }
     case 'rep-escalation':
       return {
-        subject: `Escalation: nobody has started configuring order ${order.orderId} (${customer})`,
-        heading: `Order ${order.orderId} needs your attention`,
+        subject: t('email.rep.escalation.subject', names),
+        heading: t('email.rep.escalation.heading', names),
         blocks: [
-          { type: 'paragraph', text: `Hello ${template.repName}, the provisioning contact ${template.contactEmail} has not started configuring this order since its setup email went out. The order is still waiting; you can resend the link or change the contact.` },
-          orderFacts(order),
-          { type: 'button', label: 'Open the order', url: repUrl },
+          { type: 'paragraph', text: t('email.rep.escalation.intro', { repName: template.repName, contactEmail: template.contactEmail }) },
+          orderFacts(order, texts),
+          openOrder,
         ],
       };
     case 'rep-on-hold':
       return {
         subject: template.consentDeclined
-          ? `On hold: order ${order.orderId} (${customer}) — the customer organization declined`
-          : `On hold: order ${order.orderId} (${customer}) — ${template.organization} organization not recognised`,
-        heading: `Order ${order.orderId} is on hold`,
+          ? t('email.rep.onHoldDeclined.subject', names)
+          : t('email.rep.onHold.subject', { ...names, organization: template.organization }),
+        heading: t('email.rep.onHold.heading', names),
         blocks: [
           {
             type: 'paragraph',
             text: template.consentDeclined
-              ? `Hello ${template.repName}, the administrator of the existing customer organization chosen for this order declined to let it be set up there. Please agree the organization with the customer and resume the order.`
-              : `Hello ${template.repName}, the person configuring this order did not recognise the ${template.organization} organization we proposed. Please check the organization and resume the order.`,
+              ? t('email.rep.onHoldDeclined.intro', { repName: template.repName })
+              : t('email.rep.onHold.intro', { repName: template.repName, organization: template.organization }),
           },
-          orderFacts(order),
-          { type: 'button', label: 'Open the order', url: repUrl },
+          orderFacts(order, texts),
+          openOrder,
         ],
       };
     case 'consent-request': {
       if (!context.consentUrl) throw new Error('The consent-request email needs a consent link');
       const url = context.consentUrl;
-      const expiry = formatInstant(template.expiresAt, order.timezone);
-      const asked = template.attachPartner
-        ? `${order.partner.name}, a Cisco partner, asks to manage your Webex organization and to make ${template.newAdminEmail} one of its administrators`
-        : `Someone setting up a Webex order asks to make ${template.newAdminEmail} an administrator of your Webex organization`;
       return {
-        subject: `${template.reminder ? 'Reminder: ' : ''}Approve or decline: Webex order ${order.orderId} for your organization`,
-        heading: 'Your approval is needed for a Webex order',
+        subject: t('email.consentRequest.subject', { ...names, reminder: template.reminder ? 'yes' : 'no' }),
+        heading: t('email.consentRequest.heading', names),
         blocks: [
-          { type: 'paragraph', text: `You are an administrator of an existing Webex organization. ${asked}, for the order below. Nothing changes in your organization unless you approve.` },
-          orderFacts(order),
-          { type: 'button', label: 'Approve', url: `${url}?decision=approve` },
-          { type: 'button', label: 'Decline', url: `${url}?decision=decline` },
-          { type: 'paragraph', text: `Both buttons open a page where you confirm your answer. This link works until ${expiry}. If you do not know this order, decline.` },
-          linkFallback(url),
+          {
+            type: 'paragraph',
+            text: template.attachPartner
+              ? t('email.consentRequest.askedPartner', { partner: order.partner.name, newAdmin: template.newAdminEmail })
+              : t('email.consentRequest.askedAdmin', { newAdmin: template.newAdminEmail }),
+          },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.approve'), url: `${url}?decision=approve` },
+          { type: 'button', label: t('email.button.decline'), url: `${url}?decision=decline` },
+          { type: 'paragraph', text: t('email.consentRequest.note', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
         ],
       };
     }
     case 'consent-declined':
       return {
-        subject: `Webex order ${order.orderId} for ${customer} is on hold`,
-        heading: `Order ${order.orderId} is on hold`,
+        subject: t('email.consentDeclined.subject', names),
+        heading: t('email.consentDeclined.heading', names),
         blocks: [
-          { type: 'paragraph', text: `The administrator of the existing customer organization you chose declined to let this order be set up there. ${template.repName}, your Cisco account representative (${template.repEmail}), will contact you to agree the organization.` },
-          orderFacts(order),
+          { type: 'paragraph', text: t('email.consentDeclined.intro', { repName: template.repName, repEmail: template.repEmail }) },
+          orderFacts(order, texts),
         ],
       };
     case 'rep-email-rejected':
       return {
-        subject: `Email rejected for order ${order.orderId} (${customer})`,
-        heading: `An email for order ${order.orderId} could not be delivered`,
+        subject: t('email.rep.emailRejected.subject', names),
+        heading: t('email.rep.emailRejected.heading', names),
         blocks: [
-          { type: 'paragraph', text: `Hello ${template.repName}, our email provider refused the address ${template.rejectedRecipient}: ${template.reason}. Please change the contact for this order.` },
-          orderFacts(order),
-          { type: 'button', label: 'Open the order', url: repUrl },
+          {
+            type: 'paragraph',
+            text: t('email.rep.emailRejected.intro', { repName: template.repName, rejectedRecipient: template.rejectedRecipient, reason: template.reason }),
+          },
+          orderFacts(order, texts),
+          openOrder,
         ],
       };
     case 'rep-expired':
       return {
-        subject: `Expired: order ${order.orderId} (${customer}) was never configured`,
-        heading: `Order ${order.orderId} has expired`,
+        subject: t('email.rep.expired.subject', names),
+        heading: t('email.rep.expired.heading', names),
         blocks: [
-          { type: 'paragraph', text: `Hello ${template.repName}, this order was not configured in time and expired on ${formatInstant(template.expiredAt, order.timezone)}. Its links no longer work; the commerce system has to order it again.` },
-          orderFacts(order),
-          { type: 'button', label: 'Open the order', url: repUrl },
+          { type: 'paragraph', text: t('email.rep.expired.intro', { repName: template.repName, expiredAt: texts.instant(template.expiredAt) }) },
+          orderFacts(order, texts),
+          openOrder,
         ],
       };
     case 'rep-provisioning-failed':
       return {
-        subject: `Provisioning failed for order ${order.orderId} (${customer})`,
-        heading: `Order ${order.orderId} could not be provisioned`,
+        subject: t('email.rep.provisioningFailed.subject', names),
+        heading: t('email.rep.provisioningFailed.heading', names),
         blocks: [
-          { type: 'paragraph', text: `Hello ${template.repName}, activating the services of this order failed: ${template.error}` },
-          orderFacts(order),
-          { type: 'button', label: 'Open the order', url: repUrl },
+          { type: 'paragraph', text: t('email.rep.provisioningFailed.intro', { repName: template.repName, error: template.error }) },
+          orderFacts(order, texts),
+          openOrder,
         ],
       };
     case 'order-configured': {
       const configured: Array<[string, string]> = [];
-      if (template.partnerOrganization) configured.push(['Partner organization', template.partnerOrganization]);
-      if (template.customerOrganization) configured.push(['Customer organization', template.customerOrganization]);
-      if (template.customerAdminEmail) configured.push(['Customer administrator', template.customerAdminEmail]);
+      if (template.partnerOrganization) configured.push([t('email.facts.partnerOrganization'), template.partnerOrganization]);
+      if (template.customerOrganization) configured.push([t('email.facts.customerOrganization'), template.customerOrganization]);
+      if (template.customerAdminEmail) configured.push([t('email.facts.customerAdministrator'), template.customerAdminEmail]);
       return {
-        subject: `Order ${order.orderId} for ${customer} is configured`,
-        heading: `Order ${order.orderId} is configured`,
+        subject: t('email.orderConfigured.subject', names),
+        heading: t('email.orderConfigured.heading', names),
         blocks: [
-          { type: 'paragraph', text: 'The organizations are set up and the customer administrator is assigned. What remains is the service setup, after which the services are activated.' },
-          orderFacts(order),
+          { type: 'paragraph', text: t('email.orderConfigured.intro') },
+          orderFacts(order, texts),
           ...(configured.length ? [{ type: 'facts' as const, rows: configured }] : []),
           ...(context.linkUrl
-            ? [{ type: 'button' as const, label: 'Continue with service setup', url: context.linkUrl }, linkFallback(context.linkUrl)]
+            ? [{ type: 'button' as const, label: t('email.button.serviceSetup'), url: context.linkUrl }, linkFallback(context.linkUrl, texts)]
             : []),
         ],
       };
     }
     case 'provisioned':
       return {
-        subject: `Webex services for ${customer} are active (order ${order.orderId})`,
-        heading: `Order ${order.orderId} is provisioned`,
+        subject: t('email.provisioned.subject', names),
+        heading: t('email.provisioned.heading', names),
         blocks: [
-          { type: 'paragraph', text: `The subscription is active and billing has started. Services: ${order.services.map((s) => SERVICE_NAMES[s]).join(', ')}.` },
-          orderFacts(order),
-          ...(template.audience === 'rep' ? [{ type: 'button' as const, label: 'Open the order', url: repUrl }] : []),
+          { type: 'paragraph', text: t('email.provisioned.intro', { services: serviceNames(order) }) },
+          orderFacts(order, texts),
+          ...(template.audience === 'rep' ? [openOrder] : []),
         ],
       };
   }
@@ -405,16 +403,18 @@ function blockText(block: Block): string {
 }
 
 export function renderEmail(template: EmailTemplate, context: RenderContext): RenderedEmail {
-  const { subject, heading, blocks } = content(template, context);
+  const texts = textsFor(templateLocale(template), template.order.timezone);
+  const { subject, heading, blocks } = content(template, context, texts);
+  const footer = texts.t('email.footer');
   const html =
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    `<!doctype html><html lang="${texts.locale}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width,initial-scale=1">' +
     `<title>${escapeHtml(subjectLine(subject))}</title></head>` +
     `<body style="margin:0;padding:0;background:#f4f5f7"><div style="${FONT};max-width:600px;margin:0 auto;padding:24px;background:#ffffff">` +
     `<h1 style="font-size:22px;line-height:1.3;margin:0 0 16px">${escapeHtml(heading)}</h1>` +
     blocks.map(blockHtml).join('') +
-    '<p style="margin:24px 0 0;font-size:13px;color:#4a4a4a">Sent by the Webex order provisioning service.</p>' +
+    `<p style="margin:24px 0 0;font-size:13px;color:#4a4a4a">${escapeHtml(footer)}</p>` +
     '</div></body></html>';
-  const text = [heading, ...blocks.map(blockText).filter(Boolean), 'Sent by the Webex order provisioning service.'].join('\n\n');
-  return { subject: subjectLine(subject), html, text: `${text}\n` };
+  const text = [heading, ...blocks.map(blockText).filter(Boolean), footer].join('\n\n');
+  return { subject: subjectLine(subject), html, text: `${text}\n`, locale: texts.locale };
 }

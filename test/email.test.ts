@@ -399,6 +399,7 @@ describe('templates', () => {
     partner: { name: 'Fjord <b>Networks</b>' },
     requestedStartDate: '2030-01-15',
     timezone: 'Europe/Oslo',
+    locale: 'en',
   };
   const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}`, consentUrl: `${PUBLIC_BASE_URL}/consent/${'B'.repeat(43)}` };
   const expiresAt = '2030-02-14T08:00:00.000Z';
@@ -449,6 +450,71 @@ describe('templates', () => {
       const template = all.find((t) => t.kind === kind);
       expect(() => renderEmail(template as EmailTemplate, { publicBaseUrl: PUBLIC_BASE_URL })).toThrow(/needs a wizard link/);
     }
+  });
+});
+
+describe('templates in Norwegian', () => {
+  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}`, consentUrl: `${PUBLIC_BASE_URL}/consent/${'B'.repeat(43)}` };
+  const expiresAt = '2030-02-14T08:00:00.000Z';
+  /** One template of every kind: a new kind fails the typecheck here until it is added. */
+  function everyKind(order: OrderSummary): { [K in EmailTemplate['kind']]: Extract<EmailTemplate, { kind: K }> } {
+    return {
+      setup: { kind: 'setup', order, expiresAt },
+      'reminder-escalation': { kind: 'reminder-escalation', order, expiresAt },
+      'reminder-expiry': { kind: 'reminder-expiry', order, expiresAt },
+      'reminder-idle': { kind: 'reminder-idle', order, expiresAt },
+      delegated: { kind: 'delegated', order, audience: 'colleague', delegatedBy: 'Kari Nordmann', expiresAt },
+      'rep-escalation': { kind: 'rep-escalation', order, repName: 'Rita', contactEmail: 'contact@partner.example' },
+      'rep-on-hold': { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },
+      'consent-request': { kind: 'consent-request', order, newAdminEmail: 'ny.admin@acme.example', attachPartner: true, expiresAt, reminder: true },
+      'consent-declined': { kind: 'consent-declined', order, repName: 'Rita', repEmail: 'rita@cisco.example' },
+      'rep-email-rejected': { kind: 'rep-email-rejected', order, repName: 'Rita', rejectedRecipient: 'bad@partner.example', reason: 'no such mailbox' },
+      'rep-expired': { kind: 'rep-expired', order, repName: 'Rita', expiredAt: expiresAt },
+      'rep-provisioning-failed': { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said no' },
+      'order-configured': { kind: 'order-configured', order, customerOrganization: 'Acme AS', customerAdminEmail: 'admin@acme.example' },
+      provisioned: { kind: 'provisioned', order, audience: 'contact' },
+    };
+  }
+  // A customer in Norway gets Norwegian without asking; the English twin is the same order with `locale: 'en'`.
+  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], locale: undefined }), timezone: 'Europe/Oslo' });
+  const nb = everyKind(base);
+  const en = everyKind({ ...base, locale: 'en' });
+  const kinds = Object.keys(nb) as Array<keyof typeof nb>;
+
+  it.each(kinds)('%s is written in the order’s language, or in English when it goes to the rep', (kind) => {
+    expect(base.locale).toBe('nb');
+    const norwegian = renderEmail(nb[kind], context);
+    const english = renderEmail(en[kind], context);
+    const toRep = kind.startsWith('rep-');
+    expect(norwegian.locale).toBe(toRep ? 'en' : 'nb');
+    expect(norwegian.html).toMatch(toRep ? /^<!doctype html><html lang="en">/ : /^<!doctype html><html lang="nb">/);
+    if (toRep) {
+      expect(norwegian).toEqual(english);
+      return;
+    }
+    expect(norwegian.subject).not.toBe(english.subject);
+    expect(norwegian.subject).toContain('CCW-5678');
+    // Every line of the English body that is not a name, code or address reads differently in Norwegian.
+    const englishLines = new Set(english.text.split('\n').filter((line) => /[a-z]{4}/.test(line) && !line.startsWith('Partner:')));
+    for (const line of norwegian.text.split('\n')) expect(englishLines.has(line), line).toBe(false);
+    for (const fact of ['Bestilling: CCW-5678', 'Tjenester: Webex Messaging, Webex Calling', 'Kunde: Acme Shipping (Norge)', 'Ønsket startdato: 15. januar 2030']) {
+      expect(norwegian.text).toContain(fact);
+    }
+  });
+
+  it('gives deadlines in the order’s time zone and the Norwegian way of writing dates', () => {
+    const setup = renderEmail(nb.setup, context);
+    expect(setup.text).toContain('Lenken gjelder til 14. februar 2030 kl. 09:00 CET.');
+    expect(setup.text).toContain(`Konfigurer nå: ${context.linkUrl}`);
+    const inNewYork = renderEmail(everyKind({ ...base, timezone: 'America/New_York' })['reminder-expiry'], context);
+    expect(inNewYork.subject).toBe('Påminnelse: Webex-bestilling CCW-5678 for Acme Shipping utløper snart');
+    expect(inNewYork.text).toContain('Bestilling CCW-5678 utløper 14. februar 2030 kl. 03:00');
+  });
+
+  it('a customer outside Norway gets English unless the order names a language', () => {
+    const abroad = orderSummary({ ...makeOrder({ customer: { name: 'Acme GmbH', country: 'DE' }, locale: undefined }), timezone: 'Europe/Berlin' });
+    expect(renderEmail({ kind: 'setup', order: abroad, expiresAt }, context).locale).toBe('en');
+    expect(renderEmail({ kind: 'setup', order: { ...abroad, locale: 'nb' }, expiresAt }, context).text).toContain('Kunde: Acme GmbH (Tyskland)');
   });
 });
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { Locale } from '../../domain/locale.js';
 import { orders } from './orders.js';
 
 /**
@@ -27,6 +28,8 @@ export const emailDeliveries = pgTable(
     purpose: text('purpose').notNull(),
     recipient: text('recipient').notNull(),
     subject: text('subject').notNull(),
+    /** The language it was written in (`nb`, `en`); null for emails written before languages existed. */
+    locale: text('locale').$type<Locale>(),
     /** Bodies are kept only for the dev outbox (no provider): they hold a working link. */
     html: text('html'),
     text: text('text'),

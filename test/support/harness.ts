@@ -165,6 +165,8 @@ export function makeOrder(overrides: Partial<OrderPayload> = {}): OrderPayload {
     customer: { name: 'Acme Shipping', country: 'NO' },
     services: ['messaging', 'meetings'],
     rep: { name: 'Rita Rep', email: 'rita.rep@cisco.example' },
+    // English, so tests can name texts and buttons; the Norwegian ones say `locale: 'nb'`.
+    locale: 'en',
     ...overrides,
   };
 }

@@ -5,7 +5,8 @@ import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
 import type { OrderStatus, OrderWorkflowInput } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
-import { type EmailTemplate, orderSummary } from '../../emails/templates.js';
+import { orderSummary } from '../../emails/summary.js';
+import type { EmailTemplate } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
 import { database, type DatabaseWork, LOCAL_DATABASE_WORK, projectionWrite } from './activities.js';
 

@@ -1,0 +1,60 @@
+// The message catalogs (i18n/): every language has every message, each parses as ICU
+// MessageFormat with the same arguments as its English original, and none is left in English.
+import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
+import { describe, expect, it } from 'vitest';
+import { LOCALES } from '../domain/locale.js';
+import { EMAIL_MESSAGES, REP_EMAIL_MESSAGES } from '../i18n/emails.js';
+
+/** Messages that read the same in both languages: names, codes and loanwords Norwegian uses as is. */
+const SAME_IN_EVERY_LANGUAGE = new Set(['email.facts.partner']);
+
+const AREAS: Record<string, Record<string, Record<string, string>>> = { email: EMAIL_MESSAGES };
+
+/** The names of a message's arguments, also those inside plural and select branches. */
+function argumentsOf(elements: MessageFormatElement[], into = new Set<string>()): Set<string> {
+  for (const element of elements) {
+    if (element.type === TYPE.literal || element.type === TYPE.pound) continue;
+    into.add(element.value);
+    if (element.type === TYPE.select || element.type === TYPE.plural) {
+      for (const option of Object.values(element.options)) argumentsOf(option.value, into);
+    }
+    if (element.type === TYPE.tag) argumentsOf(element.children, into);
+  }
+  return into;
+}
+
+describe.each(Object.entries(AREAS))('the %s catalogs', (_area, catalogs) => {
+  const english = catalogs.en ?? {};
+
+  it('exist for every language and hold messages', () => {
+    expect(Object.keys(catalogs).sort()).toEqual([...LOCALES].sort());
+    expect(Object.keys(english).length).toBeGreaterThan(5);
+  });
+
+  it.each(LOCALES.filter((locale) => locale !== 'en'))('%s has exactly the English keys', (locale) => {
+    expect(Object.keys(catalogs[locale] ?? {}).sort()).toEqual(Object.keys(english).sort());
+  });
+
+  it.each(LOCALES)('every %s message parses as ICU and takes the English arguments', (locale) => {
+    for (const [key, message] of Object.entries(catalogs[locale] ?? {})) {
+      const parsed = parse(message);
+      expect([...argumentsOf(parsed)].sort(), `${locale} ${key}`).toEqual([...argumentsOf(parse(english[key] ?? ''))].sort());
+    }
+  });
+
+  it.each(LOCALES.filter((locale) => locale !== 'en'))('no %s message is the English text, unless it is a name or code', (locale) => {
+    const untranslated = Object.entries(catalogs[locale] ?? {})
+      .filter(([key, message]) => message === english[key] && !SAME_IN_EVERY_LANGUAGE.has(key))
+      .map(([key]) => key);
+    expect(untranslated).toEqual([]);
+  });
+});
+
+describe('the rep emails’ catalog (English, like the rep console)', () => {
+  it('parses as ICU', () => {
+    for (const [key, message] of Object.entries(REP_EMAIL_MESSAGES)) expect(() => parse(message), key).not.toThrow();
+  });
+  it('shares no key with the other email messages', () => {
+    expect(Object.keys(REP_EMAIL_MESSAGES).filter((key) => key in EMAIL_MESSAGES.en)).toEqual([]);
+  });
+});
