@@ -65,7 +65,8 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
       if (!reason) return invalid('/body/reason', 'is required: say why the order is cancelled');
       return {
         ok: true,
-        state: { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason, by: request.repId, at: now } },
+        // An open consent request is withdrawn with the order.
+        state: { ...state, status: 'CANCELLED', session: undefined, consent: undefined, cancellation: { reason, by: request.repId, at: now } },
         effect: { kind: 'cancel' },
       };
     }

@@ -57,7 +57,6 @@ export function registerHandlers(run: OrderRun): void {
         }
         const withdrawnConsent = run.state.consent !== undefined;
         run.state = outcome.state;
-        if (withdrawnConsent && run.state.status === 'CANCELLED') run.state = { ...run.state, consent: undefined };
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
           run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
