@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentRequests, organizations, orgUsers, repTasks } from '../db/schema/index.js';
-import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, repAction, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
+import { decodedHistoryText, eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, repAction, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -145,6 +145,11 @@ describe('an existing customer org the partner does not manage', () => {
     expect((await wizard.start()).statusCode).toBe(201);
     // The answered link is revoked in the database too.
     await eventually(async () => ((await h.database.db.select().from(consentRequests).where(eq(consentRequests.orderId, order.orderId)))[0]?.revokedAt ? true : undefined));
+    // The token is in no log line and not in the workflow's history.
+    const logs = h.logLines.map((line) => JSON.stringify(line)).join('\n');
+    expect(logs).toContain('/api/consent/[redacted]');
+    expect(logs).not.toContain(token);
+    expect(await decodedHistoryText(h, order.orderId)).not.toContain(token);
   });
 
   it('declined: the order goes on hold with a rep task, the holder is told, nothing is written to the org', async () => {
