@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { consentRequests, organizations } from '../db/schema/index.js';
 import { hashLinkToken, LINK_TOKEN_PATTERN } from '../domain/link-token.js';
+import { orderLocale } from '../domain/locale.js';
 import { CONSENT_LINK_GONE } from '../workflows/wizard.js';
 import { ProblemError } from './problem.js';
 import type { ConsentOutcome, ConsentView } from './schemas.js';
@@ -32,6 +33,7 @@ export function createConsentService({ database, calls, clock }: { database: Dat
       const [org] = await db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, row.orgId));
       return {
         orderId: state.orderId,
+        locale: orderLocale(state.order),
         organization: { name: org?.name ?? '' },
         partner: { name: state.order.partner.name },
         attachPartner: !state.delegatedToCustomer,

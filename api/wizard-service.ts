@@ -7,7 +7,7 @@ import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/qu
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrderState, StepContext, StepName } from '../workflows/definitions.js';
+import type { OrderState, StepContext, StepName, WizardState } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
@@ -42,12 +42,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
   }
 
   /** The org that may see customer orgs in full: the ordering partner's, unless the customer configures (SPEC §7.2). */
-  async function managerOrgId(state: OrderState): Promise<string | null> {
+  async function managerOrgId(state: WizardState): Promise<string | null> {
     if (state.delegatedToCustomer) return null;
     return (await findPartnerOrg(db, state.order.partner.id))?.orgId ?? null;
   }
 
-  async function view(state: OrderState, sessionId?: string): Promise<WizardView> {
+  async function view(state: WizardState, sessionId?: string): Promise<WizardView> {
     const step = nextStep(state);
     const active = sessionId !== undefined && state.session?.id === sessionId;
     const base: WizardView = {

@@ -2,9 +2,9 @@
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
 import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
-import { consentAnswerUpdate, emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
+import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal } from '../wizard.js';
+import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
 import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
 import { databaseWork, projectionWrite } from './activities.js';
@@ -27,7 +27,7 @@ export function registerHandlers(run: OrderRun): void {
           const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
           run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
         }
-        return { sessionId: run.state.session!.id, state: run.state };
+        return { sessionId: run.state.session!.id, state: wizardState(run.state) };
       }),
     {
       validator: ({ linkIssueKey }) => {
@@ -53,7 +53,7 @@ export function registerHandlers(run: OrderRun): void {
         if (!outcome.ok) throw refusal(outcome.refusal);
         if (outcome.effect.kind === 'approve-consent') {
           await decideConsent(run, 'approve', `rep:${request.repId}`, request.reason ? { reason: request.reason } : {});
-          return run.state;
+          return listed(run.state);
         }
         const withdrawnConsent = run.state.consent !== undefined;
         run.state = outcome.state;
@@ -74,7 +74,7 @@ export function registerHandlers(run: OrderRun): void {
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
         });
-        return run.state;
+        return listed(run.state);
       }),
     {
       validator: (request) => {
@@ -91,7 +91,7 @@ export function registerHandlers(run: OrderRun): void {
         const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
         await decideConsent(run, outcome.decision, 'org-admin');
-        return run.state;
+        return { status: run.state.status };
       }),
     {
       validator: (answer) => {
@@ -103,7 +103,8 @@ export function registerHandlers(run: OrderRun): void {
 
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
-      const { fresh } = await projectionWrite((projection) => projection.recordEmailEvent({ svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId }));
+      const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
+      const { fresh } = await (run.projectionOutbox ? answerOrUnavailable(databaseWork().projection.recordEmailEvent(write)) : projectionWrite((projection) => projection.recordEmailEvent(write)));
       if (!fresh) return { recorded: false };
       await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
@@ -196,7 +197,12 @@ async function submitStep(run: OrderRun, request: StepRequest) {
   }
   // The idle follow-up counts from here (order/clock.ts).
   if (run.state.session) run.state = { ...run.state, session: { ...run.state.session, lastActiveAt: nowIso() } };
-  return run.state;
+  return wizardState(run.state);
+}
+
+/** A rep action's answer: the order as the rep console lists it. */
+function listed({ orderId, status, order, startAt, receivedAt, escalated }: OrderState): OrderSummaryState {
+  return { orderId, status, order, startAt, receivedAt, escalated };
 }
 
 function refusal(r: StepRefusal): ApplicationFailure {
@@ -205,6 +211,15 @@ function refusal(r: StepRefusal): ApplicationFailure {
   }
   if (r.kind === 'link-gone') return ApplicationFailure.create({ type: REFUSAL.linkGone, message: r.message, nonRetryable: true });
   return ApplicationFailure.create({ type: REFUSAL.conflict, message: r.message, details: [r.code], nonRetryable: true });
+}
+
+/** Database work a caller waits for: when the database does not answer, the caller (Svix) retries, and the lock is free. */
+async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw activityRefusal(error, {});
+  }
 }
 
 /** What a step adds to the audit timeline: its choices, never a password or its hash. */

@@ -1,18 +1,20 @@
 // The page behind a consent link (SPEC §7.2): the admin of an existing customer organization sees
-// what is asked and approves or declines, once. The email's buttons only preselect the answer
-// (`?decision=`): a link scanner that opens the URL decides nothing; only the button here does.
+// what is asked and approves or declines, once, in the order's language (or the one chosen with the
+// switch). The email's buttons only preselect the answer (`?decision=`): a link scanner that opens
+// the URL decides nothing; only the button here does.
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { useLocation } from '../router';
 import type { ConsentOutcome, ConsentView } from '../types';
-import { Alert, Button, ChoiceGroup, countryName, formatDateTime, FormErrors, serviceLabel, Shell, Spinner, useFocusOnMount, usePageTitle } from '../ui';
-import { LinkGonePage, MessagePage } from '../wizard/pages';
+import { Alert, Button, ChoiceGroup, Spinner, useFocusOnMount, usePageTitle } from '../ui';
+import { FormErrors, useTexts, WizardIntl, WizardShell } from '../wizard/i18n';
+import { MessagePage } from '../wizard/pages';
 
 type Decision = 'approve' | 'decline';
 
 type Screen =
   | { kind: 'loading' }
-  | { kind: 'gone'; detail: string }
+  | { kind: 'gone' }
   | { kind: 'failed'; detail: string }
   | { kind: 'ready'; view: ConsentView }
   | { kind: 'answered'; decision: Decision; view: ConsentView };
@@ -28,105 +30,129 @@ export function ConsentApp({ token }: { token: string }) {
       .then((view) => setScreen({ kind: 'ready', view }))
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 410) setScreen({ kind: 'gone', detail: error.message });
-        else setScreen({ kind: 'failed', detail: error instanceof Error ? error.message : 'The request could not be loaded.' });
+        if (error instanceof ApiError && error.status === 410) setScreen({ kind: 'gone' });
+        else setScreen({ kind: 'failed', detail: error instanceof Error ? error.message : '' });
       });
     return () => controller.abort();
   }, [base]);
 
+  const orderLocale = screen.kind === 'ready' || screen.kind === 'answered' ? screen.view.locale : undefined;
+  return (
+    <WizardIntl orderLocale={orderLocale}>
+      <ConsentScreen
+        screen={screen}
+        base={base}
+        initial={preselected === 'approve' || preselected === 'decline' ? preselected : undefined}
+        setScreen={setScreen}
+      />
+    </WizardIntl>
+  );
+}
+
+function ConsentScreen({ screen, base, initial, setScreen }: { screen: Screen; base: string; initial: Decision | undefined; setScreen: (screen: Screen) => void }) {
+  const { t } = useTexts();
   switch (screen.kind) {
     case 'loading':
       return (
-        <Shell product="Organization consent">
-          <Spinner label="Loading the request…" />
-        </Shell>
+        <WizardShell>
+          <Spinner label={t('consent.loading')} />
+        </WizardShell>
       );
     case 'gone':
-      return <LinkGonePage detail={screen.detail} />;
+      return (
+        <MessagePage title={t('consent.goneTitle')} icon="cross" tone="danger">
+          <p className="lead">{t('consent.goneLead')}</p>
+        </MessagePage>
+      );
     case 'failed':
       return (
-        <Shell product="Organization consent">
-          <Alert tone="danger" title="The request could not be loaded">
-            {screen.detail}
+        <WizardShell>
+          <Alert tone="danger" title={t('consent.failed')}>
+            {screen.detail || t('ui.somethingWentWrong')}
           </Alert>
-        </Shell>
+        </WizardShell>
       );
-    case 'answered':
+    case 'answered': {
+      const org = screen.view.organization.name;
       return screen.decision === 'approve' ? (
-        <MessagePage title="Thank you: approved" icon="check" tone="success">
-          <p className="lead">Order {screen.view.orderId} is now set up in {screen.view.organization.name}.</p>
+        <MessagePage title={t('consent.approvedTitle')} icon="check" tone="success">
+          <p className="lead">{t('consent.approvedLead', { orderId: screen.view.orderId, org })}</p>
         </MessagePage>
       ) : (
-        <MessagePage title="Thank you: declined" icon="cross" tone="info">
-          <p className="lead">Nothing changes in {screen.view.organization.name}. The order is on hold, and the partner’s Cisco account representative is told.</p>
+        <MessagePage title={t('consent.declinedTitle')} icon="cross" tone="info">
+          <p className="lead">{t('consent.declinedLead', { org })}</p>
         </MessagePage>
       );
+    }
     case 'ready':
       return (
         <ConsentForm
           view={screen.view}
           base={base}
-          initial={preselected === 'approve' || preselected === 'decline' ? preselected : undefined}
+          initial={initial}
           onAnswered={(decision) => setScreen({ kind: 'answered', decision, view: screen.view })}
-          onGone={(detail) => setScreen({ kind: 'gone', detail })}
+          onGone={() => setScreen({ kind: 'gone' })}
         />
       );
   }
 }
 
-function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: ConsentView; base: string; initial: Decision | undefined; onAnswered: (decision: Decision) => void; onGone: (detail: string) => void }) {
-  usePageTitle('Approve or decline – Organization consent');
+function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: ConsentView; base: string; initial: Decision | undefined; onAnswered: (decision: Decision) => void; onGone: () => void }) {
+  const { t, services, country, dateTime } = useTexts();
+  usePageTitle(t('consent.title'));
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [decision, setDecision] = useState<Decision | undefined>(initial);
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
   const [choiceError, setChoiceError] = useState<string | undefined>();
+  const org = view.organization.name;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!decision) return setChoiceError('Choose whether to approve or decline.');
+    if (!decision) return setChoiceError(t('consent.choose'));
     setBusy(true);
     setErrors([]);
     try {
       await api<ConsentOutcome>(base, { method: 'POST', body: { decision } });
       onAnswered(decision);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 410) return onGone(error.message);
-      setErrors([error instanceof Error ? error.message : 'The answer could not be sent. Try again.']);
+      if (error instanceof ApiError && error.status === 410) return onGone();
+      setErrors([error instanceof Error ? error.message : t('ui.somethingWentWrong')]);
     } finally {
       setBusy(false);
     }
   };
 
-  const asked = view.attachPartner
-    ? `${view.partner.name}, a Cisco partner, asks to manage ${view.organization.name} and to make ${view.newAdminEmail} one of its administrators.`
-    : `The customer setting up this order asks to make ${view.newAdminEmail} an administrator of ${view.organization.name}.`;
   return (
-    <Shell product="Organization consent">
+    <WizardShell>
       <section className="card" aria-labelledby="consent-title">
         <h1 id="consent-title" ref={heading} tabIndex={-1}>
-          Your approval is needed
+          {t('consent.title')}
         </h1>
-        <p className="lead">{asked}</p>
+        <p className="lead">
+          {view.attachPartner
+            ? t('consent.askedPartner', { partner: view.partner.name, org, admin: view.newAdminEmail })
+            : t('consent.askedAdmin', { org, admin: view.newAdminEmail })}
+        </p>
         <dl className="summary">
-          <dt>Order</dt>
+          <dt>{t('wizard.summary.order')}</dt>
           <dd>{view.orderId}</dd>
-          <dt>Services</dt>
+          <dt>{t('wizard.summary.services')}</dt>
           <dd>
-            {view.order.product} · {view.order.services.map(serviceLabel).join(', ')}
+            {view.order.product} · {services(view.order.services)}
           </dd>
-          <dt>Customer</dt>
+          <dt>{t('wizard.summary.customer')}</dt>
           <dd>
-            {view.order.customer.name}, {countryName(view.order.customer.country)}
+            {view.order.customer.name}, {country(view.order.customer.country)}
           </dd>
-          <dt>Answer by</dt>
-          <dd>{formatDateTime(view.expiresAt)}</dd>
+          <dt>{t('consent.answerBy')}</dt>
+          <dd>{dateTime(view.expiresAt)}</dd>
         </dl>
         <form onSubmit={(event) => void submit(event)} noValidate>
           <FormErrors messages={errors} />
           <ChoiceGroup
             name="decision"
-            legend="Your answer"
+            legend={t('consent.legend')}
             value={decision}
             onChange={(value) => {
               setDecision(value);
@@ -134,17 +160,17 @@ function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: Consen
             }}
             error={choiceError}
             choices={[
-              { value: 'approve', label: 'Approve', description: `The order is set up in ${view.organization.name}.` },
-              { value: 'decline', label: 'Decline', description: 'Nothing changes in your organization; the order is put on hold.' },
+              { value: 'approve', label: t('consent.approve'), description: t('consent.approveHint', { org }) },
+              { value: 'decline', label: t('consent.decline'), description: t('consent.declineHint') },
             ]}
           />
           <div className="actions">
             <Button type="submit" busy={busy}>
-              Send my answer
+              {t('consent.send')}
             </Button>
           </div>
         </form>
       </section>
-    </Shell>
+    </WizardShell>
   );
 }
