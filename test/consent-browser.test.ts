@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { organizations, orgUsers } from '../db/schema/index.js';
 import { AXE_SOURCE, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
-import { type Harness, isoDate, makeOrder, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
+import { type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
 import { freePort } from './support/processes.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser');
@@ -41,7 +41,8 @@ async function check(page: Page, name: string) {
   expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
 }
 
-it('shows what is asked, decides only on the button, and refuses the used link', async () => {
+/** A new partner's order confirmed into an existing org nobody manages: AWAITING_CONSENT, its admin asked. */
+async function awaitingConsent() {
   const domain = `consent-${randomUUID().slice(0, 8)}.example`;
   const [org] = await h.database.db.insert(organizations).values({ kind: 'customer', name: 'Nordlys Fisk AS', country: 'NO' }).returning();
   await h.database.db.insert(orgUsers).values([
@@ -62,7 +63,11 @@ it('shows what is asked, decides only on the button, and refuses the used link',
   ] as const) {
     expect((await wizard.step(step, input)).statusCode).toBe(200);
   }
-  const email = await waitForEmail(h, order.orderId, 'consent-request', `admin@${domain}`);
+  return { order, email: await waitForEmail(h, order.orderId, 'consent-request', `admin@${domain}`) };
+}
+
+it('shows what is asked, decides only on the button, and refuses the used link', async () => {
+  const { order, email } = await awaitingConsent();
   const decline = /(http\S+\/consent\/[A-Za-z0-9_-]{43}\?decision=decline)/.exec(email.text)![1]!;
 
   const page = await browser.openPage(PHONE);
@@ -82,5 +87,25 @@ it('shows what is asked, decides only on the button, and refuses the used link',
   await page.goto(decline.replace('decline', 'approve'));
   await page.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
   await check(page, 'consent-used');
+  await browser.closePage(page);
+});
+
+it('lets a rep approve in the order page’s action dialog', async () => {
+  const { order } = await awaitingConsent();
+  const page = await browser.openPage();
+  await page.goto(`${base}/rep`);
+  await page.evaluate(`sessionStorage.setItem('rep-token', ${JSON.stringify(REP_TOKEN)})`);
+  await page.goto(`${base}/rep/orders/${order.orderId}`);
+  await page.getByRole('heading', { level: 1, name: `Order ${order.orderId}` }).waitFor();
+  await page.getByText('Consent asked of the organization').first().waitFor();
+  await page.getByRole('button', { name: 'Approve consent', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Approve for the organization?' });
+  await dialog.waitFor();
+  await dialog.getByLabel(/Reason/).fill('Their IT manager agreed by phone');
+  await check(page, 'consent-rep-dialog');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('status').filter({ hasText: 'Done' }).waitFor();
+  await page.getByText('A rep approved for the organization. Reason: “Their IT manager agreed by phone”.').waitFor();
+  expect((await h.repGet(`/api/orders/${order.orderId}`)).json().status).toBe('ORDER_CONFIGURED');
   await browser.closePage(page);
 });
