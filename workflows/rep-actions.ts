@@ -10,6 +10,8 @@ export type RepEffect =
   | { kind: 'new-link'; audience: LinkAudience; email: string }
   | { kind: 'cancel' }
   | { kind: 'resume' }
+  /** The order's consent request is approved by the rep: step 8's commit runs. */
+  | { kind: 'approve-consent' }
   /** Provisioning runs again (order/provisioning.ts); every step is idempotent, billing starts once. */
   | { kind: 'retry-provisioning' };
 
@@ -65,9 +67,15 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
       if (!reason) return invalid('/body/reason', 'is required: say why the order is cancelled');
       return {
         ok: true,
-        state: { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason, by: request.repId, at: now } },
+        // An open consent request is withdrawn with the order.
+        state: { ...state, status: 'CANCELLED', session: undefined, consent: undefined, cancellation: { reason, by: request.repId, at: now } },
         effect: { kind: 'cancel' },
       };
+    }
+
+    case 'approve-consent': {
+      if (state.status !== 'AWAITING_CONSENT' || !state.consent) return refuse('not-awaiting-consent', 'Only an order awaiting an organization’s consent can be approved.');
+      return { ok: true, state, effect: { kind: 'approve-consent' } };
     }
 
     case 'retry-provisioning': {
