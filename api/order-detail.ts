@@ -94,7 +94,13 @@ export function orderDetailExtras({ view, live, tasks, emails, webhooks, current
           ...(provisioning.failure ? { failure: provisioning.failure } : {}),
         }
       : null,
-    emails: emails.map((e) => ({ purpose: e.purpose, to: e.recipient, status: EMAIL_OUTCOME[e.status] ?? 'queued', at: (e.sentAt ?? e.createdAt).toISOString() })),
+    emails: emails.map((e) => ({
+      purpose: e.purpose,
+      to: e.recipient,
+      status: EMAIL_OUTCOME[e.status] ?? 'queued',
+      at: (e.sentAt ?? e.createdAt).toISOString(),
+      locale: e.locale,
+    })),
     webhooks: webhookSummaries(webhooks),
   };
 }

@@ -133,7 +133,15 @@ export const OrderDetailSchema = Type.Intersect([
         failure: Type.Optional(Type.Object({ at: Instant, message: Type.String() })),
       }),
     ),
-    emails: Type.Array(Type.Object({ purpose: Type.String(), to: Type.String(), status: Type.Enum(EMAIL_OUTCOMES), at: Instant })),
+    emails: Type.Array(
+      Type.Object({
+        purpose: Type.String(),
+        to: Type.String(),
+        status: Type.Enum(EMAIL_OUTCOMES),
+        at: Instant,
+        locale: Nullable(Type.Enum(LOCALES, { description: 'The language it was written in; null for emails from before languages existed' })),
+      }),
+    ),
     webhooks: Type.Array(Type.Object({ event: Type.String(), status: Type.String(), attempts: Type.Integer(), lastAttemptAt: Nullable(Instant) })),
     tasks: Type.Array(RepTaskSchema),
     timeline: Type.Array(TimelineEventSchema),

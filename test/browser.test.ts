@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AXE_SOURCE, type CheckedPage, DESKTOP, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
+import { type CheckedPage, checkPage, DESKTOP, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
 import { organizations } from '../db/schema/index.js';
 import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
 import { freePort } from './support/processes.js';
@@ -35,25 +35,8 @@ afterAll(async () => {
 const openPage = (viewport = DESKTOP) => browser.openPage(viewport);
 const closePage = (page: CheckedPage) => browser.closePage(page);
 
-/** Screenshot (of the whole page; of the viewport when a modal dialog covers it), then axe: no serious or critical violation. */
-async function check(page: Page, name: string, { fullPage = true } = {}) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
-  await page.evaluate(AXE_SOURCE);
-  // In-page code as strings: this project's TypeScript has no DOM types, the page has no Node.
-  // The dev outbox shows each email in a sandboxed frame where no script (axe included) may run.
-  const violations = (await page.evaluate(`axe
-    .run(document, { resultTypes: ['violations'], rules: { 'frame-tested': { enabled: false } } })
-    .then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as Array<{
-    id: string;
-    impact: string;
-    help: string;
-    targets: string[];
-  }>;
-  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(blocking, `axe on ${name}`).toEqual([]);
-  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
-  expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
-}
+/** Screenshot and axe (test/support/browser.ts). */
+const check = (page: Page, name: string, options: { fullPage?: boolean } = {}) => checkPage(page, SCREENSHOTS, name, options);
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
 

@@ -4,11 +4,12 @@ import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messagefor
 import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../domain/locale.js';
 import { EMAIL_MESSAGES, REP_EMAIL_MESSAGES } from '../i18n/emails.js';
+import { WIZARD_MESSAGES } from '../i18n/wizard.js';
 
-/** Messages that read the same in both languages: names, codes and loanwords Norwegian uses as is. */
-const SAME_IN_EVERY_LANGUAGE = new Set(['email.facts.partner']);
+/** Messages that read the same in both languages: product names, and words Norwegian spells the same. */
+const SAME_IN_EVERY_LANGUAGE = new Set(['ui.service.messaging', 'ui.service.meetings', 'ui.service.calling', 'wizard.done.admin', 'wizard.org.administrator']);
 
-const AREAS: Record<string, Record<string, Record<string, string>>> = { email: EMAIL_MESSAGES };
+const AREAS: Record<string, Record<string, Record<string, string>>> = { email: EMAIL_MESSAGES, wizard: WIZARD_MESSAGES };
 
 /** The names of a message's arguments, also those inside plural and select branches. */
 function argumentsOf(elements: MessageFormatElement[], into = new Set<string>()): Set<string> {

@@ -1,10 +1,11 @@
 // Development without an email provider: the emails that would have gone, with working links.
 // Registered only when RESEND_API_KEY is unset and not in production: these bodies hold live tokens.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Database } from '../../db/client.js';
-import { emailDeliveries } from '../../db/schema/index.js';
+import { type EmailDeliveryStatus, emailDeliveries } from '../../db/schema/index.js';
+import { LOCALES, type Locale } from '../../domain/locale.js';
 import { escapeHtml } from '../../emails/templates.js';
 
 const OUTBOX_PAGE_SIZE = 200;
@@ -25,6 +26,8 @@ const OutboxItem = Type.Object({
   subject: Type.String(),
   text: Type.String(),
   html: Type.String(),
+  status: Type.Literal('outbox', { description: 'Kept here instead of sent' }),
+  locale: Type.Union([Type.Enum(LOCALES), Type.Null()], { description: 'The language it was written in' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 
@@ -36,8 +39,23 @@ interface OutboxEntry {
   subject: string;
   text: string;
   html: string;
+  status: EmailDeliveryStatus;
+  /** Why a rejected or skipped email did not go. */
+  reason: string | null;
+  locale: Locale | null;
   createdAt: string;
 }
+
+/** The page also lists the emails that never went, so a developer sees why; the JSON only those kept. */
+const PAGE_STATUSES: EmailDeliveryStatus[] = ['outbox', 'rejected', 'skipped'];
+
+const STATUS_TEXT: Partial<Record<EmailDeliveryStatus, string>> = {
+  outbox: 'Kept here (not sent)',
+  rejected: 'Rejected: never sent',
+  skipped: 'Skipped: its link had ended',
+};
+
+const LANGUAGE_NAMES: Record<Locale, string> = { nb: 'Norwegian Bokmål (nb)', en: 'English (en)' };
 
 const URL_IN_TEXT = /https?:\/\/[^\s<>"]+/g;
 
@@ -58,14 +76,20 @@ function outboxPage(entries: OutboxEntry[]): string {
         `<dt>To</dt><dd>${escapeHtml(entry.to)}</dd>` +
         `<dt>Purpose</dt><dd>${escapeHtml(entry.purpose)}</dd>` +
         `<dt>Order</dt><dd>${escapeHtml(entry.orderId)}</dd>` +
+        `<dt>Language</dt><dd>${entry.locale ? escapeHtml(LANGUAGE_NAMES[entry.locale]) : 'unknown'}</dd>` +
+        `<dt>Status</dt><dd class="status status-${escapeHtml(entry.status)}">${escapeHtml(STATUS_TEXT[entry.status] ?? entry.status)}` +
+        (entry.reason ? ` — ${escapeHtml(entry.reason)}` : '') +
+        '</dd>' +
         `<dt>Created</dt><dd><time datetime="${escapeHtml(entry.createdAt)}">${escapeHtml(entry.createdAt)}</time></dd>` +
         '</dl>' +
         (links.length
           ? `<p>Links: ${links.map((url) => `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`).join(' ')}</p>`
           : '') +
-        `<iframe title="${escapeHtml(`Email: ${entry.subject}`)}" sandbox="allow-popups allow-popups-to-escape-sandbox" ` +
-        `srcdoc="${escapeHtml(framedEmail(entry.html))}"></iframe>` +
-        `<details><summary>Plain text</summary><pre>${escapeHtml(entry.text)}</pre></details>` +
+        (entry.html
+          ? `<iframe title="${escapeHtml(`Email: ${entry.subject}`)}" sandbox="allow-popups allow-popups-to-escape-sandbox" ` +
+            `srcdoc="${escapeHtml(framedEmail(entry.html))}"></iframe>` +
+            `<details><summary>Plain text</summary><pre>${escapeHtml(entry.text)}</pre></details>`
+          : '') +
         '</article>'
       );
     })
@@ -83,6 +107,7 @@ function outboxPage(entries: OutboxEntry[]): string {
     'dt{font-weight:600;color:#4b5667}dd{margin:0;overflow-wrap:anywhere}a{color:#0a4fd6;word-break:break-all}' +
     '.email>p{background:#e8f0ff;border-radius:6px;padding:8px 12px;margin:0 0 12px}' +
     'iframe{display:block;width:100%;height:560px;border:1px solid #d5dbe3;border-radius:6px;background:#fff}' +
+    '.status-outbox{color:#1d6b3a}.status-rejected,.status-skipped{color:#a4262c;font-weight:600}' +
     'details{margin-top:12px}summary{cursor:pointer;color:#0a4fd6;font-weight:600}pre{white-space:pre-wrap;font-size:.875rem;background:#f3f5f8;padding:12px;border-radius:6px}' +
     ':focus-visible{outline:3px solid #ffb300;outline-offset:2px}' +
     '</style></head><body>' +
@@ -94,8 +119,8 @@ function outboxPage(entries: OutboxEntry[]): string {
 }
 
 const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
-  async function list(query: { orderId?: string | undefined; to?: string | undefined }): Promise<OutboxEntry[]> {
-    const filters: SQL[] = [eq(emailDeliveries.status, 'outbox')];
+  async function list(query: { orderId?: string | undefined; to?: string | undefined }, statuses: EmailDeliveryStatus[] = ['outbox']): Promise<OutboxEntry[]> {
+    const filters: SQL[] = [inArray(emailDeliveries.status, statuses)];
     if (query.orderId) filters.push(eq(emailDeliveries.orderId, query.orderId));
     if (query.to) filters.push(eq(emailDeliveries.recipient, query.to));
     const rows = await database.db
@@ -112,6 +137,9 @@ const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app,
       subject: row.subject,
       text: row.text ?? '',
       html: row.html ?? '',
+      status: row.status,
+      reason: row.status === 'outbox' ? null : row.lastError,
+      locale: row.locale,
       createdAt: row.createdAt.toISOString(),
     }));
   }
@@ -129,7 +157,8 @@ const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app,
     async (request, reply) => {
       // The bodies hold working links: never cached anywhere.
       reply.header('cache-control', 'no-store');
-      return { items: await list(request.query) };
+      const items = await list(request.query);
+      return { items: items.map(({ reason: _reason, ...item }) => ({ ...item, status: 'outbox' as const })) };
     },
   );
 
@@ -145,7 +174,7 @@ const devOutbox: FastifyPluginAsyncTypebox<{ database: Database }> = async (app,
       },
     },
     async (request, reply) => {
-      const entries = await list(request.query);
+      const entries = await list(request.query, PAGE_STATUSES);
       return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(outboxPage(entries));
     },
   );

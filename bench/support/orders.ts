@@ -35,8 +35,14 @@ export function signedIntake(order: OrderPayload): { body: string; headers: Reco
   return { body, headers: { 'content-type': 'application/json', 'x-signature': signIntakeBody(BENCH_SECRETS.INTAKE_HMAC_SECRET, body, Math.floor(Date.now() / 1000)) } };
 }
 
-/** Starts an order's workflow as intake does (same id, input, memo and search attribute). */
-export async function startOrderDirectly(client: Client, taskQueue: string, payload: OrderPayload, startAt: Date): Promise<void> {
+/** Starts an order's workflow as intake does (same id, input, memo and search attribute); `settings` adds to the defaults. */
+export async function startOrderDirectly(
+  client: Client,
+  taskQueue: string,
+  payload: OrderPayload,
+  startAt: Date,
+  settings: Partial<OrderWorkflowInput['settings']> = {},
+): Promise<void> {
   const order = normaliseOrder(payload);
   const hash = payloadHash(order);
   const input: OrderWorkflowInput = {
@@ -44,7 +50,7 @@ export async function startOrderDirectly(client: Client, taskQueue: string, payl
     payloadHash: hash,
     startAt: startAt.toISOString(),
     receivedAt: new Date().toISOString(),
-    settings: { escalationAfterMs: 86_400_000, orderExpiresAfterMs: 30 * 86_400_000 },
+    settings: { escalationAfterMs: 86_400_000, orderExpiresAfterMs: 30 * 86_400_000, ...settings },
   };
   await client.workflow.start('orderWorkflow', {
     workflowId: orderWorkflowId(order.orderId),

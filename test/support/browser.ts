@@ -55,3 +55,26 @@ export async function launchBrowser(options: { acceptDownloads?: boolean } = {})
     },
   };
 }
+
+/**
+ * Screenshot into `dir` (the whole page; the viewport when a modal dialog covers it), then axe: no
+ * serious or critical violation, and nothing scrolls sideways.
+ */
+export async function checkPage(page: Page, dir: string, name: string, { fullPage = true } = {}) {
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage });
+  await page.evaluate(AXE_SOURCE);
+  // In-page code as strings: this project's TypeScript has no DOM types, the page has no Node.
+  // The dev outbox shows each email in a sandboxed frame where no script (axe included) may run.
+  const violations = (await page.evaluate(`axe
+    .run(document, { resultTypes: ['violations'], rules: { 'frame-tested': { enabled: false } } })
+    .then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as Array<{
+    id: string;
+    impact: string;
+    help: string;
+    targets: string[];
+  }>;
+  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking, `axe on ${name}`).toEqual([]);
+  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}

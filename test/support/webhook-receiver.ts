@@ -11,6 +11,8 @@ export const WEBHOOK_TEST_SECRET = `whsec_${randomBytes(24).toString('base64')}`
 export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
+  /** When the request had been read and verified. */
+  receivedAt: Date;
   event: { type: string; data: { orderId: string; status: string; previousStatus: string | null; seq: number; occurredAt: string } };
 }
 
@@ -44,7 +46,7 @@ export async function startReceiver({ failFirst = 0, port = 0 }: { failFirst?: n
       }
       try {
         const event = verifier.verify(body, req.headers as Record<string, string>) as Received['event'];
-        accepted.push({ headers: req.headers, body, event });
+        accepted.push({ headers: req.headers, body, event, receivedAt: new Date() });
         res.writeHead(204).end();
       } catch {
         res.writeHead(400).end();

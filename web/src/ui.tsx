@@ -238,10 +238,10 @@ export function Alert({ tone, title, children }: AlertProps) {
 }
 
 /** The form-level errors of a refused request: those not tied to a visible input. */
-export function FormErrors({ messages }: { messages: string[] }) {
+export function FormErrors({ messages, title = 'Please check the following' }: { messages: string[]; title?: string }) {
   if (!messages.length) return null;
   return (
-    <Alert tone="danger" title="Please check the following">
+    <Alert tone="danger" title={title}>
       {messages.length === 1 ? (
         <p>{sentence(messages[0]!)}</p>
       ) : (
@@ -325,17 +325,19 @@ export function Spinner({ label }: { label: string }) {
 
 interface ShellProps {
   product: string;
+  /** The skip link's text; the wizard passes its own language's. */
+  skipLabel?: string;
   children: ReactNode;
   aside?: ReactNode;
   wide?: boolean;
 }
 
 /** Header, skip link and the one <main> landmark every page has. */
-export function Shell({ product, children, aside, wide = false }: ShellProps) {
+export function Shell({ product, skipLabel = 'Skip to content', children, aside, wide = false }: ShellProps) {
   return (
     <>
       <a className="skip-link" href="#main">
-        Skip to content
+        {skipLabel}
       </a>
       <header className="topbar">
         <div className={`topbar-inner${wide ? ' wide' : ''}`}>

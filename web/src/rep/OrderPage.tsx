@@ -212,6 +212,8 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                 </dd>
                 <dt>Received</dt>
                 <dd>{formatInZone(detail.receivedAt, detail.timezone)}</dd>
+                <dt>Language</dt>
+                <dd>{LANGUAGES[detail.locale]}</dd>
               </dl>
             </section>
           </div>
@@ -239,6 +241,8 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
               </ul>
             )}
           </section>
+          <EmailsCard emails={detail.emails} />
+          <WebhooksCard webhooks={detail.webhooks} />
           <section className="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">Timeline</h2>
             <ol className="timeline" reversed>
@@ -304,6 +308,96 @@ const STEP_LABELS: Record<string, string> = {
   meetings: 'Meetings site saved',
   provision: 'Provisioning confirmed',
 };
+
+const LANGUAGES: Record<OrderDetail['locale'], string> = { nb: 'Norwegian Bokmål', en: 'English' };
+
+/** What became of each email: Resend's events move `sent` on to delivered, bounced or complained. */
+function EmailsCard({ emails }: { emails: OrderDetail['emails'] }) {
+  return (
+    <section className="card" aria-labelledby="emails-title">
+      <h2 id="emails-title">
+        Emails <span className="count">{emails.length}</span>
+      </h2>
+      {emails.length === 0 ? (
+        <p className="muted">No emails yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="orders">
+            <caption className="visually-hidden">The order’s emails, oldest first, with their delivery status.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">To</th>
+                <th scope="col">Language</th>
+                <th scope="col">Status</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {emails.map((email, index) => (
+                <tr key={`${email.purpose}-${email.to}-${index}`}>
+                  <th scope="row" data-label="Email">
+                    {humanize(email.purpose)}
+                  </th>
+                  <td data-label="To" className="break">
+                    {email.to}
+                  </td>
+                  <td data-label="Language">{email.locale ? LANGUAGES[email.locale] : '—'}</td>
+                  <td data-label="Status">
+                    <span className={`pill email-${email.status}`}>{humanize(email.status)}</span>
+                  </td>
+                  <td data-label="When">{formatDateTime(email.at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** One row per status change and endpoint: its last outcome and how many attempts it took. */
+function WebhooksCard({ webhooks }: { webhooks: OrderDetail['webhooks'] }) {
+  return (
+    <section className="card" aria-labelledby="webhooks-title">
+      <h2 id="webhooks-title">
+        Webhooks <span className="count">{webhooks.length}</span>
+      </h2>
+      {webhooks.length === 0 ? (
+        <p className="muted">No webhook deliveries (none configured, or none due yet).</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="orders">
+            <caption className="visually-hidden">Status webhooks of this order, in seq order, with their delivery outcome.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last attempt</th>
+              </tr>
+            </thead>
+            <tbody>
+              {webhooks.map((webhook, index) => (
+                <tr key={`${webhook.event}-${index}`}>
+                  <th scope="row" data-label="Event" className="break">
+                    {webhook.event}
+                  </th>
+                  <td data-label="Outcome">
+                    <span className={`pill webhook-${webhook.status}`}>{humanize(webhook.status)}</span>
+                  </td>
+                  <td data-label="Attempts">{webhook.attempts}</td>
+                  <td data-label="Last attempt">{webhook.lastAttemptAt ? formatDateTime(webhook.lastAttemptAt) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
 
 const AUDIENCES: Record<string, string> = { contact: 'the contact', colleague: 'a colleague', customer: 'the customer' };
 

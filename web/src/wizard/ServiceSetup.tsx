@@ -1,21 +1,22 @@
 // Step 10: the service setup sections. Each saved section persists (also across sessions); the
 // last one provisions the services and starts billing, once, after a confirmation.
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { useIntl } from 'react-intl';
 import { ApiError } from '../api';
 import { EXTENSION_LENGTH_MAX, EXTENSION_LENGTH_MIN, LOCATION_NAME_MAX_LENGTH } from '../../../domain/calling';
 import type { CallingSettings, SectionName, SubdomainAnswer, WizardView } from '../types';
-import { Alert, Button, Dialog, fieldMessage, formatDate, FormErrors, SelectField, serviceLabel, TextField, useFocusOnMount, usePageTitle } from '../ui';
-import { COUNTRY_OPTIONS } from './steps';
+import type { WizardMessageKey } from '../../../i18n/wizard';
+import { Alert, Button, Dialog, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
+import { FormErrors, useTexts } from './i18n';
+import { useCountryOptions } from './steps';
 import { useForm } from './useForm';
 import type { SubmitStep } from './WizardApp';
 
-const SECTION_TITLES: Record<SectionName, string> = {
-  subscription: 'Subscription',
-  calling: 'Calling',
-  meetings: 'Meetings site',
+const SECTION_TITLES: Record<SectionName, WizardMessageKey> = {
+  subscription: 'wizard.setup.subscription',
+  calling: 'wizard.setup.calling',
+  meetings: 'wizard.setup.meetings',
 };
-
-const LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
 
 export type CheckSubdomain = (name: string) => Promise<SubdomainAnswer>;
 
@@ -27,7 +28,8 @@ interface Props {
 }
 
 export function ServiceSetup({ view, submit, checkSubdomain, resumed }: Props) {
-  usePageTitle(`Service setup – Order ${view.orderId}`);
+  const { t } = useTexts();
+  usePageTitle(t('wizard.stepPageTitle', { title: t('wizard.progress.setup'), orderId: view.orderId }));
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const sections = view.sections ?? [];
   /** After a save, the section that still needs the person: its heading takes focus once the view shows it. */
@@ -47,25 +49,25 @@ export function ServiceSetup({ view, submit, checkSubdomain, resumed }: Props) {
   return (
     <>
       <section className="card step" aria-labelledby="setup-title">
-        <p className="eyebrow">Order {view.orderId}</p>
+        <p className="eyebrow">{t('wizard.eyebrow', { orderId: view.orderId })}</p>
         <h1 id="setup-title" ref={heading} tabIndex={-1}>
-          Set up the services
+          {t('wizard.setup.title')}
         </h1>
         <div className="intro">
           <p>
-            The organizations are ready: {view.configuration?.customerOrgName}
-            {view.configuration?.partnerOrgName ? `, managed by ${view.configuration.partnerOrgName}` : ''}. Complete each section, then provision the
-            services. What you save here is kept if you leave and come back.
+            {view.configuration?.partnerOrgName
+              ? t('wizard.setup.introManaged', { customerOrg: view.configuration.customerOrgName, partnerOrg: view.configuration.partnerOrgName })
+              : t('wizard.setup.intro', { customerOrg: view.configuration?.customerOrgName ?? '' })}
           </p>
         </div>
         {resumed && (
-          <Alert tone="info" title="Welcome back">
-            <p>Your organizations were already created, so you continue where you left off.</p>
+          <Alert tone="info" title={t('wizard.setup.welcomeBack')}>
+            <p>{t('wizard.setup.welcomeBackText')}</p>
           </Alert>
         )}
         {view.provisioning?.state === 'failed' && (
-          <Alert tone="danger" title="Provisioning did not finish">
-            <p>{view.provisioning.message}</p>
+          <Alert tone="danger" title={t('wizard.setup.failedTitle')}>
+            <p>{t('wizard.setup.failed')}</p>
           </Alert>
         )}
       </section>
@@ -95,13 +97,14 @@ export function ServiceSetup({ view, submit, checkSubdomain, resumed }: Props) {
 }
 
 function SectionCard({ name, saved, next, children }: { name: SectionName; saved: boolean; next: boolean; children: React.ReactNode }) {
+  const { t } = useTexts();
   return (
     <section className={`card section${next ? ' section-next' : ''}`} aria-labelledby={`section-${name}-title`}>
       <div className="section-head">
         <h2 id={`section-${name}-title`} tabIndex={-1}>
-          {SECTION_TITLES[name]}
+          {t(SECTION_TITLES[name])}
         </h2>
-        <span className={`pill ${saved ? 'pill-done' : 'pill-todo'}`}>{saved ? '✓ Saved' : 'To do'}</span>
+        <span className={`pill ${saved ? 'pill-done' : 'pill-todo'}`}>{saved ? `✓ ${t('wizard.setup.saved')}` : t('wizard.setup.toDo')}</span>
       </div>
       {children}
     </section>
@@ -115,6 +118,7 @@ interface SectionProps {
 const SUBSCRIPTION_INPUTS = ['reviewed'] as const;
 
 function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: WizardView; saved: boolean }) {
+  const { t, date, service } = useTexts();
   const form = useForm(SUBSCRIPTION_INPUTS);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -123,22 +127,20 @@ function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: Wiz
   return (
     <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
-      <p>
-        {view.order.product} for {view.order.customer.name}, starting {formatDate(view.order.requestedStartDate)}:
-      </p>
+      <p>{t('wizard.setup.subscriptionIntro', { product: view.order.product, customer: view.order.customer.name, date: date(view.order.requestedStartDate) })}</p>
       <ul className="service-list">
-        {view.order.services.map((service) => (
-          <li key={service}>
-            <span aria-hidden="true">●</span> {serviceLabel(service)}
+        {view.order.services.map((name) => (
+          <li key={name}>
+            <span aria-hidden="true">●</span> {service(name)}
           </li>
         ))}
       </ul>
       {saved ? (
-        <p className="muted">You confirmed these services.</p>
+        <p className="muted">{t('wizard.setup.servicesConfirmed')}</p>
       ) : (
         <div className="actions">
           <Button type="submit" busy={form.busy}>
-            These services are right
+            {t('wizard.setup.servicesRight')}
           </Button>
         </div>
       )}
@@ -155,6 +157,8 @@ function timeZoneOptions(zones: string[], current: string): Array<{ value: strin
 const CALLING_INPUTS = ['country', 'locationName', 'timeZone', 'extensionLength'] as const;
 
 function CallingSection({ value, saved, onSave }: SectionProps & { value: CallingSettings | undefined; saved: boolean }) {
+  const { t, field } = useTexts();
+  const countries = useCountryOptions();
   const form = useForm(CALLING_INPUTS);
   const [editing, setEditing] = useState(!saved);
   const [settings, setSettings] = useState<CallingSettings>(
@@ -172,17 +176,17 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
     return (
       <div>
         <dl className="summary">
-          <dt>Location</dt>
+          <dt>{t('wizard.calling.location')}</dt>
           <dd>{settings.locationName}</dd>
-          <dt>Country</dt>
-          <dd>{COUNTRY_OPTIONS.find((c) => c.value === settings.country)?.label ?? settings.country}</dd>
-          <dt>Time zone</dt>
+          <dt>{t('wizard.org.country')}</dt>
+          <dd>{countries.find((c) => c.value === settings.country)?.label ?? settings.country}</dd>
+          <dt>{t('wizard.calling.timeZone')}</dt>
           <dd>{settings.timeZone}</dd>
-          <dt>Extensions</dt>
-          <dd>{settings.extensionLength} digits</dd>
+          <dt>{t('wizard.calling.extensions')}</dt>
+          <dd>{t('wizard.calling.digits', { digits: settings.extensionLength })}</dd>
         </dl>
         <Button variant="secondary" onClick={() => setEditing(true)}>
-          Change calling settings
+          {t('wizard.calling.change')}
         </Button>
       </div>
     );
@@ -190,49 +194,49 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
   return (
     <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
-      <p>The first calling location. More can be added later in Control Hub.</p>
+      <p>{t('wizard.calling.intro')}</p>
       <div className="grid-2">
         <TextField
-          label="Location name"
+          label={t('wizard.calling.locationName')}
           name="locationName"
           maxLength={LOCATION_NAME_MAX_LENGTH}
           value={settings.locationName}
           onChange={(event) => setSettings({ ...settings, locationName: event.target.value })}
-          error={form.fieldErrors.locationName && fieldMessage('Location name', form.fieldErrors.locationName)}
+          error={form.fieldErrors.locationName && field(t('wizard.calling.locationName'), form.fieldErrors.locationName)}
         />
         <SelectField
-          label="Country"
+          label={t('wizard.org.country')}
           name="country"
           value={settings.country}
           onChange={(event) => setSettings({ ...settings, country: event.target.value })}
-          options={[{ value: '', label: 'Choose a country' }, ...COUNTRY_OPTIONS]}
-          error={form.fieldErrors.country && fieldMessage('Country', form.fieldErrors.country)}
+          options={[{ value: '', label: t('wizard.org.chooseCountry') }, ...countries]}
+          error={form.fieldErrors.country && field(t('wizard.org.country'), form.fieldErrors.country)}
         />
         <SelectField
-          label="Time zone"
+          label={t('wizard.calling.timeZone')}
           name="timeZone"
-          hint="Where the location is: its clock for calls and voicemail"
+          hint={t('wizard.calling.timeZoneHint')}
           value={settings.timeZone}
           onChange={(event) => setSettings({ ...settings, timeZone: event.target.value })}
           options={timeZoneOptions(timeZones, settings.timeZone)}
-          error={form.fieldErrors.timeZone && fieldMessage('Time zone', form.fieldErrors.timeZone)}
+          error={form.fieldErrors.timeZone && field(t('wizard.calling.timeZone'), form.fieldErrors.timeZone)}
         />
         <SelectField
-          label="Extension length"
+          label={t('wizard.calling.extensionLength')}
           name="extensionLength"
-          hint="Digits in an internal number"
+          hint={t('wizard.calling.extensionLengthHint')}
           value={String(settings.extensionLength)}
           onChange={(event) => setSettings({ ...settings, extensionLength: Number(event.target.value) })}
           options={Array.from({ length: EXTENSION_LENGTH_MAX - EXTENSION_LENGTH_MIN + 1 }, (_, i) => {
             const digits = String(EXTENSION_LENGTH_MIN + i);
-            return { value: digits, label: `${digits} digits` };
+            return { value: digits, label: t('wizard.calling.digits', { digits }) };
           })}
-          error={form.fieldErrors.extensionLength && fieldMessage('Extension length', form.fieldErrors.extensionLength)}
+          error={form.fieldErrors.extensionLength && field(t('wizard.calling.extensionLength'), form.fieldErrors.extensionLength)}
         />
       </div>
       <div className="actions">
         <Button type="submit" busy={form.busy}>
-          Save calling settings
+          {t('wizard.calling.save')}
         </Button>
       </div>
     </form>
@@ -242,6 +246,7 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
 const MEETINGS_INPUTS = ['subdomain'] as const;
 
 function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps & { view: WizardView; current: string | undefined; checkSubdomain: CheckSubdomain }) {
+  const { t } = useTexts();
   const form = useForm(MEETINGS_INPUTS);
   const [subdomain, setSubdomain] = useState(current ?? '');
   const [checking, setChecking] = useState(false);
@@ -249,13 +254,13 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
 
   const check = async () => {
     setAvailability(undefined);
-    if (!subdomain.trim()) return form.setErrors({ subdomain: 'Enter a subdomain.' });
+    if (!subdomain.trim()) return form.setErrors({ subdomain: t('wizard.meetings.enterSubdomain') });
     setChecking(true);
     form.setErrors({});
     try {
       setAvailability(await checkSubdomain(subdomain));
     } catch (error) {
-      form.setErrors({}, [error instanceof ApiError ? error.message : 'The check did not work. Try again.']);
+      form.setErrors({}, [error instanceof ApiError ? error.message : t('wizard.meetings.checkFailed')]);
     } finally {
       setChecking(false);
     }
@@ -281,11 +286,9 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
   return (
     <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
-      <p>
-        The address of {view.order.customer.name}’s meetings site. Lower-case letters, digits and hyphens; 3 to 63 characters.
-      </p>
+      <p>{t('wizard.meetings.intro', { customer: view.order.customer.name })}</p>
       <TextField
-        label="Site subdomain"
+        label={t('wizard.meetings.subdomain')}
         name="subdomain"
         autoComplete="off"
         autoCapitalize="none"
@@ -302,21 +305,21 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
         {availability?.available && availability.subdomain !== current && (
           <span className="ok">
             <span aria-hidden="true">✓ </span>
-            {availability.subdomain}.webex.com is available.
+            {t('wizard.meetings.available', { site: `${availability.subdomain}.webex.com` })}
           </span>
         )}
       </p>
       <div className="actions">
         <Button variant="secondary" onClick={check} busy={checking} disabled={form.busy}>
-          Check availability
+          {t('wizard.meetings.check')}
         </Button>
         <Button type="submit" busy={form.busy} disabled={checking}>
-          Save
+          {t('wizard.meetings.save')}
         </Button>
       </div>
       {current && (
         <p className="muted">
-          Saved: the site is at <strong>https://{current}.webex.com</strong>
+          {t('wizard.meetings.savedAt')} <strong>https://{current}.webex.com</strong>
         </p>
       )}
     </form>
@@ -326,6 +329,8 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
 const PROVISION_INPUTS = ['confirm'] as const;
 
 function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitStep }) {
+  const { t, services } = useTexts();
+  const intl = useIntl();
   const form = useForm(PROVISION_INPUTS);
   const [asking, setAsking] = useState(false);
   const missing = (view.sections ?? []).filter((section) => !section.saved);
@@ -341,34 +346,37 @@ function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitSt
     <section className="card section" aria-labelledby="section-provision-title">
       <div className="section-head">
         <h2 id="section-provision-title" tabIndex={-1}>
-          Provision
+          {t('wizard.provision.title')}
         </h2>
       </div>
       <form id={form.formId} onChange={form.clearChanged} onSubmit={(event) => event.preventDefault()} noValidate>
         <FormErrors messages={form.formErrors} />
         {missing.length ? (
           <p>
-            First save {LIST.format(missing.map((section) => `the ${SECTION_TITLES[section.name].toLowerCase()} section`))} above.
+            {t('wizard.provision.missing', {
+              sections: intl.formatList(
+                missing.map((section) => t('wizard.provision.section', { section: t(SECTION_TITLES[section.name]).toLowerCase() })),
+                { type: 'conjunction' },
+              ),
+            })}
           </p>
         ) : (
-          <p>Everything is ready. Provisioning activates the subscription and starts billing.</p>
+          <p>{t('wizard.provision.ready')}</p>
         )}
         <div className="actions">
           <Button onClick={() => setAsking(true)} disabled={missing.length > 0} busy={form.busy}>
-            Provision and start billing
+            {t('wizard.provision.button')}
           </Button>
         </div>
       </form>
-      <Dialog open={asking} title="Provision and start billing?" onClose={() => setAsking(false)}>
-        <p>
-          This activates {view.order.services.map(serviceLabel).join(', ')} for {view.order.customer.name} and starts billing. It cannot be undone.
-        </p>
+      <Dialog open={asking} title={t('wizard.provision.dialogTitle')} onClose={() => setAsking(false)}>
+        <p>{t('wizard.provision.dialog', { services: services(view.order.services), customer: view.order.customer.name })}</p>
         <div className="actions">
           <Button onClick={provision} busy={form.busy}>
-            Yes, provision now
+            {t('wizard.provision.yes')}
           </Button>
           <Button variant="secondary" onClick={() => setAsking(false)} disabled={form.busy}>
-            Not yet
+            {t('wizard.provision.notYet')}
           </Button>
         </div>
       </Dialog>

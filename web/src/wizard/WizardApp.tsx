@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
 import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
-import { Alert, Button, Shell, Spinner, usePageTitle } from '../ui';
+import { Alert, Button, Spinner, usePageTitle } from '../ui';
+import { useTexts, WizardIntl, WizardShell } from './i18n';
 import { DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
 import { Progress, wizardSteps } from './Progress';
 import { type CheckSubdomain, ServiceSetup } from './ServiceSetup';
@@ -12,8 +13,8 @@ import { PasswordStep, PreCommitStep } from './steps';
 
 type Screen =
   | { kind: 'loading' }
-  | { kind: 'gone'; detail: string }
-  | { kind: 'unavailable'; detail: string }
+  | { kind: 'gone' }
+  | { kind: 'unavailable'; detail: string | undefined }
   | { kind: 'ready'; view: WizardView; sessionId: string | null; resumed: boolean }
   | { kind: 'handed-over'; email: string; to: 'customer' | 'colleague' }
   | { kind: 'stale' };
@@ -34,7 +35,7 @@ export function WizardApp({ token }: { token: string }) {
   /** Errors that change the whole page rather than one form: a dead link, another tab's session. */
   const handleGlobal = useCallback((error: unknown): never => {
     if (error instanceof ApiError && isPageWide(error)) {
-      setScreen(error.code === 'stale-session' ? { kind: 'stale' } : { kind: 'gone', detail: error.problem.detail ?? error.message });
+      setScreen(error.code === 'stale-session' ? { kind: 'stale' } : { kind: 'gone' });
     }
     throw error;
   }, []);
@@ -71,9 +72,9 @@ export function WizardApp({ token }: { token: string }) {
           if (signal?.aborted) return;
           // A malformed token (400) is just another link that does not work.
           if (error instanceof ApiError && [400, 404, 410].includes(error.status)) {
-            setScreen({ kind: 'gone', detail: error.problem.detail ?? error.message });
+            setScreen({ kind: 'gone' });
           } else {
-            setScreen({ kind: 'unavailable', detail: error instanceof ApiError ? error.message : 'Something went wrong.' });
+            setScreen({ kind: 'unavailable', detail: error instanceof ApiError ? error.message : undefined });
           }
         },
       ),
@@ -130,11 +131,14 @@ export function WizardApp({ token }: { token: string }) {
     return () => window.clearInterval(pollTimer.current);
   }, [provisioningRuns, base, sessionId]);
 
+  return <WizardIntl orderLocale={screen.kind === 'ready' ? screen.view.order.locale : undefined}>{page()}</WizardIntl>;
+
+  function page() {
   switch (screen.kind) {
     case 'loading':
       return <Loading />;
     case 'gone':
-      return <LinkGonePage detail={screen.detail} />;
+      return <LinkGonePage />;
     case 'unavailable':
       return <Unavailable detail={screen.detail} onRetry={reload} />;
     case 'stale':
@@ -143,6 +147,7 @@ export function WizardApp({ token }: { token: string }) {
       return <HandedOverPage email={screen.email} to={screen.to} />;
     case 'ready':
       return <WizardScreen view={screen.view} sessionActive={screen.sessionId !== null && screen.view.session.active} resumed={screen.resumed} start={start} submit={submit} checkSubdomain={checkSubdomain} />;
+  }
   }
 }
 
@@ -158,6 +163,7 @@ interface WizardScreenProps {
 const PRE_COMMIT: readonly StepName[] = ['role', 'configurer', 'partner-org', 'customer-admin', 'customer-org', 'confirm'];
 
 function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdomain }: WizardScreenProps) {
+  const { t } = useTexts();
   // Back, before the point of no return: an earlier step, shown with this session's answers.
   const [backTo, setBackTo] = useState<StepName | null>(null);
   // Every answer of this session, also the later ones a re-answered step drops from the draft: the forms start from them.
@@ -178,14 +184,14 @@ function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdom
   if (!sessionActive) return <EntryPage view={view} onStart={() => start(false)} />;
 
   const step = backTo ?? view.nextStep;
-  const steps = wizardSteps(view).map((entry) => entry.key);
+  const steps = wizardSteps(view, t).map((entry) => entry.key);
   const previous = steps.slice(0, steps.indexOf(step)).reverse().find((key): key is StepName => PRE_COMMIT.includes(key as StepName));
   const startOver = () => {
     setAnswers({});
     return start(false);
   };
   return (
-    <Shell product="Order setup">
+    <WizardShell>
       <Progress view={view} current={step} />
       {step === 'partner-password' ? (
         <PasswordStep key={step} view={view} submit={submit} />
@@ -202,28 +208,30 @@ function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdom
           onBack={previous ? () => setBackTo(previous) : undefined}
         />
       )}
-    </Shell>
+    </WizardShell>
   );
 }
 
 function Loading() {
-  usePageTitle('Loading your order');
+  const { t } = useTexts();
+  usePageTitle(t('wizard.loading.title'));
   return (
-    <Shell product="Order setup">
-      <Spinner label="Loading your order…" />
-    </Shell>
+    <WizardShell>
+      <Spinner label={t('wizard.loading.spinner')} />
+    </WizardShell>
   );
 }
 
-function Unavailable({ detail, onRetry }: { detail: string; onRetry: () => void }) {
-  usePageTitle('Order setup is unavailable');
+function Unavailable({ detail, onRetry }: { detail: string | undefined; onRetry: () => void }) {
+  const { t } = useTexts();
+  usePageTitle(t('wizard.unavailable.pageTitle'));
   return (
-    <Shell product="Order setup">
-      <h1>We could not open your order</h1>
-      <Alert tone="warning" title="The service did not answer">
-        <p>{detail}</p>
+    <WizardShell>
+      <h1>{t('wizard.unavailable.title')}</h1>
+      <Alert tone="warning" title={t('wizard.unavailable.alert')}>
+        <p>{detail ?? t('ui.somethingWentWrong')}</p>
       </Alert>
-      <Button onClick={onRetry}>Try again</Button>
-    </Shell>
+      <Button onClick={onRetry}>{t('wizard.unavailable.retry')}</Button>
+    </WizardShell>
   );
 }

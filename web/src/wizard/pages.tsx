@@ -3,25 +3,27 @@
 import { useState } from 'react';
 import { ApiError } from '../api';
 import type { WizardView } from '../types';
-import { Alert, Button, countryName, Icon, type IconName, formatDate, formatInZone, serviceLabel, Shell, Spinner, useFocusOnMount, usePageTitle } from '../ui';
+import { Alert, Button, Icon, type IconName, Spinner, useFocusOnMount, usePageTitle } from '../ui';
+import { useTexts, WizardShell } from './i18n';
 
 function OrderSummary({ view }: { view: WizardView }) {
+  const { t, services, country, date } = useTexts();
   return (
     <dl className="summary">
-      <dt>Order</dt>
+      <dt>{t('wizard.summary.order')}</dt>
       <dd>{view.orderId}</dd>
-      <dt>Product</dt>
+      <dt>{t('wizard.summary.product')}</dt>
       <dd>{view.order.product}</dd>
-      <dt>Services</dt>
-      <dd>{view.order.services.map(serviceLabel).join(', ')}</dd>
-      <dt>Partner</dt>
+      <dt>{t('wizard.summary.services')}</dt>
+      <dd>{services(view.order.services)}</dd>
+      <dt>{t('wizard.summary.partner')}</dt>
       <dd>{view.order.partner.name}</dd>
-      <dt>Customer</dt>
+      <dt>{t('wizard.summary.customer')}</dt>
       <dd>
-        {view.order.customer.name}, {countryName(view.order.customer.country)}
+        {view.order.customer.name}, {country(view.order.customer.country)}
       </dd>
-      <dt>Start date</dt>
-      <dd>{formatDate(view.order.requestedStartDate)}</dd>
+      <dt>{t('wizard.summary.startDate')}</dt>
+      <dd>{date(view.order.requestedStartDate)}</dd>
     </dl>
   );
 }
@@ -31,7 +33,7 @@ function MessagePage({ title, icon, tone, children }: { title: string; icon: Ico
   usePageTitle(title);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
-    <Shell product="Order setup">
+    <WizardShell>
       <section className={`card message message-${tone}`} aria-labelledby="message-title">
         <span className="message-icon" aria-hidden="true">
           <Icon name={icon} />
@@ -41,13 +43,14 @@ function MessagePage({ title, icon, tone, children }: { title: string; icon: Ico
         </h1>
         {children}
       </section>
-    </Shell>
+    </WizardShell>
   );
 }
 
 export function EntryPage({ view, onStart }: { view: WizardView; onStart: () => Promise<void> }) {
+  const { t, services } = useTexts();
   const resume = Boolean(view.configuration);
-  usePageTitle(`Set up order ${view.orderId}`);
+  usePageTitle(t('wizard.entry.pageTitle', { orderId: view.orderId }));
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
@@ -57,103 +60,107 @@ export function EntryPage({ view, onStart }: { view: WizardView; onStart: () => 
     try {
       await onStart();
     } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
+      setProblem(error instanceof ApiError ? error.message : t('ui.somethingWentWrong'));
       setBusy(false);
     }
   };
   return (
-    <Shell product="Order setup">
+    <WizardShell>
       <section className="card hero" aria-labelledby="entry-title">
-        <p className="eyebrow">Order {view.orderId}</p>
+        <p className="eyebrow">{t('wizard.eyebrow', { orderId: view.orderId })}</p>
         <h1 id="entry-title" ref={heading} tabIndex={-1}>
-          {resume ? 'Continue setting up your Webex services' : 'Set up your Webex services'}
+          {resume ? t('wizard.entry.titleResume') : t('wizard.entry.title')}
         </h1>
         <p className="lead">
-          {view.order.partner.name} ordered Webex {view.order.services.map(serviceLabel).join(', ')} for {view.order.customer.name}. Configure the
-          order to create the organizations and start the services.
+          {t('wizard.entry.lead', { partner: view.order.partner.name, services: services(view.order.services), customer: view.order.customer.name })}
         </p>
         <OrderSummary view={view} />
         {!resume && (
           <>
-            <h2 className="h3">What you will need</h2>
+            <h2 className="h3">{t('wizard.entry.needTitle')}</h2>
             <ul className="checklist">
-              <li>Who administers the customer’s Webex organization (an email address)</li>
-              <li>The organizations’ names, countries and addresses</li>
-              {view.order.services.includes('meetings') && <li>A name for the customer’s meetings site</li>}
-              {view.order.services.includes('calling') && <li>The first calling location and its time zone</li>}
+              <li>{t('wizard.entry.needAdmin')}</li>
+              <li>{t('wizard.entry.needOrgs')}</li>
+              {view.order.services.includes('meetings') && <li>{t('wizard.entry.needSite')}</li>}
+              {view.order.services.includes('calling') && <li>{t('wizard.entry.needCalling')}</li>}
             </ul>
-            <Alert tone="info" title="Finish in one go">
-              <p>Until you confirm the organizations, nothing is saved: leaving the page or opening the link again starts over.</p>
+            <Alert tone="info" title={t('wizard.entry.oneGoTitle')}>
+              <p>{t('wizard.entry.oneGo')}</p>
             </Alert>
           </>
         )}
         {problem && (
-          <Alert tone="danger" title="The setup could not start">
+          <Alert tone="danger" title={t('wizard.entry.couldNotStart')}>
             <p>{problem}</p>
           </Alert>
         )}
         <div className="actions">
           <Button className="btn-large" onClick={start} busy={busy}>
-            {resume ? 'Continue setup' : 'Configure now'}
+            {resume ? t('wizard.entry.continue') : t('wizard.entry.configure')}
           </Button>
         </div>
       </section>
-    </Shell>
+    </WizardShell>
   );
 }
 
 export function HoldPage({ view }: { view: WizardView }) {
+  const { t } = useTexts();
   const { rep } = view.order;
+  const [before, after] = t('wizard.hold.contact', { rep: rep.name, orderId: view.orderId, email: '\u0000' }).split('\u0000');
   return (
-    <MessagePage title="This order is on hold" icon="pause" tone="warning">
-      <p className="lead">
-        An organization was not recognised, so nothing more happens until {rep.name}, your Cisco account representative, has looked into it with you.
-      </p>
+    <MessagePage title={t('wizard.hold.title')} icon="pause" tone="warning">
+      <p className="lead">{t('wizard.hold.lead', { rep: rep.name })}</p>
       <p>
-        {rep.name} will contact you about order {view.orderId}; you can also write to <a href={`mailto:${rep.email}`}>{rep.email}</a>. Once the order is
-        resumed, this link works again and the setup starts from the beginning.
+        {before}
+        <a href={`mailto:${rep.email}`}>{rep.email}</a>
+        {after}
       </p>
     </MessagePage>
   );
 }
 
 export function HandedOverPage({ email, to }: { email: string; to: 'customer' | 'colleague' }) {
+  const { t } = useTexts();
+  const [before, after] = t('wizard.handedOver.lead', { email: '\u0000', to }).split('\u0000');
   return (
-    <MessagePage title="The setup is handed over" icon="mail" tone="success">
+    <MessagePage title={t('wizard.handedOver.title')} icon="mail" tone="success">
       <p className="lead">
-        We sent a link to <strong>{email}</strong>. {to === 'customer' ? 'The customer' : 'Your colleague'} sets up the order from there.
+        {before}
+        <strong>{email}</strong>
+        {after}
       </p>
-      <p>The link you used no longer works. You can close this page.</p>
+      <p>{t('wizard.handedOver.linkDead')}</p>
     </MessagePage>
   );
 }
 
 export function ProvisioningPage({ view }: { view: WizardView }) {
+  const { t, services } = useTexts();
   return (
-    <MessagePage title="Provisioning your services" icon="gear" tone="info">
-      <Spinner label={`Activating ${view.order.services.map(serviceLabel).join(', ')} for ${view.order.customer.name}…`} />
-      <p>This usually takes a few seconds. You can keep this page open or come back later.</p>
+    <MessagePage title={t('wizard.provisioning.title')} icon="gear" tone="info">
+      <Spinner label={t('wizard.provisioning.activating', { services: services(view.order.services), customer: view.order.customer.name })} />
+      <p>{t('wizard.provisioning.wait')}</p>
     </MessagePage>
   );
 }
 
 export function DonePage({ view }: { view: WizardView }) {
+  const { t, services, inZone } = useTexts();
   const billing = view.provisioning?.billingStartedAt;
   const subdomain = view.sections?.find((section) => section.name === 'meetings')?.value?.subdomain;
   const site = typeof subdomain === 'string' ? `https://${subdomain}.webex.com` : undefined;
   return (
-    <MessagePage title="Your services are provisioned" icon="check" tone="success">
-      <p className="lead">
-        The subscription is active and billing has started{billing ? ` on ${formatInZone(billing, view.order.timezone)}` : ''}.
-      </p>
+    <MessagePage title={t('wizard.done.title')} icon="check" tone="success">
+      <p className="lead">{billing ? t('wizard.done.leadSince', { since: inZone(billing, view.order.timezone) }) : t('wizard.done.lead')}</p>
       <dl className="summary">
-        <dt>Order</dt>
+        <dt>{t('wizard.summary.order')}</dt>
         <dd>{view.orderId}</dd>
-        <dt>Services</dt>
-        <dd>{view.order.services.map(serviceLabel).join(', ')}</dd>
+        <dt>{t('wizard.summary.services')}</dt>
+        <dd>{services(view.order.services)}</dd>
         {site && (
           <>
-            <dt>Meetings site</dt>
+            <dt>{t('wizard.done.site')}</dt>
             <dd>
               <a href={site}>{site}</a>
             </dd>
@@ -161,68 +168,68 @@ export function DonePage({ view }: { view: WizardView }) {
         )}
         {billing && (
           <>
-            <dt>Billing started</dt>
-            <dd>{formatInZone(billing, view.order.timezone)}</dd>
+            <dt>{t('wizard.done.billingStarted')}</dt>
+            <dd>{inZone(billing, view.order.timezone)}</dd>
           </>
         )}
         {view.configuration && (
           <>
-            <dt>Customer organization</dt>
+            <dt>{t('wizard.done.customerOrg')}</dt>
             <dd>{view.configuration.customerOrgName}</dd>
-            <dt>Administrator</dt>
+            <dt>{t('wizard.done.admin')}</dt>
             <dd>{view.configuration.adminEmail}</dd>
             {view.configuration.partnerOrgName && (
               <>
-                <dt>Managed by</dt>
+                <dt>{t('wizard.done.managedBy')}</dt>
                 <dd>{view.configuration.partnerOrgName}</dd>
               </>
             )}
           </>
         )}
       </dl>
-      <p>The administrator can now sign in to Control Hub and add users. You can close this page.</p>
+      <p>{t('wizard.done.next')}</p>
     </MessagePage>
   );
 }
 
 export function EndedPage({ view }: { view: WizardView }) {
+  const { t } = useTexts();
   const cancelled = view.status === 'CANCELLED';
   return (
-    <MessagePage title={cancelled ? 'This order was cancelled' : 'This order has expired'} icon="cross" tone="danger">
-      <p className="lead">
-        {cancelled
-          ? 'Your Cisco account representative cancelled this order, so there is nothing to set up.'
-          : 'The order was not configured in time. Ask your partner or Cisco account representative to order again.'}
-      </p>
+    <MessagePage title={cancelled ? t('wizard.ended.cancelledTitle') : t('wizard.ended.expiredTitle')} icon="cross" tone="danger">
+      <p className="lead">{cancelled ? t('wizard.ended.cancelled') : t('wizard.ended.expired')}</p>
     </MessagePage>
   );
 }
 
 export function NotYetPage({ view }: { view: WizardView }) {
+  const { t } = useTexts();
   return (
-    <MessagePage title="Nothing to do here right now" icon="info" tone="info">
-      <p className="lead">Order {view.orderId} does not need anything from you at the moment.</p>
-      {view.message && <p>{view.message}</p>}
+    <MessagePage title={t('wizard.notYet.title')} icon="info" tone="info">
+      <p className="lead">{t('wizard.notYet.lead', { orderId: view.orderId })}</p>
     </MessagePage>
   );
 }
 
-export function LinkGonePage({ detail }: { detail: string }) {
+/** Unknown, revoked and expired links are alike (the API says no more), so the page needs no detail. */
+export function LinkGonePage() {
+  const { t } = useTexts();
   return (
-    <MessagePage title="This link does not work" icon="cross" tone="danger">
-      <p className="lead">{detail}</p>
-      <p>Links stop working when a newer one is sent, when the setup is handed to someone else, and when the order ends.</p>
+    <MessagePage title={t('wizard.gone.title')} icon="cross" tone="danger">
+      <p className="lead">{t('wizard.gone.lead')}</p>
+      <p>{t('wizard.gone.why')}</p>
     </MessagePage>
   );
 }
 
 export function StalePage({ onRestart }: { onRestart: () => void }) {
+  const { t } = useTexts();
   return (
-    <MessagePage title="The setup was opened somewhere else" icon="restart" tone="warning">
-      <p className="lead">Someone opened this link in another window, which started the setup again there.</p>
-      <p>Continue in that window, or start again here (that discards the other window’s choices).</p>
+    <MessagePage title={t('wizard.stale.title')} icon="restart" tone="warning">
+      <p className="lead">{t('wizard.stale.lead')}</p>
+      <p>{t('wizard.stale.choice')}</p>
       <div className="actions">
-        <Button onClick={onRestart}>Start again here</Button>
+        <Button onClick={onRestart}>{t('wizard.stale.restart')}</Button>
       </div>
     </MessagePage>
   );

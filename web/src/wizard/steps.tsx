@@ -1,41 +1,37 @@
 // Steps 3–9 of the wizard (SPEC §3), one page each. Every form sends what the person chose and
 // shows the API's answer: 422 field errors next to their inputs, anything else above the form.
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
+import { useIntl } from 'react-intl';
+import type { WizardMessageKey } from '../../../i18n/wizard';
 import { ISO_COUNTRY_CODES } from '../../../domain/calling';
 import type { OrgSummary, StepName, WizardDraft, WizardView } from '../types';
-import {
-  Alert,
-  Breakable,
-  Button,
-  Checkbox,
-  ChoiceGroup,
-  countryName,
-  fieldMessage,
-  FormErrors,
-  formatDateTime,
-  SelectField,
-  serviceLabel,
-  TextField,
-  useFocusOnMount,
-  usePageTitle,
-} from '../ui';
+import { Alert, Breakable, Button, Checkbox, ChoiceGroup, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
+import { FormErrors, useTexts } from './i18n';
 import { useForm } from './useForm';
 import type { SubmitStep } from './WizardApp';
 
-const STEP_TITLES: Partial<Record<StepName, string>> = {
-  role: 'Who are you?',
-  configurer: 'Who will configure this order?',
-  'partner-org': 'Your partner organization',
-  'customer-admin': 'The customer’s administrator',
-  'customer-org': 'The customer’s organization',
-  confirm: 'Check and confirm',
-  'partner-password': 'Set the administrator password',
+const STEP_TITLES: Partial<Record<StepName, WizardMessageKey>> = {
+  role: 'wizard.role.title',
+  configurer: 'wizard.configurer.title',
+  'partner-org': 'wizard.partnerOrg.title',
+  'customer-admin': 'wizard.customerAdmin.title',
+  'customer-org': 'wizard.customerOrg.title',
+  confirm: 'wizard.confirm.title',
+  'partner-password': 'wizard.password.title',
 };
 
-/** Every country as `Norway (NO)`, sorted by name, for the organization and calling forms. */
-export const COUNTRY_OPTIONS: Array<{ value: string; label: string }> = [...ISO_COUNTRY_CODES]
-  .map((code) => ({ value: code, label: `${countryName(code)} (${code})` }))
-  .sort((a, b) => a.label.localeCompare(b.label, 'en'));
+/** Every country as `Norge (NO)` in the chosen language, sorted by name, for the organization and calling forms. */
+export function useCountryOptions(): Array<{ value: string; label: string }> {
+  const { country } = useTexts();
+  const { locale } = useIntl();
+  return useMemo(
+    () =>
+      [...ISO_COUNTRY_CODES].map((code) => ({ value: code, label: `${country(code)} (${code})` })).sort((a, b) => a.label.localeCompare(b.label, locale)),
+    // `country` is a new function each render; the names change only with the language.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [locale],
+  );
+}
 
 interface StepPageProps {
   step: StepName;
@@ -45,12 +41,14 @@ interface StepPageProps {
 }
 
 export function StepPage({ step, view, intro, children }: StepPageProps) {
-  const title = STEP_TITLES[step] ?? 'Order setup';
-  usePageTitle(`${title} – Order ${view.orderId}`);
+  const { t } = useTexts();
+  const titleKey = STEP_TITLES[step];
+  const title = titleKey ? t(titleKey) : t('ui.product');
+  usePageTitle(t('wizard.stepPageTitle', { title, orderId: view.orderId }));
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
     <section className="card step" aria-labelledby="step-title">
-      <p className="eyebrow">Order {view.orderId}</p>
+      <p className="eyebrow">{t('wizard.eyebrow', { orderId: view.orderId })}</p>
       <h1 id="step-title" ref={heading} tabIndex={-1}>
         {title}
       </h1>
@@ -65,20 +63,21 @@ interface StepProps {
   submit: SubmitStep;
 }
 
-function StepActions({ busy, label = 'Continue', onStartOver, onBack }: { busy: boolean; label?: string; onStartOver?: (() => void) | undefined; onBack?: (() => void) | undefined }) {
+function StepActions({ busy, label, onStartOver, onBack }: { busy: boolean; label?: string; onStartOver?: (() => void) | undefined; onBack?: (() => void) | undefined }) {
+  const { t } = useTexts();
   return (
     <div className="actions">
       <Button type="submit" busy={busy}>
-        {label}
+        {label ?? t('wizard.continue')}
       </Button>
       {onBack && (
         <Button variant="secondary" onClick={onBack} disabled={busy}>
-          Back
+          {t('wizard.back')}
         </Button>
       )}
       {onStartOver && (
         <Button variant="ghost" onClick={onStartOver} disabled={busy}>
-          Start over
+          {t('wizard.startOver')}
         </Button>
       )}
     </div>
@@ -122,6 +121,7 @@ const ROLE_INPUTS = ['role'] as const;
  * handed it to the customer. There is nothing to choose, only to check.
  */
 function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
+  const { t } = useTexts();
   const form = useForm(ROLE_INPUTS);
   const role = view.delegatedToCustomer ? 'customer' : 'partner';
   const onSubmit = (event: FormEvent) => {
@@ -134,25 +134,21 @@ function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
       view={view}
       intro={
         <p>
-          {view.delegatedToCustomer
-            ? `${view.order.partner.name} has handed the setup of this order to the customer, ${view.order.customer.name}.`
-            : `This order for ${view.order.customer.name} was placed by ${view.order.partner.name}.`}
+          {t(view.delegatedToCustomer ? 'wizard.role.introCustomer' : 'wizard.role.introPartner', { partner: view.order.partner.name, customer: view.order.customer.name })}
         </p>
       }
     >
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <dl className="summary">
-          <dt>You set it up for</dt>
-          <dd>{view.delegatedToCustomer ? `The customer, ${view.order.customer.name}` : `The partner, ${view.order.partner.name}`}</dd>
-          <dt>{view.delegatedToCustomer ? 'Sold by' : 'For the customer'}</dt>
+          <dt>{t('wizard.role.setUpFor')}</dt>
+          <dd>
+            {view.delegatedToCustomer ? t('wizard.role.theCustomer', { customer: view.order.customer.name }) : t('wizard.role.thePartner', { partner: view.order.partner.name })}
+          </dd>
+          <dt>{view.delegatedToCustomer ? t('wizard.role.soldBy') : t('wizard.role.forCustomer')}</dt>
           <dd>{view.delegatedToCustomer ? view.order.partner.name : view.order.customer.name}</dd>
         </dl>
-        <p className="muted">
-          {view.delegatedToCustomer
-            ? 'You create your own organization; the partner gets no admin access to it.'
-            : 'Not the right person? On the next page you can hand the setup to a colleague or to the customer.'}
-        </p>
+        <p className="muted">{view.delegatedToCustomer ? t('wizard.role.noteCustomer') : t('wizard.role.notePartner')}</p>
         <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
@@ -162,6 +158,7 @@ function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
 const CONFIGURER_INPUTS = ['choice', 'email'] as const;
 
 function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
+  const { t, field } = useTexts();
   const form = useForm(CONFIGURER_INPUTS);
   const [choice, setChoice] = useState<'self' | 'colleague' | 'customer' | undefined>(answers.configurer);
   const [email, setEmail] = useState('');
@@ -172,7 +169,7 @@ function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommi
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (handingOver && !confirming) {
-      if (!email.trim()) return form.setErrors({ email: 'is required' });
+      if (!email.trim()) return form.setErrors({ email: t('wizard.configurer.emailRequired') });
       setConfirming(true);
       return;
     }
@@ -181,29 +178,33 @@ function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommi
   };
 
   return (
-    <StepPage step="configurer" view={view} intro={<p>You can configure the order now, or hand it to someone who will. Handing it over sends them a link of their own.</p>}>
+    <StepPage step="configurer" view={view} intro={<p>{t('wizard.configurer.intro')}</p>}>
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <ChoiceGroup
           name="choice"
-          legend="Who configures the order?"
+          legend={t('wizard.configurer.legend')}
           value={choice}
           onChange={(value) => {
             setChoice(value);
             setConfirming(false);
           }}
-          error={form.fieldErrors.choice && fieldMessage('Choice', form.fieldErrors.choice)}
+          error={form.fieldErrors.choice && field(t('wizard.configurer.choiceLabel'), form.fieldErrors.choice)}
           choices={[
-            { value: 'self', label: 'I will, now', description: 'Takes about ten minutes.' },
-            { value: 'colleague', label: 'A colleague', description: customerRun ? 'Someone else in your organization.' : `Someone else at ${view.order.partner.name}.` },
+            { value: 'self', label: t('wizard.configurer.self'), description: t('wizard.configurer.selfHint') },
+            {
+              value: 'colleague',
+              label: t('wizard.configurer.colleague'),
+              description: customerRun ? t('wizard.configurer.colleagueHintCustomer') : t('wizard.configurer.colleagueHint', { partner: view.order.partner.name }),
+            },
             ...(customerRun
               ? []
-              : [{ value: 'customer' as const, label: `The customer, ${view.order.customer.name}`, description: 'The customer sets up its own organization; your partner organization gets no admin access to it.' }]),
+              : [{ value: 'customer' as const, label: t('wizard.role.theCustomer', { customer: view.order.customer.name }), description: t('wizard.configurer.customerHint') }]),
           ]}
         />
         {handingOver && (
           <TextField
-            label={choice === 'customer' ? 'Customer administrator’s email' : 'Colleague’s email'}
+            label={choice === 'customer' ? t('wizard.configurer.customerEmail') : t('wizard.configurer.colleagueEmail')}
             name="email"
             type="email"
             autoComplete="email"
@@ -213,21 +214,21 @@ function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommi
               setEmail(event.target.value);
               setConfirming(false);
             }}
-            error={form.fieldErrors.email && fieldMessage('Email address', form.fieldErrors.email)}
+            error={form.fieldErrors.email && field(t('wizard.emailAddress'), form.fieldErrors.email)}
           />
         )}
         {confirming ? (
           <div className="confirm-panel" role="group" aria-labelledby="handover-title">
             <h2 id="handover-title" className="h3">
-              Hand the setup to {email.trim()}?
+              {t('wizard.configurer.confirmTitle', { email: email.trim() })}
             </h2>
-            <p>We will email them a new link. The link you used stops working, and this page closes the setup for you.</p>
+            <p>{t('wizard.configurer.confirmText')}</p>
             <div className="actions">
               <Button type="submit" busy={form.busy}>
-                Yes, hand it over
+                {t('wizard.configurer.confirmYes')}
               </Button>
               <Button variant="secondary" onClick={() => setConfirming(false)} disabled={form.busy}>
-                Go back
+                {t('wizard.configurer.confirmNo')}
               </Button>
             </div>
           </div>
@@ -240,21 +241,22 @@ function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommi
 }
 
 function OrgCard({ org }: { org: OrgSummary }) {
+  const { t, country, dateTime } = useTexts();
   return (
     <dl className="summary org-card">
-      <dt>Name</dt>
+      <dt>{t('wizard.org.name')}</dt>
       <dd>{org.name}</dd>
-      <dt>Country</dt>
-      <dd>{countryName(org.country)}</dd>
+      <dt>{t('wizard.org.country')}</dt>
+      <dd>{country(org.country)}</dd>
       {org.address && (
         <>
-          <dt>Address</dt>
+          <dt>{t('wizard.org.address')}</dt>
           <dd>{org.address}</dd>
         </>
       )}
-      <dt>Created</dt>
-      <dd>{formatDateTime(org.createdAt)}</dd>
-      <dt>Users</dt>
+      <dt>{t('wizard.org.created')}</dt>
+      <dd>{dateTime(org.createdAt)}</dd>
+      <dt>{t('wizard.org.users')}</dt>
       <dd>{org.userCount}</dd>
     </dl>
   );
@@ -279,39 +281,42 @@ function OrgFields({
   errors: Record<string, string>;
   legend: string;
 }) {
+  const { t, field } = useTexts();
+  const countries = useCountryOptions();
   return (
     <fieldset className="field-group">
       <legend>{legend}</legend>
       <TextField
-        label="Organization name"
+        label={t('wizard.org.orgName')}
         name="name"
         autoComplete="organization"
         value={value.name}
         onChange={(event) => onChange({ ...value, name: event.target.value })}
-        error={errors.name && fieldMessage('Organization name', errors.name)}
+        error={errors.name && field(t('wizard.org.orgName'), errors.name)}
       />
       <SelectField
-        label="Country"
+        label={t('wizard.org.country')}
         name="country"
         value={value.country}
         onChange={(event) => onChange({ ...value, country: event.target.value })}
-        options={[{ value: '', label: 'Choose a country' }, ...COUNTRY_OPTIONS]}
-        error={errors.country && fieldMessage('Country', errors.country)}
+        options={[{ value: '', label: t('wizard.org.chooseCountry') }, ...countries]}
+        error={errors.country && field(t('wizard.org.country'), errors.country)}
       />
       <TextField
-        label="Address"
+        label={t('wizard.org.address')}
         name="address"
         autoComplete="street-address"
-        hint="Street, postcode and city"
+        hint={t('wizard.org.addressHint')}
         value={value.address}
         onChange={(event) => onChange({ ...value, address: event.target.value })}
-        error={errors.address && fieldMessage('Address', errors.address)}
+        error={errors.address && field(t('wizard.org.address'), errors.address)}
       />
     </fieldset>
   );
 }
 
 function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
+  const { t, field } = useTexts();
   const form = useForm(ORG_INPUTS);
   const existing = view.partnerOrg ?? null;
   const before = answers.partnerOrg;
@@ -331,19 +336,19 @@ function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommi
 
   if (existing) {
     return (
-      <StepPage step="partner-org" view={view} intro={<p>{view.order.partner.name} already has a Webex partner organization. Check that it is yours.</p>}>
+      <StepPage step="partner-org" view={view} intro={<p>{t('wizard.partnerOrg.introExisting', { partner: view.order.partner.name })}</p>}>
         <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
           <FormErrors messages={form.formErrors} />
           <OrgCard org={existing} />
           <ChoiceGroup
             name="recognised"
-            legend="Do you recognise this organization?"
+            legend={t('wizard.partnerOrg.recogniseLegend')}
             value={recognised}
             onChange={setRecognised}
-            error={form.fieldErrors.recognised && fieldMessage('Your answer', form.fieldErrors.recognised)}
+            error={form.fieldErrors.recognised && field(t('wizard.yourAnswer'), form.fieldErrors.recognised)}
             choices={[
-              { value: 'yes', label: 'Yes, this is our organization' },
-              { value: 'no', label: 'No, I don’t recognise it', description: 'The order is put on hold and your Cisco account representative contacts you.' },
+              { value: 'yes', label: t('wizard.partnerOrg.yes') },
+              { value: 'no', label: t('wizard.org.notRecognised'), description: t('wizard.org.holdHint') },
             ]}
           />
           <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
@@ -352,20 +357,20 @@ function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommi
     );
   }
   return (
-    <StepPage step="partner-org" view={view} intro={<p>This is {view.order.partner.name}’s first Webex order, so a partner organization is created for it when you confirm.</p>}>
+    <StepPage step="partner-org" view={view} intro={<p>{t('wizard.partnerOrg.introNew', { partner: view.order.partner.name })}</p>}>
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
-        <OrgFields legend="New partner organization" value={org} onChange={setOrg} errors={form.fieldErrors} />
+        <OrgFields legend={t('wizard.partnerOrg.newLegend')} value={org} onChange={setOrg} errors={form.fieldErrors} />
         <TextField
-          label="Partner administrator’s email"
+          label={t('wizard.partnerOrg.adminEmail')}
           name="adminEmail"
           type="email"
           autoComplete="email"
           inputMode="email"
-          hint="This person manages the partner organization. A person can belong to one Webex organization only."
+          hint={t('wizard.partnerOrg.adminEmailHint')}
           value={adminEmail}
           onChange={(event) => setAdminEmail(event.target.value)}
-          error={form.fieldErrors.adminEmail && fieldMessage('Administrator email', form.fieldErrors.adminEmail)}
+          error={form.fieldErrors.adminEmail && field(t('wizard.adminEmail'), form.fieldErrors.adminEmail)}
         />
         <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
@@ -376,6 +381,7 @@ function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommi
 const ADMIN_INPUTS = ['email'] as const;
 
 function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
+  const { t, field } = useTexts();
   const form = useForm(ADMIN_INPUTS);
   const [email, setEmail] = useState(answers.customerAdmin?.email ?? '');
   const onSubmit = (event: FormEvent) => {
@@ -386,20 +392,20 @@ function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCo
     <StepPage
       step="customer-admin"
       view={view}
-      intro={<p>This person becomes the administrator of {view.order.customer.name}’s Webex organization and manages its users and services.</p>}
+      intro={<p>{t('wizard.customerAdmin.intro', { customer: view.order.customer.name })}</p>}
     >
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
-          label="Administrator’s email"
+          label={t('wizard.customerAdmin.email')}
           name="email"
           type="email"
           autoComplete="email"
           inputMode="email"
-          hint="Use a customer address: a person belongs to one Webex organization only."
+          hint={t('wizard.customerAdmin.emailHint')}
           value={email}
           onChange={(event) => setEmail(event.target.value)}
-          error={form.fieldErrors.email && fieldMessage('Administrator email', form.fieldErrors.email)}
+          error={form.fieldErrors.email && field(t('wizard.adminEmail'), form.fieldErrors.email)}
         />
         <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
@@ -410,6 +416,7 @@ function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCo
 type OrgChoice = 'new' | 'unrecognised' | `org:${string}`;
 
 function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
+  const { t, field, country, dateTime } = useTexts();
   const form = useForm(ORG_INPUTS);
   const found = view.customerOrg;
   const adminOrg = found?.adminBelongsTo ?? null;
@@ -437,19 +444,21 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
     void form.run(() => submit('customer-org', input));
   };
 
-  const adminEmail = view.draft?.customerAdmin?.email ?? 'The administrator';
+  const adminEmail = view.draft?.customerAdmin?.email ?? t('wizard.customerOrg.theAdministrator');
   const noChoice = form.fieldErrors.orgId || form.fieldErrors.mode || form.fieldErrors.recognised;
   const choices = [
     ...candidates.map((candidate) => ({
       value: `org:${candidate.orgId}` as OrgChoice,
-      label: adminOrg ? `Yes, ${candidate.name} is the customer’s organization` : `Use ${candidate.name}`,
-      description: `${countryName(candidate.country)} · ${candidate.userCount} user${candidate.userCount === 1 ? '' : 's'} · created ${formatDateTime(candidate.createdAt)}`,
+      label: adminOrg ? t('wizard.customerOrg.yesThis', { org: candidate.name }) : t('wizard.customerOrg.use', { org: candidate.name }),
+      description: t('wizard.customerOrg.candidate', { country: country(candidate.country), users: candidate.userCount, created: dateTime(candidate.createdAt) }),
     })),
-    ...(adminOrg ? [] : [{ value: 'new' as OrgChoice, label: 'Create a new organization', description: `A new Webex organization for ${view.order.customer.name}.` }]),
+    ...(adminOrg
+      ? []
+      : [{ value: 'new' as OrgChoice, label: t('wizard.customerOrg.createNew'), description: t('wizard.customerOrg.createNewHint', { customer: view.order.customer.name }) }]),
     {
       value: 'unrecognised' as OrgChoice,
-      label: adminOrg ? 'No, I don’t recognise it' : 'I don’t recognise these organizations',
-      description: 'The order is put on hold and your Cisco account representative contacts you.',
+      label: adminOrg ? t('wizard.org.notRecognised') : t('wizard.customerOrg.noneRecognised'),
+      description: t('wizard.org.holdHint'),
     },
   ];
 
@@ -459,13 +468,11 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
       view={view}
       intro={
         adminOrg ? (
-          <p>
-            {adminEmail} already belongs to the Webex organization <strong>{adminOrg.name}</strong>. The order can only be set up in that organization.
-          </p>
+          <p>{t('wizard.customerOrg.introAdminOrg', { admin: adminEmail, org: adminOrg.name })}</p>
         ) : candidates.length ? (
-          <p>We found Webex organizations with users on the same email domain as {adminEmail}. Use one of them, or create a new one.</p>
+          <p>{t('wizard.customerOrg.introCandidates', { admin: adminEmail })}</p>
         ) : (
-          <p>{view.order.customer.name} has no Webex organization yet: one is created when you confirm.</p>
+          <p>{t('wizard.customerOrg.introNone', { customer: view.order.customer.name })}</p>
         )
       }
     >
@@ -474,14 +481,14 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
         {candidates.length > 0 && (
           <ChoiceGroup
             name="customer-org"
-            legend={adminOrg ? 'Is this the customer’s organization?' : 'Which organization is the customer’s?'}
+            legend={adminOrg ? t('wizard.customerOrg.legendAdminOrg') : t('wizard.customerOrg.legend')}
             value={choice}
             onChange={setChoice}
-            error={noChoice && fieldMessage('Your choice', noChoice)}
+            error={noChoice && field(t('wizard.yourChoice'), noChoice)}
             choices={choices}
           />
         )}
-        {choice === 'new' && <OrgFields legend="New customer organization" value={org} onChange={setOrg} errors={form.fieldErrors} />}
+        {choice === 'new' && <OrgFields legend={t('wizard.customerOrg.newLegend')} value={org} onChange={setOrg} errors={form.fieldErrors} />}
         <StepActions busy={form.busy} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
@@ -492,28 +499,29 @@ const CONFIRM_INPUTS = ['confirmed'] as const;
 
 /** One organization as it will be: every detail the person gave or the existing one has. */
 function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<OrgSummary> & { name: string }; admin?: string | undefined; note: string }) {
+  const { t, country } = useTexts();
   return (
     <section className="org-details" aria-label={title}>
       <h2 className="h3">{title}</h2>
       <p className="muted">{note}</p>
       <dl className="summary">
-        <dt>Name</dt>
+        <dt>{t('wizard.org.name')}</dt>
         <dd>{org.name}</dd>
         {org.country && (
           <>
-            <dt>Country</dt>
-            <dd>{countryName(org.country)}</dd>
+            <dt>{t('wizard.org.country')}</dt>
+            <dd>{country(org.country)}</dd>
           </>
         )}
         {org.address && (
           <>
-            <dt>Address</dt>
+            <dt>{t('wizard.org.address')}</dt>
             <dd>{org.address}</dd>
           </>
         )}
         {admin && (
           <>
-            <dt>Administrator</dt>
+            <dt>{t('wizard.org.administrator')}</dt>
             <dd>
               <Breakable text={admin} />
             </dd>
@@ -521,7 +529,7 @@ function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<O
         )}
         {org.userCount !== undefined && (
           <>
-            <dt>Users today</dt>
+            <dt>{t('wizard.org.usersToday')}</dt>
             <dd>{org.userCount}</dd>
           </>
         )}
@@ -531,6 +539,7 @@ function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<O
 }
 
 function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
+  const { t, services } = useTexts();
   const form = useForm(CONFIRM_INPUTS);
   const [confirmed, setConfirmed] = useState(false);
   const draft = view.draft ?? {};
@@ -543,46 +552,46 @@ function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   const existingCustomer =
     customer?.mode === 'existing' ? ([view.customerOrg?.adminBelongsTo, ...(view.customerOrg?.candidates ?? [])].find((org) => org?.orgId === customer.orgId) ?? customer) : undefined;
   return (
-    <StepPage step="confirm" view={view} intro={<p>Check your choices. Confirming creates or links the organizations and assigns the administrators; this cannot be undone.</p>}>
+    <StepPage step="confirm" view={view} intro={<p>{t('wizard.confirm.intro')}</p>}>
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <dl className="summary">
-          <dt>Order</dt>
+          <dt>{t('wizard.summary.order')}</dt>
           <dd>
-            {view.order.product} · {view.order.services.map(serviceLabel).join(', ')}
+            {view.order.product} · {services(view.order.services)}
           </dd>
-          <dt>Managed by partner</dt>
-          <dd>{partner ? `Yes, ${view.order.partner.name} can administer the customer organization` : 'No: the customer administers its own organization'}</dd>
+          <dt>{t('wizard.confirm.managed')}</dt>
+          <dd>{partner ? t('wizard.confirm.managedYes', { partner: view.order.partner.name }) : t('wizard.confirm.managedNo')}</dd>
         </dl>
         <div className="org-pair">
           {partner && (
             <OrgDetails
-              title="Partner organization"
-              note={partner.mode === 'new' ? 'Created when you confirm.' : 'Existing: the order is linked to it.'}
+              title={t('wizard.progress.partnerOrg')}
+              note={partner.mode === 'new' ? t('wizard.confirm.createdOnConfirm') : t('wizard.confirm.existingPartner')}
               org={partner.mode === 'new' ? partner : (view.partnerOrg ?? partner)}
               admin={partner.mode === 'new' ? partner.adminEmail : undefined}
             />
           )}
           {customer && (
             <OrgDetails
-              title="Customer organization"
-              note={customer.mode === 'new' ? 'Created when you confirm.' : 'Existing: the order is set up in it.'}
+              title={t('wizard.progress.customerOrg')}
+              note={customer.mode === 'new' ? t('wizard.confirm.createdOnConfirm') : t('wizard.confirm.existingCustomer')}
               org={customer.mode === 'new' ? customer : existingCustomer!}
               admin={draft.customerAdmin?.email}
             />
           )}
         </div>
-        <Alert tone="warning" title="This is the point of no return">
-          <p>After you confirm, the organizations exist and the order can no longer be cancelled or restarted.</p>
+        <Alert tone="warning" title={t('wizard.confirm.noReturnTitle')}>
+          <p>{t('wizard.confirm.noReturn')}</p>
         </Alert>
         <Checkbox
           name="confirmed"
-          label="I have checked these details and want to create the organizations"
+          label={t('wizard.confirm.checkbox')}
           checked={confirmed}
           onChange={(event) => setConfirmed(event.target.checked)}
-          error={form.fieldErrors.confirmed && 'Tick the box to confirm.'}
+          error={form.fieldErrors.confirmed && t('wizard.confirm.tick')}
         />
-        <StepActions busy={form.busy} label="Confirm and create" onStartOver={onStartOver} onBack={onBack} />
+        <StepActions busy={form.busy} label={t('wizard.confirm.submit')} onStartOver={onStartOver} onBack={onBack} />
       </form>
     </StepPage>
   );
@@ -591,13 +600,14 @@ function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
 const PASSWORD_INPUTS = ['password', 'repeat'] as const;
 
 export function PasswordStep({ view, submit }: StepProps) {
+  const { t, field } = useTexts();
   const form = useForm(PASSWORD_INPUTS);
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [show, setShow] = useState(false);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (password && password !== repeat) return form.setErrors({ repeat: 'The two passwords are different.' });
+    if (password && password !== repeat) return form.setErrors({ repeat: t('wizard.password.different') });
     void form.run(() => submit('partner-password', { password }));
   };
   return (
@@ -606,25 +616,26 @@ export function PasswordStep({ view, submit }: StepProps) {
       view={view}
       intro={
         <p>
-          The organizations are created. Choose the sign-in password for the administrator of the new partner organization
-          {view.configuration?.partnerOrgName ? `, ${view.configuration.partnerOrgName}` : ''}.
+          {view.configuration?.partnerOrgName
+            ? t('wizard.password.introNamed', { org: view.configuration.partnerOrgName })
+            : t('wizard.password.intro')}
         </p>
       }
     >
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
         <FormErrors messages={form.formErrors} />
         <TextField
-          label="Password"
+          label={t('wizard.password.password')}
           name="password"
           type={show ? 'text' : 'password'}
           autoComplete="new-password"
-          hint="At least 12 characters. A few unrelated words make a strong one; common passwords and your organization’s name are refused."
+          hint={t('wizard.password.hint')}
           value={password}
           onChange={(event) => setPassword(event.target.value)}
-          error={form.fieldErrors.password && fieldMessage('Password', form.fieldErrors.password)}
+          error={form.fieldErrors.password && field(t('wizard.password.password'), form.fieldErrors.password)}
         />
         <TextField
-          label="Repeat the password"
+          label={t('wizard.password.repeat')}
           name="repeat"
           type={show ? 'text' : 'password'}
           autoComplete="new-password"
@@ -632,8 +643,8 @@ export function PasswordStep({ view, submit }: StepProps) {
           onChange={(event) => setRepeat(event.target.value)}
           error={form.fieldErrors.repeat}
         />
-        <Checkbox label="Show the passwords" checked={show} onChange={(event) => setShow(event.target.checked)} />
-        <StepActions busy={form.busy} label="Set password" />
+        <Checkbox label={t('wizard.password.show')} checked={show} onChange={(event) => setShow(event.target.checked)} />
+        <StepActions busy={form.busy} label={t('wizard.password.submit')} />
       </form>
     </StepPage>
   );
