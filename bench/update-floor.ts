@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@temporalio/proto';
+import protoPkg from '@temporalio/proto';
 import { orderWorkflowId } from '../domain/order.js';
 import { getStateQuery, submitStepUpdate } from '../workflows/definitions.js';
 import { BENCH_OPTIONS, bundleWorkflows, intArg, ROOT, startEnvironment } from './support/environment.js';
@@ -23,6 +23,8 @@ const quick = args.quick;
 const rounds = intArg('rounds', args.rounds, quick ? 2 : 4);
 const stepsPerRound = intArg('steps-per-round', args['steps-per-round'], quick ? 10 : 25);
 const WARM_UP_STEPS = 3;
+// CommonJS: its namespaces hang off the default export under ESM.
+const { temporal } = protoPkg;
 const TARGET_RATIO = 2;
 
 const machine = machineInfo();
@@ -75,7 +77,7 @@ try {
     const added = ((await handle.fetchHistory()).events ?? []).slice(before.length);
     const eventBytes = added.reduce((sum, event) => sum + temporal.api.history.v1.HistoryEvent.encode(event).finish().length, 0);
     const answers = added.flatMap((event) => event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads ?? []);
-    const payloadBytes = (payload: temporal.api.common.v1.IPayload) => temporal.api.common.v1.Payload.encode(payload).finish().length;
+    const payloadBytes = (payload: protoPkg.temporal.api.common.v1.IPayload) => temporal.api.common.v1.Payload.encode(payload).finish().length;
     const answerBytes = round(answers.reduce((sum, p) => sum + payloadBytes(p), 0) / answers.length, 0);
     // The whole state, encoded as the client encodes payloads (JSON, then the encryption codec), as earlier releases answered.
     const state = await handle.query(getStateQuery);
