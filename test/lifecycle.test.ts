@@ -415,9 +415,14 @@ describe('rep actions', () => {
       const atStep7 = (await next.view()).json();
       expect(atStep7.customerOrg.candidates).toEqual([expect.objectContaining({ orgId: named!.id, name })]);
       expect((await next.step('customer-org', { mode: 'existing', recognised: true, orgId: named!.id })).statusCode).toBe(200);
+      // Naming it is not the organization's consent (SPEC §7.2): the partner does not manage it, so it is asked, or a rep approves.
       const confirmed = await next.step('confirm', { confirmed: true });
       expect(confirmed.statusCode, confirmed.body).toBe(200);
-      expect(confirmed.json()).toMatchObject({ status: 'ORDER_CONFIGURED', configuration: { customerOrgName: name } });
+      expect(confirmed.json()).toMatchObject({ status: 'AWAITING_CONSENT' });
+      const approved = await repAction(main.h, order.orderId, 'approve-consent', { reason: 'the customer confirmed by phone' });
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect((await waitForStatus(main.h, order.orderId, 'ORDER_CONFIGURED')).status).toBe('ORDER_CONFIGURED');
+      expect((await next.view()).json()).toMatchObject({ configuration: { customerOrgName: name } });
     });
   });
 });
