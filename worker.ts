@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type RuntimeOptions, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createActivities } from './activities/index.js';
@@ -16,6 +17,7 @@ import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
+import { ensureReconcileSchedule } from './temporal/reconcile-schedule.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -176,6 +178,10 @@ async function main() {
   await assertSchemaCurrent(database);
   const tracing = startTracing(config, 'order-provisioning-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // Terminated orders are cleaned up by a scheduled workflow (workflows/reconcile-terminated.ts).
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  await ensureReconcileSchedule(new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) }), config.temporal.taskQueue);
+  await clientConnection.close();
   const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
   await workers.run();

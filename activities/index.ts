@@ -10,6 +10,7 @@ import { createOrganizationActivities } from './organizations.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities } from './provisioning.js';
 import { createRepTaskActivities } from './rep-tasks.js';
+import { createTerminatedOrderActivities } from './terminated-orders.js';
 import { createWebhookActivities } from './webhooks.js';
 
 export type { ActivityDeps };
@@ -25,6 +26,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     ...createLinkActivities(deps),
     ...createEmailEventActivities(deps),
     ...createWebhookActivities(deps),
+    ...createTerminatedOrderActivities(deps),
   });
 }
 

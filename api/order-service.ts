@@ -18,6 +18,7 @@ import { OrderStatusKey } from '../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
+import { isTerminal } from '../workflows/wizard.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
 import { badRequest, conflict, notFound } from './problem.js';
@@ -175,7 +176,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
       const now = clock();
-      const [live, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
+      const [state, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
@@ -189,6 +190,9 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           .limit(1),
         listWebhookDeliveries(db, orderId),
       ]);
+      // A terminated workflow still answers Queries, with its state when it was terminated: the read
+      // model's ending (activities/terminated-orders.ts) has the last word.
+      const live = state && row && isTerminal(row) && !isTerminal(state) ? undefined : state;
       const view = live ? viewFromState(live) : row ? viewFromRow(row) : undefined;
       if (!view) throw notFound(`There is no order ${orderId}.`);
       const workflowId = orderWorkflowId(orderId);
@@ -295,6 +299,9 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
     async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
+      // The workflow would accept the change and write it to the read model later: while PostgreSQL
+      // is down, nothing changes and the rep hears 503 with Retry-After instead.
+      await database.ping();
       const request = { action, repId, ...body };
       const scopedId = `rep:${repId}:${updateId}`;
       if (action === 'reschedule' && body.requestedStartDate) {

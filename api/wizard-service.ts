@@ -7,7 +7,7 @@ import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/qu
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrderState, StepContext, StepName } from '../workflows/definitions.js';
+import type { OrderState, StepContext, StepName, WizardState } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
@@ -41,7 +41,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
     return { link, state };
   }
 
-  async function view(state: OrderState, sessionId?: string): Promise<WizardView> {
+  async function view(state: WizardState, sessionId?: string): Promise<WizardView> {
     const step = nextStep(state);
     const active = sessionId !== undefined && state.session?.id === sessionId;
     const base: WizardView = {

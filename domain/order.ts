@@ -70,5 +70,7 @@ export interface WebhookRetrySettings {
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** The order id behind an order workflow's id; undefined for any other workflow. */
+export const orderIdOfWorkflow = (workflowId: string): string | undefined => (workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : undefined);
 /** The rep action `redeliver-webhooks`: one at a time per order. */
 export const redeliveryWorkflowId = (orderId: string): string => `webhooks-${orderId}`;

@@ -40,16 +40,18 @@ export const HISTORIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta
  * The workflow code's release, as recorded histories know it: v1 as first deployed; v2 runs the
  * database work as local activities (patch 'local-database-activities' in workflows/order/activities.ts);
  * v3 runs jobs in their own coroutine and follows up idle sessions (patches 'jobs-off-the-clock',
- * 'session-idle-follow-up' in workflows/order/run.ts).
+ * 'session-idle-follow-up' in workflows/order/run.ts); v4 writes accepted changes to the read model
+ * through an outbox and holds the lock only for a write's local attempt (patch 'projection-outbox').
+ * Histories across a patch or a continue-as-new: scripts/record-crossing-histories.ts.
  */
-export const HISTORY_RELEASE = 'v3';
+export const HISTORY_RELEASE = 'v4';
 /** The paths of SPEC §2–3 that have a recorded history. */
 export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure'] as const;
 type PathName = (typeof RECORDED_PATHS)[number];
 
-const INTAKE_SECRET = 'record-histories-intake-secret';
-const REP_TOKEN = 'record-histories-rep-token-0123';
-const SECRETS = {
+export const INTAKE_SECRET = 'record-histories-intake-secret';
+export const REP_TOKEN = 'record-histories-rep-token-0123';
+export const SECRETS = {
   NODE_ENV: 'test',
   INTAKE_HMAC_SECRET: INTAKE_SECRET,
   REP_API_TOKENS: REP_TOKEN,
@@ -59,7 +61,7 @@ const SECRETS = {
 
 /** The data converter the histories were recorded with, and must be replayed with. */
 export const replayDataConverter = () => orderDataConverter(loadConfig({ ...SECRETS, DATA_DIR: tmpdir() }));
-const PASSWORD = 'correct horse battery staple fjord';
+export const PASSWORD = 'correct horse battery staple fjord';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -67,7 +69,7 @@ function yesterday(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
@@ -78,7 +80,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 }
 
 /** One made-up order and the HTTP calls its people make, against one of the apps. */
-function orderOn(app: App, overrides: Partial<OrderPayload> = {}) {
+export function orderOn(app: App, overrides: Partial<OrderPayload> = {}) {
   const id = Math.random().toString(36).slice(2, 10);
   const order: OrderPayload = {
     orderId: `REC-${id}`,
@@ -138,11 +140,11 @@ function orderOn(app: App, overrides: Partial<OrderPayload> = {}) {
     },
   };
 }
-type Order = ReturnType<typeof orderOn>;
-type Wizard = ReturnType<Order['wizard']>;
+export type Order = ReturnType<typeof orderOn>;
+export type Wizard = ReturnType<Order['wizard']>;
 
 /** Steps 3–8 as the partner, creating a partner org and a customer org. */
-async function partnerConfigures(o: Order, w: Wizard) {
+export async function partnerConfigures(o: Order, w: Wizard) {
   await w.start();
   await w.step('role', { role: 'partner' });
   await w.step('configurer', { choice: 'self' });
@@ -153,7 +155,7 @@ async function partnerConfigures(o: Order, w: Wizard) {
 }
 
 /** Step 10 for the services of the order, then provisioning. */
-async function serviceSetupAndProvision(o: Order, w: Wizard) {
+export async function serviceSetupAndProvision(o: Order, w: Wizard) {
   await w.step('subscription', { reviewed: true });
   if (o.order.services.includes('calling')) await w.step('calling', { country: 'NO', locationName: 'Bergen HQ', timeZone: 'Europe/Oslo', extensionLength: 4 });
   if (o.order.services.includes('meetings')) await w.step('meetings', { subdomain: `site-${o.order.orderId.slice(4).toLowerCase()}` });

@@ -14,6 +14,7 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
+import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
 import { createOrderWorkers, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
@@ -162,6 +163,7 @@ async function main() {
     const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+    await ensureReconcileSchedule(temporal, config.temporal.taskQueue);
     const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });

@@ -123,6 +123,20 @@ export interface OrderState {
   cancellation?: { reason: string; by: string; at: string };
 }
 
+/**
+ * What a wizard Update answers with: only what the wizard's view is built from (api/wizard-service.ts),
+ * not the whole state; every Update's answer is kept in the order's history.
+ */
+export type WizardState = Pick<OrderState, 'orderId' | 'status' | 'order' | 'delegatedToCustomer' | 'passwordSet' | 'sections'> & {
+  link?: Pick<CurrentLink, 'audience'>;
+  session?: Pick<WizardSession, 'id' | 'draft'>;
+  configuration?: Pick<Configuration, 'partnerOrgName' | 'customerOrgName' | 'adminEmail' | 'newPartnerOrg' | 'partnerAdminEmail'>;
+  provisioning?: Pick<ProvisioningState, 'failure' | 'billingStartedAt'>;
+};
+
+/** What a rep action answers with: the order as the rep console lists it (api/order-service.ts). */
+export type OrderSummaryState = Pick<OrderState, 'orderId' | 'status' | 'order' | 'startAt' | 'receivedAt' | 'escalated'>;
+
 /** Facts the API looked up in the database just before the Update, for rules that need them. */
 export interface StepContext {
   /** partner-org: the ordering partner's existing org, or null for a first order. */
@@ -187,9 +201,9 @@ export interface EmailEventRequest {
 }
 
 export const getStateQuery = defineQuery<OrderState>('getState');
-export const startSessionUpdate = defineUpdate<{ sessionId: string; state: OrderState }, [{ linkIssueKey: string }]>(
+export const startSessionUpdate = defineUpdate<{ sessionId: string; state: WizardState }, [{ linkIssueKey: string }]>(
   'startSession',
 );
-export const submitStepUpdate = defineUpdate<OrderState, [StepRequest]>('submitStep');
-export const repActionUpdate = defineUpdate<OrderState, [RepActionRequest]>('repAction');
+export const submitStepUpdate = defineUpdate<WizardState, [StepRequest]>('submitStep');
+export const repActionUpdate = defineUpdate<OrderSummaryState, [RepActionRequest]>('repAction');
 export const emailEventUpdate = defineUpdate<{ recorded: boolean }, [EmailEventRequest]>('emailEvent');

@@ -1,2 +1,3 @@
 export { orderWorkflow } from './order.js';
 export { redeliverWebhooksWorkflow } from './webhook-redelivery.js';
+export { reconcileTerminatedOrdersWorkflow } from './reconcile-terminated.js';

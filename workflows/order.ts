@@ -9,6 +9,7 @@ import { nextDeadline, onTimers } from './order/clock.js';
 import { registerHandlers } from './order/handlers.js';
 import { whenCancelledFromTemporal } from './order/cancellation.js';
 import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
+import { projectionsDone, runProjections } from './order/projections.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun, type OrderRunInput } from './order/run.js';
 import { runWebhooks, webhooksDone } from './order/webhooks.js';
@@ -26,6 +27,7 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
   }
 
   if (run.jobsOffTheClock) {
+    if (run.projectionOutbox) void runProjections(run);
     void runJobs(run);
     void runWebhooks(run);
     try {
@@ -38,7 +40,10 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
       // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
       // (one interrupted mid-way runs again; every job is idempotent by its key).
       await condition(allHandlersFinished);
-      return continueAsNew<typeof orderWorkflow>({ ...input, carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks] } });
+      return continueAsNew<typeof orderWorkflow>({
+        ...input,
+        carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], ...(run.projectionOutbox ? { projections: [...run.projections] } : {}) },
+      });
     }
     // Let in-flight Updates answer and queued jobs run before the workflow completes.
     await condition(allHandlersFinished);
@@ -49,6 +54,7 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
       await condition(allHandlersFinished);
       await jobsDone(run);
     }
+    if (run.projectionOutbox) await projectionsDone(run);
     return run.state;
   }
 

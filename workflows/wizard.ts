@@ -11,6 +11,7 @@ import type {
   StepName,
   StepRequest,
   WizardDraft,
+  WizardState,
 } from './definitions.js';
 
 /** What the handler must do with the outside world for an accepted step. */
@@ -38,11 +39,11 @@ const invalid = (...errors: FieldError[]): StepOutcome => ({ ok: false, refusal:
 const conflict = (code: string, message: string): StepOutcome => ({ ok: false, refusal: { kind: 'conflict', code, message } });
 const accepted = (state: OrderState, effect: StepEffect = { kind: 'none' }): StepOutcome => ({ ok: true, state, effect });
 
-export const isTerminal = (state: OrderState): boolean => TERMINAL_STATUSES.includes(state.status);
+export const isTerminal = (state: Pick<OrderState, 'status'>): boolean => TERMINAL_STATUSES.includes(state.status);
 export const isConfigured = (state: OrderState): boolean => state.configuration !== undefined;
 
 /** Service setup sections this order needs, by what was bought. */
-export function requiredSections(state: OrderState): Array<'subscription' | 'calling' | 'meetings'> {
+export function requiredSections(state: Pick<OrderState, 'order'>): Array<'subscription' | 'calling' | 'meetings'> {
   return [
     'subscription',
     ...(state.order.services.includes('calling') ? (['calling'] as const) : []),
@@ -50,12 +51,12 @@ export function requiredSections(state: OrderState): Array<'subscription' | 'cal
   ];
 }
 
-export function passwordPending(state: OrderState): boolean {
+export function passwordPending(state: Pick<WizardState, 'configuration' | 'passwordSet'>): boolean {
   return state.configuration?.newPartnerOrg === true && !state.passwordSet;
 }
 
 /** The step the wizard expects next, or null when there is nothing to do in the wizard. */
-export function nextStep(state: OrderState): StepName | null {
+export function nextStep(state: WizardState): StepName | null {
   if (isTerminal(state) || state.status === 'SCHEDULED' || state.status === 'ON_HOLD') return null;
   if (state.configuration) {
     if (passwordPending(state)) return 'partner-password';
@@ -110,6 +111,33 @@ const DRAFT_KEYS: Array<[StepName, keyof WizardDraft]> = [
 function draftBefore(draft: WizardDraft, step: StepName): WizardDraft {
   const index = DRAFT_KEYS.findIndex(([name]) => name === step);
   return Object.fromEntries(DRAFT_KEYS.slice(0, index).flatMap(([, key]) => (draft[key] === undefined ? [] : [[key, draft[key]]]))) as WizardDraft;
+}
+
+/** The part of the state a wizard Update answers with (see WizardState). */
+export function wizardState(state: OrderState): WizardState {
+  const { orderId, status, order, delegatedToCustomer, passwordSet, sections, link, session, configuration, provisioning } = state;
+  return {
+    orderId,
+    status,
+    order,
+    delegatedToCustomer,
+    passwordSet,
+    sections,
+    ...(link ? { link: { audience: link.audience } } : {}),
+    ...(session ? { session: { id: session.id, draft: session.draft } } : {}),
+    ...(configuration
+      ? {
+          configuration: {
+            partnerOrgName: configuration.partnerOrgName,
+            customerOrgName: configuration.customerOrgName,
+            adminEmail: configuration.adminEmail,
+            newPartnerOrg: configuration.newPartnerOrg,
+            partnerAdminEmail: configuration.partnerAdminEmail,
+          },
+        }
+      : {}),
+    ...(provisioning ? { provisioning: { ...(provisioning.failure ? { failure: provisioning.failure } : {}), ...(provisioning.billingStartedAt ? { billingStartedAt: provisioning.billingStartedAt } : {}) } } : {}),
+  };
 }
 
 function withDraft(state: OrderState, draft: WizardDraft): OrderState {

@@ -3,6 +3,7 @@
 // cleanup runs in a non-cancellable scope, since the workflow's own scope is the one cancelled.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { drainJobs } from './jobs.js';
+import { drainProjections } from './projections.js';
 import { nowIso, type OrderRun } from './run.js';
 import { drainWebhooks } from './webhooks.js';
 
@@ -26,6 +27,7 @@ export async function whenCancelledFromTemporal(run: OrderRun, error: unknown): 
         run.tellRep('provisioning-cancelled', { kind: 'rep-provisioning-failed', order: run.summary(), repName: run.repName(), error: message }, message);
       }
     });
+    await drainProjections(run);
     await drainJobs(run);
     await drainWebhooks(run);
   });

@@ -4,7 +4,7 @@
 import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
 import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal } from '../wizard.js';
+import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal, wizardState } from '../wizard.js';
 import { databaseWork, projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
@@ -25,7 +25,7 @@ export function registerHandlers(run: OrderRun): void {
           const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
           run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
         }
-        return { sessionId: run.state.session!.id, state: run.state };
+        return { sessionId: run.state.session!.id, state: wizardState(run.state) };
       }),
     {
       validator: ({ linkIssueKey }) => {
@@ -66,7 +66,8 @@ export function registerHandlers(run: OrderRun): void {
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
         });
-        return run.state;
+        const { orderId, status, order, startAt, receivedAt, escalated } = run.state;
+        return { orderId, status, order, startAt, receivedAt, escalated };
       }),
     {
       validator: (request) => {
@@ -78,7 +79,8 @@ export function registerHandlers(run: OrderRun): void {
 
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
-      const { fresh } = await projectionWrite((projection) => projection.recordEmailEvent({ svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId }));
+      const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
+      const { fresh } = await (run.projectionOutbox ? answerOrUnavailable(databaseWork().projection.recordEmailEvent(write)) : projectionWrite((projection) => projection.recordEmailEvent(write)));
       if (!fresh) return { recorded: false };
       await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
@@ -152,7 +154,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
   }
   // The idle follow-up counts from here (order/clock.ts).
   if (run.state.session) run.state = { ...run.state, session: { ...run.state.session, lastActiveAt: nowIso() } };
-  return run.state;
+  return wizardState(run.state);
 }
 
 /** Step 8, the point of no return: the organizations and the admin are written, then the order is configured. */
@@ -241,6 +243,15 @@ function activityRefusal(error: unknown, codes: Record<string, string>): Applica
     return ApplicationFailure.create({ type: REFUSAL.conflict, message: cause.message, details: [codes[cause.type]], nonRetryable: true });
   }
   return ApplicationFailure.create({ type: REFUSAL.unavailable, message: 'The step could not be saved just now. Try again in a moment.', nonRetryable: true });
+}
+
+/** Database work a caller waits for: when the database does not answer, the caller (Svix) retries, and the lock is free. */
+async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw activityRefusal(error, {});
+  }
 }
 
 function withoutMode<T extends { mode: string }>(value: T): Omit<T, 'mode'> {

@@ -77,7 +77,8 @@ export async function drainJobs(run: OrderRun): Promise<void> {
 export async function runJobs(run: OrderRun): Promise<void> {
   try {
     for (;;) {
-      await condition(() => run.jobs.length > 0);
+      // A job's rows refer to the order's row and events: the read model catches up first.
+      await condition(() => run.jobs.length > 0 && run.projections.length === 0);
       await runJob(run, run.jobs[0]!);
       run.jobs.shift();
     }

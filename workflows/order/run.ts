@@ -1,6 +1,7 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
-import { CancellationScope, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { OrderEventInput } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
 import type { OrderStatus, OrderWorkflowInput } from '../../domain/order.js';
@@ -25,6 +26,14 @@ export interface CarriedOver {
   jobs: Job[];
   /** Status changes not yet delivered (absent when carried by a run from before webhooks). */
   webhooks?: StatusChange[];
+  /** Events not yet written to the read model (absent when carried by a run from before the projection outbox). */
+  projections?: ProjectionWrite[];
+}
+
+/** One accepted change on its way to the read model: the event and the state it left. */
+export interface ProjectionWrite {
+  snapshot: OrderState;
+  event: OrderEventInput;
 }
 
 export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
@@ -39,6 +48,12 @@ const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
 /** Patch: the clock follows up wizard sessions left before step 8 (order/clock.ts). */
 const SESSION_IDLE_FOLLOW_UP = 'session-idle-follow-up';
 const DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS = 2 * 86_400_000;
+/**
+ * Patch: accepted changes reach the read model through an outbox (order/projections.ts) instead of
+ * inside the handler, and database work holds the lock only for its local attempt: while PostgreSQL
+ * is down, its regular-activity retries run outside the lock and no Update queues behind them.
+ */
+const PROJECTION_OUTBOX = 'projection-outbox';
 
 export class OrderRun {
   state: OrderState;
@@ -49,6 +64,11 @@ export class OrderRun {
    * so a receiver that is down for days holds up no email and no rep task.
    */
   readonly webhooks: StatusChange[];
+  /**
+   * Events to write to the read model, in seq order, by their own coroutine (order/projections.ts).
+   * Jobs and webhooks wait for it to be empty: their rows refer to the order's row and events.
+   */
+  readonly projections: ProjectionWrite[];
   /** The status the last webhook announced. */
   private announcedStatus: OrderStatus | null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
@@ -66,12 +86,16 @@ export class OrderRun {
   readonly jobsOffTheClock: boolean;
   /** How long a session may sit idle before the follow-up; undefined: runs before that patch have none. */
   readonly sessionIdleReminderAfterMs: number | undefined;
+  /** Decided once per run: whether changes go to the read model through the outbox. */
+  readonly projectionOutbox: boolean;
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
     this.sessionIdleReminderAfterMs = patched(SESSION_IDLE_FOLLOW_UP) ? (input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS) : undefined;
+    this.projectionOutbox = this.jobsOffTheClock && patched(PROJECTION_OUTBOX);
     this.jobs = [...(input.carried?.jobs ?? [])];
+    this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
     // Every status change of an earlier run was queued there: the carried status is announced already.
     this.announcedStatus = input.carried?.state.status ?? null;
@@ -125,14 +149,36 @@ export class OrderRun {
   /**
    * Database work outside a handler. Local activities go one at a time, under the lock: two in
    * flight could resolve together on replay though they resolved apart when recorded, and their
-   * coroutines would then issue commands in another order. Before the patch they ran unlocked.
+   * coroutines would then issue commands in another order. Before the local-database-activities
+   * patch they ran unlocked; before the projection-outbox patch the regular fallback held the lock too.
    */
   async databaseJob(call: (work: DatabaseWork) => Promise<unknown>): Promise<void> {
     if (!patched(LOCAL_DATABASE_WORK)) {
       await call(database.regular);
       return;
     }
-    await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
+    if (!this.projectionOutbox) {
+      await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
+      return;
+    }
+    await this.databaseWrite((projection) => call({ ...database.local, projection }));
+  }
+
+  /**
+   * A database write that must happen: one bounded local attempt under the lock, then, when the
+   * database is down, a regular activity the server retries until it is back, outside the lock.
+   */
+  async databaseWrite(call: (projection: DatabaseWork['projection']) => Promise<unknown>): Promise<void> {
+    const written = await this.exclusive(async () => {
+      try {
+        await call(database.local.projection);
+        return true;
+      } catch (error) {
+        if (isCancellation(error) || (error instanceof ApplicationFailure && error.nonRetryable)) throw error;
+        return false;
+      }
+    });
+    if (!written) await call(database.regular.projection);
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
@@ -144,10 +190,9 @@ export class OrderRun {
       this.indexedStatus = state.status;
     }
     const occurredAt = nowIso();
-    await projectionWrite((projection) => projection.recordOrderEvent({
-      snapshot: state,
-      event: { seq: state.seq, type, status: state.status, actor, data, occurredAt },
-    }));
+    const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
+    if (this.projectionOutbox) this.projections.push({ snapshot: state, event });
+    else await projectionWrite((projection) => projection.recordOrderEvent({ snapshot: state, event }));
     // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
       this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });

@@ -24,7 +24,8 @@ export async function runWebhooks(run: OrderRun): Promise<void> {
   if (!settings) return;
   try {
     for (;;) {
-      await condition(() => run.webhooks.length > 0);
+      // A delivery row refers to the order's row: the read model catches up first.
+      await condition(() => run.webhooks.length > 0 && run.projections.length === 0);
       await deliverFirst(run, settings);
       run.webhooks.shift();
     }

@@ -1,0 +1,35 @@
+// The projection outbox: accepted changes go to the read model one at a time in seq order, in a
+// coroutine of their own, so a handler answers without waiting for PostgreSQL and an outage's
+// retries hold no lock (run.databaseWrite).
+import { condition, isCancellation } from '@temporalio/workflow';
+import type { OrderRun } from './run.js';
+
+async function writeFirst(run: OrderRun): Promise<void> {
+  const { snapshot, event } = run.projections[0]!;
+  await run.databaseWrite((projection) => projection.recordOrderEvent({ snapshot, event }));
+}
+
+/** An event stays first in the queue until it is written, so an empty queue means the read model has caught up. */
+export async function runProjections(run: OrderRun): Promise<void> {
+  try {
+    for (;;) {
+      await condition(() => run.projections.length > 0);
+      await writeFirst(run);
+      run.projections.shift();
+    }
+  } catch (error) {
+    // Cancelled from Temporal: the cleanup writes what is left (order/cancellation.ts).
+    if (!isCancellation(error)) throw error;
+  }
+}
+
+/** After a cancellation from Temporal, in a non-cancellable scope. */
+export async function drainProjections(run: OrderRun): Promise<void> {
+  while (run.projections.length) {
+    await writeFirst(run);
+    run.projections.shift();
+  }
+}
+
+/** Resolves when every accepted change is in the read model. */
+export const projectionsDone = (run: OrderRun): Promise<void> => condition(() => run.projections.length === 0);
