@@ -246,7 +246,7 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
 const MEETINGS_INPUTS = ['subdomain'] as const;
 
 function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps & { view: WizardView; current: string | undefined; checkSubdomain: CheckSubdomain }) {
-  const { t } = useTexts();
+  const { t, fieldText, problemText } = useTexts();
   const form = useForm(MEETINGS_INPUTS);
   const [subdomain, setSubdomain] = useState(current ?? '');
   const [checking, setChecking] = useState(false);
@@ -260,7 +260,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
     try {
       setAvailability(await checkSubdomain(subdomain));
     } catch (error) {
-      form.setErrors({}, [error instanceof ApiError ? error.message : t('wizard.meetings.checkFailed')]);
+      form.setErrors({}, [error instanceof ApiError ? problemText(error.problem) : t('wizard.meetings.checkFailed')]);
     } finally {
       setChecking(false);
     }
@@ -274,15 +274,15 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
       } catch (error) {
         // A name taken since the check is a conflict about this field: show it there.
         if (error instanceof ApiError && error.code === 'subdomain-taken') {
-          throw new ApiError({ ...error.problem, errors: [{ field: '/body/subdomain', message: error.problem.detail ?? 'is taken' }] });
+          throw new ApiError({ ...error.problem, errors: [{ field: '/body/subdomain', message: problemText(error.problem) }] });
         }
         throw error;
       }
     });
   };
 
-  // The subdomain rules answer in whole sentences (domain/subdomain.ts): shown as they come.
-  const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? availability.message : undefined);
+  // The subdomain rules answer in whole sentences (domain/subdomain.ts), translated by their code.
+  const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? fieldText(availability) : undefined);
   return (
     <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />

@@ -2,7 +2,7 @@
 // reopening the link starts a new session, which discards the draft before the point of no return
 // (SPEC §2) and simply resumes at service setup after it.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api';
+import { api, ApiError, type Problem } from '../api';
 import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
 import { Alert, Button, Spinner, usePageTitle } from '../ui';
 import { useTexts, WizardIntl, WizardShell } from './i18n';
@@ -14,7 +14,7 @@ import { PasswordStep, PreCommitStep } from './steps';
 type Screen =
   | { kind: 'loading' }
   | { kind: 'gone' }
-  | { kind: 'unavailable'; detail: string | undefined }
+  | { kind: 'unavailable'; problem: Problem | undefined }
   | { kind: 'ready'; view: WizardView; sessionId: string | null; resumed: boolean }
   | { kind: 'handed-over'; email: string; to: 'customer' | 'colleague' }
   | { kind: 'stale' };
@@ -74,7 +74,7 @@ export function WizardApp({ token }: { token: string }) {
           if (error instanceof ApiError && [400, 404, 410].includes(error.status)) {
             setScreen({ kind: 'gone' });
           } else {
-            setScreen({ kind: 'unavailable', detail: error instanceof ApiError ? error.message : undefined });
+            setScreen({ kind: 'unavailable', problem: error instanceof ApiError ? error.problem : undefined });
           }
         },
       ),
@@ -140,7 +140,7 @@ export function WizardApp({ token }: { token: string }) {
     case 'gone':
       return <LinkGonePage />;
     case 'unavailable':
-      return <Unavailable detail={screen.detail} onRetry={reload} />;
+      return <Unavailable problem={screen.problem} onRetry={reload} />;
     case 'stale':
       return <StalePage onRestart={reload} />;
     case 'handed-over':
@@ -222,14 +222,14 @@ function Loading() {
   );
 }
 
-function Unavailable({ detail, onRetry }: { detail: string | undefined; onRetry: () => void }) {
-  const { t } = useTexts();
+function Unavailable({ problem, onRetry }: { problem: Problem | undefined; onRetry: () => void }) {
+  const { t, problemText } = useTexts();
   usePageTitle(t('wizard.unavailable.pageTitle'));
   return (
     <WizardShell>
       <h1>{t('wizard.unavailable.title')}</h1>
       <Alert tone="warning" title={t('wizard.unavailable.alert')}>
-        <p>{detail ?? t('ui.somethingWentWrong')}</p>
+        <p>{problem ? problemText(problem) : t('ui.somethingWentWrong')}</p>
       </Alert>
       <Button onClick={onRetry}>{t('wizard.unavailable.retry')}</Button>
     </WizardShell>

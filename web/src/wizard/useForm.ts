@@ -2,6 +2,7 @@
 // inputs (or above the form), with focus moved to the first thing to fix.
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { ApiError, splitFieldErrors } from '../api';
+import { useTexts } from './i18n';
 
 export interface FormState {
   busy: boolean;
@@ -22,6 +23,7 @@ export function useForm(inputNames: readonly string[]): FormState {
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [attempt, setAttempt] = useState(0);
   const formId = `form-${useId()}`;
+  const { wording } = useTexts();
 
   const setErrors = useCallback((fields: Record<string, string>, form: string[] = []) => {
     setFieldErrors(fields);
@@ -39,14 +41,14 @@ export function useForm(inputNames: readonly string[]): FormState {
         return true;
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        const { fields, other } = splitFieldErrors(error.problem, inputNames);
+        const { fields, other } = splitFieldErrors(error.problem, inputNames, wording);
         setErrors(fields, other);
         return false;
       } finally {
         setBusy(false);
       }
     },
-    [setErrors, inputNames],
+    [setErrors, inputNames, wording],
   );
 
   // A field's error goes as soon as the person changes that field: it no longer describes what is there.
