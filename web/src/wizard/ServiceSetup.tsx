@@ -7,9 +7,8 @@ import { EXTENSION_LENGTH_MAX, EXTENSION_LENGTH_MIN, LOCATION_NAME_MAX_LENGTH } 
 import type { CallingSettings, SectionName, SubdomainAnswer, WizardView } from '../types';
 import type { WizardMessageKey } from '../../../i18n/wizard';
 import { Alert, Button, Dialog, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
-import { FormErrors, useTexts } from './i18n';
+import { FormErrors, useTexts, useWizardForm } from './i18n';
 import { useCountryOptions } from './steps';
-import { useForm } from './useForm';
 import type { SubmitStep } from './WizardApp';
 
 const SECTION_TITLES: Record<SectionName, WizardMessageKey> = {
@@ -119,7 +118,7 @@ const SUBSCRIPTION_INPUTS = ['reviewed'] as const;
 
 function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: WizardView; saved: boolean }) {
   const { t, date, service } = useTexts();
-  const form = useForm(SUBSCRIPTION_INPUTS);
+  const form = useWizardForm(SUBSCRIPTION_INPUTS);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void form.run(() => onSave({ reviewed: true }));
@@ -159,7 +158,7 @@ const CALLING_INPUTS = ['country', 'locationName', 'timeZone', 'extensionLength'
 function CallingSection({ value, saved, onSave }: SectionProps & { value: CallingSettings | undefined; saved: boolean }) {
   const { t, field } = useTexts();
   const countries = useCountryOptions();
-  const form = useForm(CALLING_INPUTS);
+  const form = useWizardForm(CALLING_INPUTS);
   const [editing, setEditing] = useState(!saved);
   const [settings, setSettings] = useState<CallingSettings>(
     value ?? { country: '', locationName: 'Main office', timeZone: 'UTC', extensionLength: 4 },
@@ -247,7 +246,7 @@ const MEETINGS_INPUTS = ['subdomain'] as const;
 
 function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps & { view: WizardView; current: string | undefined; checkSubdomain: CheckSubdomain }) {
   const { t, fieldText, problemText } = useTexts();
-  const form = useForm(MEETINGS_INPUTS);
+  const form = useWizardForm(MEETINGS_INPUTS);
   const [subdomain, setSubdomain] = useState(current ?? '');
   const [checking, setChecking] = useState(false);
   const [availability, setAvailability] = useState<SubdomainAnswer | undefined>();
@@ -331,7 +330,7 @@ const PROVISION_INPUTS = ['confirm'] as const;
 function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitStep }) {
   const { t, services } = useTexts();
   const intl = useIntl();
-  const form = useForm(PROVISION_INPUTS);
+  const form = useWizardForm(PROVISION_INPUTS);
   const [asking, setAsking] = useState(false);
   const missing = (view.sections ?? []).filter((section) => !section.saved);
   const provision = () =>

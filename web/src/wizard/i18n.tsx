@@ -7,6 +7,7 @@ import type { FieldError, Problem, ProblemWording } from '../api';
 import { FORMAT_TAGS, isLocale, LOCALES, type Locale } from '../../../domain/locale';
 import { WIZARD_MESSAGES, type WizardMessageKey } from '../../../i18n/wizard';
 import { FormErrors as UiFormErrors, Shell } from '../ui';
+import { useForm } from './useForm';
 
 const STORAGE_KEY = 'wizard-locale';
 
@@ -141,4 +142,10 @@ export function WizardShell({ children }: { children: ReactNode }) {
 export function FormErrors({ messages }: { messages: string[] }) {
   const { t } = useTexts();
   return <UiFormErrors messages={messages} title={t('ui.formErrors')} />;
+}
+
+/** A wizard form (./useForm.ts) whose refusals read in the chosen language. */
+export function useWizardForm(inputNames: readonly string[]) {
+  const { wording } = useTexts();
+  return useForm(inputNames, wording);
 }

@@ -1,8 +1,7 @@
 // One form's request state: busy while it is sent, then the API's field errors next to their
 // inputs (or above the form), with focus moved to the first thing to fix.
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
-import { ApiError, splitFieldErrors } from '../api';
-import { useTexts } from './i18n';
+import { ApiError, type ProblemWording, splitFieldErrors } from '../api';
 
 export interface FormState {
   busy: boolean;
@@ -17,13 +16,13 @@ export interface FormState {
   clearChanged: (event: FormEvent<HTMLFormElement>) => void;
 }
 
-export function useForm(inputNames: readonly string[]): FormState {
+/** `wording`: how refusals read (the wizard's pages pass their language's); the API's English by default. */
+export function useForm(inputNames: readonly string[], wording?: ProblemWording): FormState {
   const [busy, setBusy] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [attempt, setAttempt] = useState(0);
   const formId = `form-${useId()}`;
-  const { wording } = useTexts();
 
   const setErrors = useCallback((fields: Record<string, string>, form: string[] = []) => {
     setFieldErrors(fields);
