@@ -4,13 +4,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { type EmailDeliveryRow, emailDeliveries } from '../db/schema/index.js';
-import { linkUrl } from '../domain/link-token.js';
-import { type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emails/templates.js';
+import { consentUrl, linkUrl } from '../domain/link-token.js';
+import { CONSENT_REQUIRED_PURPOSES, type EmailTemplate, LINK_REQUIRED_PURPOSES, renderEmail } from '../emails/templates.js';
 import { isEmailAddress } from '../domain/email-address.js';
 import { createEmailTransport } from '../emails/transport.js';
 import type { ActivityDeps } from './deps.js';
 import { createSendPace } from './email-pace.js';
 import { createBusinessMetrics } from './metrics.js';
+import { ensureConsentRequest } from './consent.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
 import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST } from '../emails/failures.js';
@@ -25,6 +26,8 @@ export interface SendEmailRequest {
   template: EmailTemplate;
   /** Mint (or find again) the wizard link `issueKey` and put its URL in the email. */
   link?: { issueKey: string; audience: LinkAudience; expiresAt: string };
+  /** Mint (or find again) the consent link of request `requestKey` and put its URL in the email. */
+  consent?: { requestKey: string; orgId: string; expiresAt: string };
 }
 
 export interface SendEmailResult {
@@ -58,6 +61,8 @@ function validate(request: SendEmailRequest): void {
     throw invalid(`a ${request.template.kind} email needs a link`);
   }
   if (request.link && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant');
+  if (CONSENT_REQUIRED_PURPOSES.includes(request.template.kind) && !request.consent) throw invalid(`a ${request.template.kind} email needs a consent link`);
+  if (request.consent && Number.isNaN(Date.parse(request.consent.expiresAt))) throw invalid('consent.expiresAt must be an ISO instant');
 }
 
 function rejected(row: Pick<EmailDeliveryRow, 'id' | 'recipient'>, reason: string): ApplicationFailure {
@@ -131,9 +136,13 @@ export function createEmailActivities(deps: ActivityDeps) {
             expiresAt: request.link.expiresAt,
           })
         : undefined;
+      const consent = request.consent
+        ? await ensureConsentRequest(db, config.linkTokenSecret, { orderId: request.orderId, ...request.consent, recipientEmail: request.to })
+        : undefined;
       const rendered = renderEmail(request.template, {
         publicBaseUrl: config.publicBaseUrl,
         linkUrl: link && linkUrl(config.publicBaseUrl, link.token),
+        consentUrl: consent && consentUrl(config.publicBaseUrl, consent.token),
       });
 
       await db
@@ -152,7 +161,8 @@ export function createEmailActivities(deps: ActivityDeps) {
       const raced = settledResult(row);
       if (raced) return raced;
 
-      if (link && (link.revoked || Date.parse(link.expiresAt) <= clock().getTime())) {
+      const ended = (l: { revoked: boolean; expiresAt: string } | undefined) => l !== undefined && (l.revoked || Date.parse(l.expiresAt) <= clock().getTime());
+      if (ended(link) || ended(consent)) {
         await settle(row.id, { status: 'skipped', lastError: 'the link was revoked or expired before the email went' });
         return { deliveryId: row.id, status: 'skipped' };
       }

@@ -2,6 +2,7 @@
 // with short durations instead of mocks; workflows import only the type.
 import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
+import { createConsentActivities } from './consent.js';
 import { createEmailActivities } from './email.js';
 import { createEmailEventActivities } from './email-events.js';
 import { createLinkActivities } from './links.js';
@@ -24,6 +25,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     ...createProvisioningActivities(deps),
     ...createEmailActivities(deps),
     ...createLinkActivities(deps),
+    ...createConsentActivities(deps),
     ...createEmailEventActivities(deps),
     ...createWebhookActivities(deps),
     ...createTerminatedOrderActivities(deps),

@@ -2,13 +2,14 @@
 // code, so nothing in the order's workflow can clean up after it. A scheduled workflow
 // (workflows/reconcile-terminated.ts) runs this instead: every order workflow that visibility lists
 // as Terminated, and whose read-model row is not terminal yet, ends like a cancellation there:
-// CANCELLED with a timeline event, its links revoked, its open tasks closed. Each step is
+// CANCELLED with a timeline event, its links (wizard and consent) revoked, its open tasks closed. Each step is
 // idempotent, so a retry or the next run finishes what an interrupted one began.
 import { Context } from '@temporalio/activity';
 import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import { orderEvents, orders } from '../db/schema/index.js';
 import { orderIdOfWorkflow, orderWorkflowId, TERMINAL_STATUSES } from '../domain/order.js';
 import type { ActivityDeps } from './deps.js';
+import { createConsentActivities } from './consent.js';
 import { createLinkActivities } from './links.js';
 import { createRepTaskActivities } from './rep-tasks.js';
 
@@ -18,6 +19,7 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
   const { database, clock = () => new Date() } = deps;
   const { db } = database;
   const links = createLinkActivities(deps);
+  const consent = createConsentActivities(deps);
   const tasks = createRepTaskActivities(deps);
 
   /** CANCELLED and one timeline event, in one transaction; false when the row was terminal already. */
@@ -60,6 +62,7 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
           if (latest.status.name !== 'TERMINATED') continue;
           const at = clock();
           await links.revokeLinks({ orderId, reason: REASON });
+          await consent.revokeConsentRequests({ orderId, reason: REASON });
           await tasks.closeRepTasks({ orderId, reason: REASON, closedAt: at.toISOString() });
           // Last: a row left non-terminal by an interruption is found again by the next run.
           if (await markCancelled(orderId, at)) reconciled.push(orderId);

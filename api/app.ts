@@ -29,6 +29,8 @@ import health from './routes/health.js';
 import orders from './routes/orders.js';
 import webPages from './routes/web-pages.js';
 import wizard from './routes/wizard.js';
+import consent from './routes/consent.js';
+import { createConsentService } from './consent-service.js';
 import { createWizardService } from './wizard-service.js';
 import { createWorkflowCalls } from './workflow-calls.js';
 import { ProblemSchema } from './schemas.js';
@@ -56,7 +58,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  */
 export function redactUrl(url: string): string {
   const [path = '', query] = url.split('?', 2);
-  const shape = path.replace(/(\/wizard\/)[^/#]+/g, '$1[redacted]');
+  const shape = path.replace(/(\/(?:wizard|consent)\/)[^/#]+/g, '$1[redacted]');
   return query === undefined ? shape : `${shape}?${query.split('&').map((pair) => `${pair.split('=', 1)[0]}=[redacted]`).join('&')}`;
 }
 
@@ -92,7 +94,8 @@ function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Co
   // The codec authenticates reps its own way (routes/codec.ts) and shares their budget.
   if (route.url.startsWith('/codec/') && [route.method].flat().includes('POST')) return 'rep';
   if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
-  if (route.url.startsWith('/api/wizard/') || route.url.startsWith('/wizard/')) return 'wizard';
+  // Consent links are link-holder traffic too (SPEC §7.2): the same budget.
+  if (['/api/wizard/', '/wizard/', '/api/consent/', '/consent/'].some((prefix) => route.url.startsWith(prefix))) return 'wizard';
   return undefined;
 }
 
@@ -210,6 +213,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(desk, { service: createDeskService({ database, orderService: service, clock }) });
   await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
+  await app.register(consent, { service: createConsentService({ database, calls, clock }) });
   await app.register(codec, {
     codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
     temporalUiUrl: deps.temporalUiUrl,

@@ -57,6 +57,7 @@ export function orderDetailExtras({ view, live, tasks, emails, webhooks, current
     setupEmailSentAt: live?.setupEmailSentAt,
     expiresAt: live?.expiresAt,
     sessionsStarted: live?.sessionsStarted ?? 0,
+    consent: live?.consent && { adminEmail: live.consent.adminEmail, requestedAt: live.consent.requestedAt, escalated: live.consent.escalated },
     reminders: live?.reminders ?? { escalation: true, expiry: true },
     configuration: live?.configuration,
     provisioning: live?.provisioning,

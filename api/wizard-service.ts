@@ -2,7 +2,7 @@
 // the step to the order workflow as an Update, and project the workflow's state into a view.
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { classifyAdminEmail, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
+import { classifyAdminEmail, classifyAdminEmailFor, consentFacts, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { orderLocale } from '../domain/locale.js';
@@ -21,7 +21,7 @@ export type { WizardView };
 const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
 
 /** Steps whose database facts or password rules depend on the order's live state (see contextFor). */
-const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-org', 'customer-org', 'partner-password']);
+const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-org', 'customer-admin', 'customer-org', 'confirm', 'partner-password']);
 
 export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
   const { db } = database;
@@ -39,6 +39,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
     const state = await calls.queryOrUnavailable(link.orderId);
     if (state.link?.issueKey !== link.issueKey || state.status === 'EXPIRED') throw linkGone();
     return { link, state };
+  }
+
+  /** The org that may see customer orgs in full: the ordering partner's, unless the customer configures (SPEC §7.2). */
+  async function managerOrgId(state: WizardState): Promise<string | null> {
+    if (state.delegatedToCustomer) return null;
+    return (await findPartnerOrg(db, state.order.partner.id))?.orgId ?? null;
   }
 
   async function view(state: WizardState, sessionId?: string): Promise<WizardView> {
@@ -67,12 +73,16 @@ export function createWizardService({ database, calls, clock }: { config: Config
     if (state.status === 'ON_HOLD') {
       base.message = `An organization was not recognised, so the order waits for ${state.order.rep.name}, your Cisco account representative, who will contact you.`;
     }
+    if (state.status === 'AWAITING_CONSENT') {
+      // Never the admin's address: it belongs to another company's organization.
+      base.message = `The customer organization you chose already exists, so its administrator or ${state.order.rep.name}, your Cisco account representative, must approve before the order is set up there. You will get an email once it is decided.`;
+    }
     if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
     if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
       const admin = state.session.draft.customerAdmin;
       base.customerOrg = {
         adminBelongsTo: admin.existingOrg,
-        candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email),
+        candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email, await managerOrgId(state)),
         defaults: { name: state.order.customer.name, country: state.order.customer.country },
       };
     }
@@ -122,11 +132,16 @@ export function createWizardService({ database, calls, clock }: { config: Config
         };
       }
       case 'customer-admin':
-        return text('email') ? { adminEmail: await classifyAdminEmail(db, text('email')) } : {};
+        if (!state) throw new Error('the customer-admin step needs the order state');
+        return text('email') ? { adminEmail: await classifyAdminEmailFor(db, text('email'), await managerOrgId(state)) } : {};
       case 'customer-org': {
         const admin = state?.session?.draft.customerAdmin;
-        if (!admin || input.mode !== 'existing') return {};
-        return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email) };
+        if (!state || !admin || input.mode !== 'existing') return {};
+        return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email, await managerOrgId(state)) };
+      }
+      case 'confirm': {
+        const chosen = state?.session?.draft.customerOrg;
+        return chosen?.mode === 'existing' ? { consent: await consentFacts(db, chosen.orgId) } : {};
       }
       case 'meetings':
         return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), orderId) };

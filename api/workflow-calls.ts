@@ -10,6 +10,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { orderWorkflowId } from '../domain/order.js';
 import {
+  type ConsentAnswer,
+  consentAnswerUpdate,
   type EmailEventRequest,
   emailEventUpdate,
   type FieldError,
@@ -123,6 +125,10 @@ export function createWorkflowCalls(temporal: Client, { updateDeadlineMs = UPDAT
 
     repAction(orderId: string, request: RepActionRequest, updateId: string) {
       return withDeadline(orderId, () => handle(orderId).executeUpdate(repActionUpdate, { args: [request], updateId }));
+    },
+
+    consentAnswer(orderId: string, answer: ConsentAnswer, updateId: string) {
+      return withDeadline(orderId, () => handle(orderId).executeUpdate(consentAnswerUpdate, { args: [answer], updateId }));
     },
 
     /** The Svix id is the Update id: Svix's redelivery of an event the workflow is still taking in joins that Update. */

@@ -154,7 +154,7 @@ export const OrderDetailSchema = Type.Intersect([
 ]);
 export type OrderDetail = Static<typeof OrderDetailSchema>;
 
-export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume'] as const;
+export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent'] as const;
 export const RepActionSchema = Type.Enum(REP_ACTIONS);
 export type RepAction = Static<typeof RepActionSchema>;
 
@@ -236,10 +236,12 @@ export const OrgSummarySchema = Type.Object({
   orgId: Type.String(),
   kind: Type.Enum(['partner', 'customer']),
   name: Type.String(),
-  country: Type.String(),
-  address: Nullable(Type.String()),
-  createdAt: Instant,
-  userCount: Type.Integer(),
+  // Absent for a customer org the ordering partner does not manage: then only `belongsTo` (SPEC §7.2).
+  country: Type.Optional(Type.String()),
+  address: Type.Optional(Nullable(Type.String())),
+  createdAt: Type.Optional(Instant),
+  userCount: Type.Optional(Type.Integer()),
+  belongsTo: Type.Optional(Type.String({ description: 'Shown only as "the organization that <belongsTo> already belongs to"' })),
 });
 export type OrgSummary = Static<typeof OrgSummarySchema>;
 
@@ -338,3 +340,28 @@ export const SubdomainAnswerSchema = Type.Union([
   Type.Object({ available: Type.Literal(false), reason: Type.String(), message: Type.String(), ...MessageCode }),
 ]);
 export type SubdomainAnswer = Static<typeof SubdomainAnswerSchema>;
+
+// ---- Consent for existing organizations (SPEC §7.2) ----
+
+/** What the admin of an existing customer org is asked through the consent link. */
+export const ConsentViewSchema = Type.Object(
+  {
+    orderId: Type.String(),
+    /** The order's language: the page's default (the reader may switch). */
+    locale: Type.Enum(LOCALES),
+    /** Their own organization: the admin may see its name. */
+    organization: Type.Object({ name: Type.String() }),
+    partner: Type.Object({ name: Type.String() }),
+    /** false when the customer configures: only an admin is added, no partner attached. */
+    attachPartner: Type.Boolean(),
+    newAdminEmail: Type.String(),
+    order: Type.Object({ product: Type.String(), services: Type.Array(Type.String()), customer: Type.Object({ name: Type.String(), country: Type.String() }) }),
+    expiresAt: Instant,
+  },
+  { $id: 'ConsentView' },
+);
+export type ConsentView = Static<typeof ConsentViewSchema>;
+
+export const ConsentAnswerSchema = Type.Object({ decision: Type.Enum(['approve', 'decline']) }, { additionalProperties: false });
+export const ConsentOutcomeSchema = Type.Object({ decision: Type.Enum(['approve', 'decline']), orderStatus: OrderStatusSchema });
+export type ConsentOutcome = Static<typeof ConsentOutcomeSchema>;

@@ -34,6 +34,8 @@ export interface OrderFacts {
   reminders: { escalation: boolean; expiry: boolean };
   link?: { audience: 'contact' | 'colleague' | 'customer'; email: string } | undefined;
   configuration?: { adminEmail: string } | undefined;
+  /** An open consent request (AWAITING_CONSENT): whom it asks, since when, whether it was followed up. */
+  consent?: { adminEmail: string | null; requestedAt: string; escalated: boolean } | undefined;
   provisioning?: { requestedAt: string; billingStartedAt?: string | undefined; failure?: { at: string } | undefined } | undefined;
   /** Open rep tasks, oldest first. */
   openTasks: Array<{ openedAt: string }>;
@@ -66,6 +68,10 @@ export function waitingOn(order: OrderFacts): WaitingOn | null {
   const firstTask = order.openTasks[0];
   if (firstTask) return { party: 'rep', since: firstTask.openedAt };
   if (order.status === 'ON_HOLD') return { party: 'rep', since };
+  if (order.status === 'AWAITING_CONSENT' && order.consent) {
+    const { adminEmail, requestedAt } = order.consent;
+    return adminEmail ? { party: 'customer-admin', email: adminEmail, since: requestedAt } : { party: 'rep', since: requestedAt };
+  }
   if (order.status === 'SCHEDULED') return { party: 'system', since: order.receivedAt };
   if (order.provisioning && !order.provisioning.failure) return { party: 'system', since: order.provisioning.requestedAt };
   if (order.link) return { party: order.link.audience, email: order.link.email, since };
@@ -80,7 +86,12 @@ export function nextDeadline(order: OrderFacts, settings: { escalationAfterMs: n
   if (order.configuration || !order.expiresAt) return null;
   const expires = Date.parse(order.expiresAt);
   const candidates: Array<{ at: number; what: string }> = [{ at: expires, what: 'the order expires' }];
-  if (!order.reminders.expiry) candidates.push({ at: expires - EXPIRY_REMINDER_BEFORE_MS, what: 'an expiry reminder is emailed' });
+  if (order.consent) {
+    if (!order.consent.escalated) {
+      const what = order.consent.adminEmail ? 'the organization’s administrator is reminded and the rep is asked to approve' : 'the rep is asked to approve';
+      candidates.push({ at: Date.parse(order.consent.requestedAt) + settings.escalationAfterMs, what });
+    }
+  } else if (!order.reminders.expiry) candidates.push({ at: expires - EXPIRY_REMINDER_BEFORE_MS, what: 'an expiry reminder is emailed' });
   if (order.setupEmailSentAt && !order.escalated && order.sessionsStarted === 0 && !order.reminders.escalation) {
     candidates.push({ at: Date.parse(order.setupEmailSentAt) + settings.escalationAfterMs, what: 'the order is escalated to the rep' });
   }

@@ -20,3 +20,16 @@ export function hashLinkToken(token: string): string {
 export function linkUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/wizard/${token}`;
 }
+
+/**
+ * Consent links (SPEC §7.2) follow the same rules under their own derivation, so a consent token
+ * can never equal a wizard token even if a row id were reused across the two tables.
+ */
+export function deriveConsentToken(secret: string, requestId: string): string {
+  return createHmac('sha256', secret).update(`consent:${requestId}`).digest('base64url');
+}
+
+/** The address in the consent email: `<PUBLIC_BASE_URL>/consent/<token>`. */
+export function consentUrl(publicBaseUrl: string, token: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/consent/${token}`;
+}

@@ -24,7 +24,14 @@ export type EmailTemplate =
   /** To the colleague or customer the contact handed the order to. Needs a link. */
   | { kind: 'delegated'; order: OrderSummary; audience: DelegationAudience; delegatedBy: string; expiresAt: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
-  | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer' }
+  | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer'; consentDeclined?: boolean }
+  /**
+   * To the full admin of an existing customer org (SPEC §7.2): may this order attach its partner or
+   * add an admin? Needs a consent link. `reminder`: the follow-up after ESCALATION_AFTER.
+   */
+  | { kind: 'consent-request'; order: OrderSummary; newAdminEmail: string; attachPartner: boolean; expiresAt: string; reminder: boolean }
+  /** To the link holder: the org's admin declined, the order is on hold with the rep. */
+  | { kind: 'consent-declined'; order: OrderSummary; repName: string; repEmail: string }
   | { kind: 'rep-email-rejected'; order: OrderSummary; repName: string; rejectedRecipient: string; reason: string }
   | { kind: 'rep-expired'; order: OrderSummary; repName: string; expiredAt: string }
   | { kind: 'rep-provisioning-failed'; order: OrderSummary; repName: string; error: string }
@@ -44,6 +51,9 @@ export type EmailPurpose = EmailTemplate['kind'];
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
 export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated'];
 
+/** Purposes whose whole point is a consent link. */
+export const CONSENT_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['consent-request'];
+
 export interface RenderedEmail {
   /** The language it was written in. */
   locale: Locale;
@@ -57,6 +67,8 @@ export interface RenderContext {
   publicBaseUrl: string;
   /** `<PUBLIC_BASE_URL>/wizard/<token>`, minted by the email activity. */
   linkUrl?: string | undefined;
+  /** `<PUBLIC_BASE_URL>/consent/<token>`, minted by the email activity. */
+  consentUrl?: string | undefined;
 }
 
 export function escapeHtml(value: string): string {
@@ -238,12 +250,49 @@ function content(template: EmailTemplate, context: RenderContext, texts: Texts):
       };
     case 'rep-on-hold':
       return {
-        subject: t('email.rep.onHold.subject', { ...names, organization: template.organization }),
+        subject: template.consentDeclined
+          ? t('email.rep.onHoldDeclined.subject', names)
+          : t('email.rep.onHold.subject', { ...names, organization: template.organization }),
         heading: t('email.rep.onHold.heading', names),
         blocks: [
-          { type: 'paragraph', text: t('email.rep.onHold.intro', { repName: template.repName, organization: template.organization }) },
+          {
+            type: 'paragraph',
+            text: template.consentDeclined
+              ? t('email.rep.onHoldDeclined.intro', { repName: template.repName })
+              : t('email.rep.onHold.intro', { repName: template.repName, organization: template.organization }),
+          },
           orderFacts(order, texts),
           openOrder,
+        ],
+      };
+    case 'consent-request': {
+      if (!context.consentUrl) throw new Error('The consent-request email needs a consent link');
+      const url = context.consentUrl;
+      return {
+        subject: t('email.consentRequest.subject', { ...names, reminder: template.reminder ? 'yes' : 'no' }),
+        heading: t('email.consentRequest.heading', names),
+        blocks: [
+          {
+            type: 'paragraph',
+            text: template.attachPartner
+              ? t('email.consentRequest.askedPartner', { partner: order.partner.name, newAdmin: template.newAdminEmail })
+              : t('email.consentRequest.askedAdmin', { newAdmin: template.newAdminEmail }),
+          },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.approve'), url: `${url}?decision=approve` },
+          { type: 'button', label: t('email.button.decline'), url: `${url}?decision=decline` },
+          { type: 'paragraph', text: t('email.consentRequest.note', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
+        ],
+      };
+    }
+    case 'consent-declined':
+      return {
+        subject: t('email.consentDeclined.subject', names),
+        heading: t('email.consentDeclined.heading', names),
+        blocks: [
+          { type: 'paragraph', text: t('email.consentDeclined.intro', { repName: template.repName, repEmail: template.repEmail }) },
+          orderFacts(order, texts),
         ],
       };
     case 'rep-email-rejected':

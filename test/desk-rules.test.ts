@@ -20,6 +20,28 @@ const base: OrderFacts = {
 const DAY = 86_400_000;
 const settings = { escalationAfterMs: DAY };
 
+describe('an order awaiting an organization’s consent (SPEC §7.2)', () => {
+  const consent = { adminEmail: 'admin@stranger.example', requestedAt: '2026-11-03T12:00:00.000Z', escalated: false };
+  const awaiting: OrderFacts = { ...base, status: 'AWAITING_CONSENT', sessionsStarted: 1, consent };
+
+  it('waits on the org’s admin since the request, or on the rep when there is none or a task is open', () => {
+    expect(waitingOn(awaiting)).toEqual({ party: 'customer-admin', email: 'admin@stranger.example', since: consent.requestedAt });
+    expect(waitingOn({ ...awaiting, consent: { ...consent, adminEmail: null } })).toEqual({ party: 'rep', since: consent.requestedAt });
+    expect(waitingOn({ ...awaiting, openTasks: [{ openedAt: '2026-11-04T12:00:00.000Z' }] })).toEqual({ party: 'rep', since: '2026-11-04T12:00:00.000Z' });
+  });
+
+  it('next: the follow-up a day after the request, then the expiry (no expiry reminder to the link holder)', () => {
+    expect(nextDeadline(awaiting, settings, new Date('2026-11-03T13:00:00.000Z'))).toEqual({
+      at: '2026-11-04T12:00:00.000Z',
+      what: 'the organization’s administrator is reminded and the rep is asked to approve',
+    });
+    expect(nextDeadline({ ...awaiting, consent: { ...consent, escalated: true } }, settings, new Date('2026-11-28T00:00:00.000Z'))).toEqual({
+      at: base.expiresAt,
+      what: 'the order expires',
+    });
+  });
+});
+
 describe('waitingOn', () => {
   it('names whoever must act next', () => {
     expect(waitingOn({ ...base, status: 'SCHEDULED', link: undefined })).toEqual({ party: 'system', since: base.receivedAt });

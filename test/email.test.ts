@@ -401,7 +401,7 @@ describe('templates', () => {
     timezone: 'Europe/Oslo',
     locale: 'en',
   };
-  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}` };
+  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}`, consentUrl: `${PUBLIC_BASE_URL}/consent/${'B'.repeat(43)}` };
   const expiresAt = '2030-02-14T08:00:00.000Z';
   const all: EmailTemplate[] = [
     { kind: 'setup', order, expiresAt },
@@ -411,6 +411,10 @@ describe('templates', () => {
     { kind: 'delegated', order, audience: 'customer', delegatedBy: 'Pat <pat@partner.example>', expiresAt },
     { kind: 'rep-escalation', order, repName: 'Rita <i>Rep</i>', contactEmail: 'contact@partner.example' },
     { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },
+    { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer', consentDeclined: true },
+    { kind: 'consent-request', order, newAdminEmail: 'new<b>@acme.example', attachPartner: true, expiresAt, reminder: false },
+    { kind: 'consent-request', order, newAdminEmail: 'new@acme.example', attachPartner: false, expiresAt, reminder: true },
+    { kind: 'consent-declined', order, repName: 'Rita <i>Rep</i>', repEmail: 'rita@cisco.example' },
     { kind: 'rep-email-rejected', order, repName: 'Rita', rejectedRecipient: 'bad@partner.example', reason: '<invalid>' },
     { kind: 'rep-expired', order, repName: 'Rita', expiredAt: expiresAt },
     { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said <no>' },
@@ -450,7 +454,7 @@ describe('templates', () => {
 });
 
 describe('templates in Norwegian', () => {
-  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}` };
+  const context = { publicBaseUrl: PUBLIC_BASE_URL, linkUrl: `${PUBLIC_BASE_URL}/wizard/${'A'.repeat(43)}`, consentUrl: `${PUBLIC_BASE_URL}/consent/${'B'.repeat(43)}` };
   const expiresAt = '2030-02-14T08:00:00.000Z';
   /** One template of every kind: a new kind fails the typecheck here until it is added. */
   function everyKind(order: OrderSummary): { [K in EmailTemplate['kind']]: Extract<EmailTemplate, { kind: K }> } {
@@ -462,6 +466,8 @@ describe('templates in Norwegian', () => {
       delegated: { kind: 'delegated', order, audience: 'colleague', delegatedBy: 'Kari Nordmann', expiresAt },
       'rep-escalation': { kind: 'rep-escalation', order, repName: 'Rita', contactEmail: 'contact@partner.example' },
       'rep-on-hold': { kind: 'rep-on-hold', order, repName: 'Rita', organization: 'customer' },
+      'consent-request': { kind: 'consent-request', order, newAdminEmail: 'ny.admin@acme.example', attachPartner: true, expiresAt, reminder: true },
+      'consent-declined': { kind: 'consent-declined', order, repName: 'Rita', repEmail: 'rita@cisco.example' },
       'rep-email-rejected': { kind: 'rep-email-rejected', order, repName: 'Rita', rejectedRecipient: 'bad@partner.example', reason: 'no such mailbox' },
       'rep-expired': { kind: 'rep-expired', order, repName: 'Rita', expiredAt: expiresAt },
       'rep-provisioning-failed': { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said no' },

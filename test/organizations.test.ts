@@ -178,67 +178,100 @@ describe('classifyAdminEmail and findPartnerOrg', () => {
   });
 });
 
+/** Commits a partner-configured order: a new customer org with `adminEmail` as its admin, managed by partner `partnerId`'s org. */
+async function managedCustomerOrg(partnerId: string, adminEmail: string, name = 'Acme Shipping') {
+  return activities.commitOrderConfiguration({
+    orderId: await insertOrder(partnerId),
+    partner: newPartner(partnerId, `partner-admin-${partnerId.toLowerCase()}@${newDomain()}`),
+    customer: newCustomer(name),
+    admin: { email: adminEmail },
+  });
+}
+
 describe('customerOrgCandidates', () => {
-  it('offers only the org the admin already belongs to', async () => {
+  it('offers only the org the admin already belongs to: in full when the partner manages it', async () => {
     const domain = newDomain();
-    await customerOrgWithAdmin(`first@${domain}`, 'Acme One');
-    const own = await customerOrgWithAdmin(`second@${domain}`, 'Acme Two');
-    const candidates = await customerOrgCandidates(database.db, `SECOND@${domain}`);
-    expect(candidates.map((org) => org.orgId)).toEqual([own.customerOrgId]);
+    const partnerId = `P-${uniq()}`;
+    await managedCustomerOrg(partnerId, `first@${domain}`, 'Acme One');
+    const own = await managedCustomerOrg(partnerId, `second@${domain}`, 'Acme Two');
+    const candidates = await customerOrgCandidates(database.db, `SECOND@${domain}`, own.partnerOrgId);
+    expect(candidates).toEqual([expect.objectContaining({ orgId: own.customerOrgId, name: 'Acme Two', country: 'NO', userCount: 1 })]);
   });
 
-  it('offers the customer orgs with users on the same domain, newest first, and no partner org', async () => {
+  it('shows another company’s org only as the one the address belongs to: no name, country, size or age (SPEC §7.2)', async () => {
     const domain = newDomain();
-    const older = await customerOrgWithAdmin(`ole@${domain}`, 'Acme Old');
-    const newer = await customerOrgWithAdmin(`nina@${domain.toUpperCase()}`, 'Acme New');
-    // A partner org with an admin on the same domain is not a candidate.
+    const stranger = await customerOrgWithAdmin(`boss@${domain}`, 'Stranger Ltd');
+    const otherPartner = await managedCustomerOrg(`P-${uniq()}`, `cfo@${domain}`, 'Other Partner’s Customer');
+    const ours = await managedCustomerOrg(`P-${uniq()}`, `x@${newDomain()}`);
+    for (const manager of [ours.partnerOrgId, null]) {
+      expect(await customerOrgCandidates(database.db, `BOSS@${domain}`, manager)).toEqual([
+        { orgId: stranger.customerOrgId, kind: 'customer', name: `the organization that boss@${domain} already belongs to`, belongsTo: `boss@${domain}` },
+      ]);
+      expect(await customerOrgCandidates(database.db, `cfo@${domain}`, manager)).toEqual([
+        { orgId: otherPartner.customerOrgId, kind: 'customer', name: `the organization that cfo@${domain} already belongs to`, belongsTo: `cfo@${domain}` },
+      ]);
+    }
+  });
+
+  it('by domain offers only the orgs the partner manages, newest first: never other companies’ orgs, nor any to a customer configuring', async () => {
+    const domain = newDomain();
     const partnerId = `P-${uniq()}`;
+    const older = await managedCustomerOrg(partnerId, `ole@${domain}`, 'Acme Old');
+    const newer = await managedCustomerOrg(partnerId, `nina@${domain.toUpperCase()}`, 'Acme New');
+    // Same domain, not ours: an unmanaged org, another partner's customer, and a partner org.
+    await customerOrgWithAdmin(`stranger@${domain}`, 'Stranger Ltd');
+    await managedCustomerOrg(`P-${uniq()}`, `rival@${domain}`, 'Rival’s Customer');
+    const partnerOfDomain = `P-${uniq()}`;
     await activities.commitOrderConfiguration({
-      orderId: await insertOrder(partnerId),
-      partner: newPartner(partnerId, `partner-admin@${domain}`),
+      orderId: await insertOrder(partnerOfDomain),
+      partner: newPartner(partnerOfDomain, `partner-admin@${domain}`),
       customer: newCustomer(),
       admin: { email: `someone@${newDomain()}` },
     });
-    await customerOrgWithAdmin(`other@${newDomain()}`, 'Unrelated');
     await database.db.insert(orgUsers).values({ orgId: older.customerOrgId, email: `olga@${domain}`, role: 'user' });
 
-    const candidates = await customerOrgCandidates(database.db, `newcomer@${domain.toUpperCase()}`);
+    const candidates = await customerOrgCandidates(database.db, `newcomer@${domain.toUpperCase()}`, older.partnerOrgId);
     expect(candidates.map((org) => [org.orgId, org.name, org.userCount])).toEqual([
       [newer.customerOrgId, 'Acme New', 1],
       [older.customerOrgId, 'Acme Old', 2],
     ]);
+    expect(await customerOrgCandidates(database.db, `newcomer@${domain}`, null)).toEqual([]);
   });
 
   it(`offers at most ${MAX_CUSTOMER_ORG_CANDIDATES} orgs`, async () => {
     const domain = newDomain();
-    for (let i = 0; i <= MAX_CUSTOMER_ORG_CANDIDATES; i++) await customerOrgWithAdmin(`user${i}@${domain}`, `Org ${i}`);
-    const candidates = await customerOrgCandidates(database.db, `newcomer@${domain}`);
+    const partnerId = `P-${uniq()}`;
+    let manager: string | null = null;
+    for (let i = 0; i <= MAX_CUSTOMER_ORG_CANDIDATES; i++) manager = (await managedCustomerOrg(partnerId, `user${i}@${domain}`, `Org ${i}`)).partnerOrgId;
+    const candidates = await customerOrgCandidates(database.db, `newcomer@${domain}`, manager);
     expect(candidates).toHaveLength(MAX_CUSTOMER_ORG_CANDIDATES);
     // The oldest one is left out.
     expect(candidates.map((org) => org.name)).not.toContain('Org 0');
   });
 
   it('shows a public mail domain nobody else’s org, but still the admin’s own', async () => {
-    const stranger = await customerOrgWithAdmin(`stranger-${uniq()}@gmail.com`, 'Stranger Ltd');
-    expect(await customerOrgCandidates(database.db, `me-${uniq()}@Gmail.com`)).toEqual([]);
-    expect(await customerOrgCandidates(database.db, `me-${uniq()}@outlook.com`)).toEqual([]);
-    const [strangerAdmin] = await database.db.select().from(orgUsers).where(eq(orgUsers.id, stranger.adminUserId));
-    const own = await customerOrgCandidates(database.db, strangerAdmin!.email);
+    const partnerId = `P-${uniq()}`;
+    const email = `stranger-${uniq()}@gmail.com`;
+    const stranger = await managedCustomerOrg(partnerId, email, 'Stranger Ltd');
+    expect(await customerOrgCandidates(database.db, `me-${uniq()}@Gmail.com`, stranger.partnerOrgId)).toEqual([]);
+    expect(await customerOrgCandidates(database.db, `me-${uniq()}@outlook.com`, stranger.partnerOrgId)).toEqual([]);
+    const own = await customerOrgCandidates(database.db, email, stranger.partnerOrgId);
     expect(own.map((org) => org.orgId)).toEqual([stranger.customerOrgId]);
   });
 
   it('offers nothing to an address of a partner org, or without a domain', async () => {
     const partnerId = `P-${uniq()}`;
     const domain = newDomain();
-    await customerOrgWithAdmin(`customer@${domain}`);
+    const ours = await managedCustomerOrg(partnerId, `customer@${domain}`);
+    const other = `P-${uniq()}`;
     await activities.commitOrderConfiguration({
-      orderId: await insertOrder(partnerId),
-      partner: newPartner(partnerId, `partner@${domain}`),
+      orderId: await insertOrder(other),
+      partner: newPartner(other, `partner@${domain}`),
       customer: newCustomer(),
       admin: { email: `x@${newDomain()}` },
     });
-    expect(await customerOrgCandidates(database.db, `partner@${domain}`)).toEqual([]);
-    expect(await customerOrgCandidates(database.db, 'no-domain')).toEqual([]);
+    expect(await customerOrgCandidates(database.db, `partner@${domain}`, ours.partnerOrgId)).toEqual([]);
+    expect(await customerOrgCandidates(database.db, 'no-domain', ours.partnerOrgId)).toEqual([]);
   });
 });
 

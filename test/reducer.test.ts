@@ -16,7 +16,7 @@ import {
   type WizardDraft,
 } from '../workflows/definitions.js';
 import { applyRepAction, type RepOutcome } from '../workflows/rep-actions.js';
-import { applyStartSession, applyStep, nextStep, passwordPending, type StepOutcome, type StepRefusal } from '../workflows/wizard.js';
+import { applyConsentAnswer, applyStartSession, applyStep, nextStep, passwordPending, type StepOutcome, type StepRefusal } from '../workflows/wizard.js';
 
 const NOW = '2030-01-20T10:00:00.000Z';
 const LINK_KEY = 'link-1';
@@ -288,6 +288,42 @@ describe('applyStep: steps 3–8', () => {
     ]);
     const held = accepted(applyStep(newAdmin, step('customer-org', { mode: 'existing', recognised: false }), NOW));
     expect(held.state).toMatchObject({ status: 'ON_HOLD', hold: { step: 'customer-org' } });
+  });
+
+  it('step 8 with an existing customer org asks its consent unless the partner manages it (SPEC §7.2)', () => {
+    const existing: WizardDraft = {
+      ...UNTIL_CONFIRM,
+      partnerOrg: { mode: 'existing', orgId: partnerOrg.orgId, name: partnerOrg.name },
+      customerOrg: { mode: 'existing', orgId: 'org-1', name: 'Acme Shipping AS' },
+    };
+    const state = inSession(existing);
+    const confirm = (consent: StepContext['consent']) => applyStep(state, step('confirm', { confirmed: true }, consent ? { consent } : {}), NOW);
+    // Managed by the partner's own org, or a history from before consent existed: committed at once.
+    expect(accepted(confirm({ orgId: 'org-1', managedByOrgId: partnerOrg.orgId, adminEmail: 'boss@acme.example' })).effect).toEqual({ kind: 'commit' });
+    expect(accepted(confirm(undefined)).effect).toEqual({ kind: 'commit' });
+    for (const managedByOrgId of [null, 'another-partners-org']) {
+      const asked = accepted(confirm({ orgId: 'org-1', managedByOrgId, adminEmail: 'boss@acme.example' }));
+      expect(asked.effect).toEqual({ kind: 'ask-consent' });
+      expect(asked.state).toMatchObject({
+        status: 'AWAITING_CONSENT',
+        session: undefined,
+        consentsRequested: 1,
+        consent: { requestKey: 'consent-1', orgId: 'org-1', adminEmail: 'boss@acme.example', requestedAt: NOW, draft: existing, confirmedBy: 'contact', escalated: false },
+      });
+      // While it waits: no step, no new session; only the open request's key is answered.
+      expect(nextStep(asked.state)).toBeNull();
+      expect(conflictCode(applyStep({ ...asked.state, session: state.session! }, step('confirm', { confirmed: true }), NOW))).toBe('awaiting-consent');
+      expect(conflictCode(applyStartSession(asked.state, LINK_KEY, 'session-2', NOW))).toBe('awaiting-consent');
+      expect(applyConsentAnswer(asked.state, { requestKey: 'consent-2', decision: 'approve' })).toMatchObject({ ok: false, refusal: { kind: 'link-gone' } });
+      expect(applyConsentAnswer(asked.state, { requestKey: 'consent-1', decision: 'maybe' as 'approve' })).toMatchObject({ ok: false, refusal: { kind: 'invalid' } });
+      expect(applyConsentAnswer(asked.state, { requestKey: 'consent-1', decision: 'decline' })).toMatchObject({ ok: true, decision: 'decline' });
+      expect(applyRepAction(asked.state, { action: 'approve-consent', repId: 'rep-1' }, NOW)).toMatchObject({ ok: true, effect: { kind: 'approve-consent' } });
+    }
+    // A customer configuring never has the partner's management to lean on.
+    const delegated = inSession({ ...existing, partnerOrg: undefined }, { delegatedToCustomer: true });
+    expect(accepted(applyStep(delegated, step('confirm', { confirmed: true }, { consent: { orgId: 'org-1', managedByOrgId: partnerOrg.orgId, adminEmail: null } }), NOW)).effect).toEqual({ kind: 'ask-consent' });
+    expect(conflictCode(applyRepAction(state, { action: 'approve-consent', repId: 'rep-1' }, NOW))).toBe('not-awaiting-consent');
+    expect(applyConsentAnswer(state, { requestKey: 'consent-1', decision: 'approve' })).toMatchObject({ ok: false, refusal: { kind: 'link-gone' } });
   });
 
   it('step 8 commits only on confirmed: true, and step 9 needs the hash made at the edge', () => {

@@ -105,6 +105,8 @@ const PUBLIC_OPERATIONS = [
   'POST /api/wizard/{token}/sessions',
   'POST /api/wizard/{token}/steps/{step}',
   'GET /api/wizard/{token}/subdomains/{name}',
+  'GET /api/consent/{token}',
+  'POST /api/consent/{token}',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -239,6 +241,16 @@ describe('rate limits', () => {
     isProblem(await from('203.0.113.12').wizard(), 404);
     // The budgets are separate: this address can still post orders.
     expect((await a.intake()).statusCode).toBe(401);
+  });
+
+  it('limit consent-link lookups per address like the wizard’s, the consent page included', async () => {
+    const remoteAddress = '203.0.113.13';
+    const consent = (method: 'GET' | 'POST') =>
+      limited.app.inject({ method, url: `/api/consent/${unknownToken()}`, remoteAddress, ...(method === 'POST' ? { payload: { decision: 'approve' } } : {}) });
+    for (let i = 0; i < 3; i++) isProblem(await consent('GET'), 410);
+    expect((await limited.app.inject({ method: 'GET', url: `/consent/${unknownToken()}`, remoteAddress })).statusCode).not.toBe(429);
+    expectLimited(await consent('POST'));
+    expectLimited(await consent('GET'));
   });
 
   it('limit rep-token guessing before authentication, and the codec endpoint shares the rep budget', async () => {

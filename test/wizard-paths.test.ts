@@ -65,8 +65,8 @@ const newCustomerOrg = (name = 'Acme Shipping AS') => ({ mode: 'new', name, coun
  * A first order of a new partner taken through step 8: a partner org with its admin, and a new
  * customer org managed by it whose admin is `customerAdmin`.
  */
-async function configuredFirstOrder(customerAdmin = `boss@${newDomain()}`) {
-  const { order, wizard } = await orderWithLink();
+async function configuredFirstOrder(customerAdmin = `boss@${newDomain()}`, overrides: Partial<Order> = {}) {
+  const { order, wizard } = await orderWithLink(overrides);
   const partnerAdmin = `admin@partner-${newDomain()}`;
   await start(wizard);
   await accept(wizard, 'role', { role: 'partner' });
@@ -293,7 +293,7 @@ describe('step 6: the customer admin', () => {
     });
   });
 
-  it('an address already in a customer org offers only that org', async () => {
+  it('an address already in another company’s customer org offers only that org, unnamed, and waits for its consent', async () => {
     const earlier = await configuredFirstOrder();
     const { order, wizard } = await orderWithLink();
     await start(wizard);
@@ -301,16 +301,23 @@ describe('step 6: the customer admin', () => {
     await accept(wizard, 'configurer', { choice: 'self' });
     await accept(wizard, 'partner-org', newPartnerOrg(`admin@${newDomain()}`));
     const view = await accept(wizard, 'customer-admin', { email: earlier.customerAdmin.toUpperCase() });
-    const own = { orgId: earlier.customerOrg.id, kind: 'customer', name: earlier.customerOrg.name, userCount: 1 };
-    expect(view.customerOrg.adminBelongsTo).toMatchObject(own);
-    expect(view.customerOrg.candidates).toEqual([expect.objectContaining(own)]);
+    // Another partner manages it: shown only as the org the address belongs to (SPEC §7.2).
+    const unnamed = { orgId: earlier.customerOrg.id, kind: 'customer', name: `the organization that ${earlier.customerAdmin} already belongs to`, belongsTo: earlier.customerAdmin };
+    expect(view.customerOrg.adminBelongsTo).toEqual(unnamed);
+    expect(view.customerOrg.candidates).toEqual([unnamed]);
+    expect(JSON.stringify(view)).not.toContain(earlier.customerOrg.name);
 
     const refusedNew = await wizard.step('customer-org', newCustomerOrg());
     expect(refusedNew.statusCode).toBe(422);
-    expect(refusedNew.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(earlier.customerOrg.name) }]);
+    expect(refusedNew.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(earlier.customerAdmin) }]);
+    expect(refusedNew.body).not.toContain(earlier.customerOrg.name);
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });
-    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ configuration: { customerOrgName: earlier.customerOrg.name, adminEmail: earlier.customerAdmin } });
+    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'AWAITING_CONSENT', nextStep: null });
+    expect(await orgsCreatedBy(order.orderId)).toEqual([]);
 
+    const approved = await repAction(h, order.orderId, 'approve-consent', { reason: 'The customer agreed by phone' });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'ORDER_CONFIGURED' });
     // The admin stays one user in one org; this order created only its partner org.
     const users = await h.database.db.select().from(orgUsers).where(sql`lower(${orgUsers.email}) = ${earlier.customerAdmin}`);
     expect(users).toEqual([expect.objectContaining({ orgId: earlier.customerOrg.id, role: 'admin' })]);
@@ -335,14 +342,15 @@ describe('step 6: the customer admin', () => {
 });
 
 describe('step 7: existing customer orgs by domain', () => {
-  it('lists the orgs with users on the admin’s domain, refuses others, and holds when none is recognised', async () => {
+  it('lists the partner’s orgs with users on the admin’s domain, refuses others, and holds when none is recognised', async () => {
     const domain = newDomain();
-    const earlier = await configuredFirstOrder(`boss@${domain}`);
-    const { order, wizard } = await orderWithLink({ services: ['messaging'] });
+    const partner = { id: `P-${uniq()}`, name: PARTNER_ORG_NAME };
+    const earlier = await configuredFirstOrder(`boss@${domain}`, { partner });
+    const { order, wizard } = await orderWithLink({ services: ['messaging'], partner });
     const walkToCustomerOrg = async () => {
       await accept(wizard, 'role', { role: 'partner' });
       await accept(wizard, 'configurer', { choice: 'self' });
-      await accept(wizard, 'partner-org', newPartnerOrg(`admin@partner-${domain}`));
+      await accept(wizard, 'partner-org', { mode: 'existing', recognised: true });
       return accept(wizard, 'customer-admin', { email: `cfo@${domain}` });
     };
     await start(wizard);
@@ -375,9 +383,22 @@ describe('step 7: existing customer orgs by domain', () => {
     await start(wizard);
     await walkToCustomerOrg();
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });
-    await accept(wizard, 'confirm', { confirmed: true });
+    // The partner manages that org already: no consent is asked.
+    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP' });
     const [joined] = await h.database.db.select().from(orgUsers).where(eq(orgUsers.email, `cfo@${domain}`));
     expect(joined?.orgId).toBe(earlier.customerOrg.id);
+  });
+
+  it('never lists another company’s orgs by domain (SPEC §7.2)', async () => {
+    const domain = newDomain();
+    await configuredFirstOrder(`boss@${domain}`);
+    const { wizard } = await orderWithLink();
+    await start(wizard);
+    await accept(wizard, 'role', { role: 'partner' });
+    await accept(wizard, 'configurer', { choice: 'self' });
+    await accept(wizard, 'partner-org', newPartnerOrg(`admin@partner-${newDomain()}`));
+    const view = await accept(wizard, 'customer-admin', { email: `cfo@${domain}` });
+    expect(view.customerOrg).toMatchObject({ adminBelongsTo: null, candidates: [] });
   });
 });
 
@@ -419,7 +440,9 @@ describe('step 8: two orders racing for one new admin address', () => {
     const again = await accept(loser.wizard, 'customer-admin', { email: admin });
     expect(again.customerOrg.candidates).toEqual([expect.objectContaining({ orgId: winnerCustomerOrg!.id })]);
     await accept(loser.wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: winnerCustomerOrg!.id });
-    expect(await accept(loser.wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'ORDER_CONFIGURED' });
+    // The winner's partner manages that org: the loser's partner needs its consent first.
+    expect(await accept(loser.wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'AWAITING_CONSENT' });
+    expect((await repAction(h, loser.order.orderId, 'approve-consent')).json()).toMatchObject({ status: 'ORDER_CONFIGURED' });
   });
 });
 

@@ -10,9 +10,9 @@ import { inject } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { emailDeliveries, orderEvents, repTasks } from '../db/schema/index.js';
+import { consentRequests, emailDeliveries, orderEvents, organizations, orgUsers, repTasks } from '../db/schema/index.js';
 import type { OrderWorkflowInput } from '../domain/order.js';
-import { getStateQuery, startSessionUpdate } from '../workflows/definitions.js';
+import { getStateQuery, startSessionUpdate, type StepContext, submitStepUpdate } from '../workflows/definitions.js';
 import { eventually, makeOrder, openTestDatabase } from './support/harness.js';
 
 const { temporal } = protoPkg;
@@ -152,6 +152,73 @@ it('follows up a wizard session left before step 8: a reminder after 2 days idle
     expect(await idle()).toHaveLength(1);
     expect((await tasks()).filter((t) => t.startsWith('setup-abandoned'))).toHaveLength(1);
     await handle.terminate('test done');
+  })();
+  await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
+});
+
+it('waits for an existing org’s consent: its admin is reminded and rep task awaiting-consent opens after a day; the order still expires at 30 days', async () => {
+  const config = defaultConfig();
+  const { taskQueue, workers } = await startWorkers(config);
+  const now = await env.currentTimeMs();
+  const order = makeOrder();
+  const domain = `consent-${randomUUID().slice(0, 8)}.example`;
+  const [org] = await database.db.insert(organizations).values({ kind: 'customer', name: 'Stranger AS', country: 'SE' }).returning();
+  await database.db.insert(orgUsers).values([
+    { orgId: org!.id, email: `admin@${domain}`, role: 'admin' },
+    { orgId: org!.id, email: `it@${domain}`, role: 'user' },
+  ]);
+  const input: OrderWorkflowInput = {
+    order: { ...order, timezone: 'UTC' },
+    payloadHash: 'h',
+    startAt: new Date(now).toISOString(),
+    receivedAt: new Date(now).toISOString(),
+    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs },
+  };
+  const emails = async () =>
+    (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.idempotencyKey.split('/').slice(1).join('/')}:${e.recipient}`);
+  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+
+  const scenario = (async () => {
+    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
+    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
+    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    // The steps as the API sends them, with the facts it looked up (api/wizard-service.ts).
+    const unnamed = { orgId: org!.id, kind: 'customer' as const, name: `the organization that it@${domain} already belongs to`, belongsTo: `it@${domain}` };
+    const steps: Array<[string, Record<string, unknown>, StepContext]> = [
+      ['role', { role: 'partner' }, {}],
+      ['configurer', { choice: 'self' }, {}],
+      ['partner-org', { mode: 'new', name: 'Fjord Networks AS', country: 'NO', address: 'Kaigata 1', adminEmail: `admin@partner-${domain}` }, { partnerOrg: null, partnerAdminEmail: { kind: 'unknown' } }],
+      ['customer-admin', { email: `it@${domain}` }, { adminEmail: { kind: 'customer-org', org: unnamed } }],
+      ['customer-org', { mode: 'existing', recognised: true, orgId: org!.id }, {}],
+      ['confirm', { confirmed: true }, { consent: { orgId: org!.id, managedByOrgId: null, adminEmail: `admin@${domain}` } }],
+    ];
+    for (const [step, stepInput, context] of steps) {
+      await handle.executeUpdate(submitStepUpdate, { args: [{ sessionId, linkIssueKey: 'link-1', step: step as 'role', input: stepInput, context }] });
+    }
+    expect((await handle.query(getStateQuery)).status).toBe('AWAITING_CONSENT');
+    const asks = async () => (await emails()).filter((e) => e.startsWith('consent-'));
+    expect(await eventually(async () => ((await asks()).length ? asks() : undefined))).toEqual([`consent-request/consent-1:admin@${domain}`]);
+
+    await env.sleep(DAY - HOUR);
+    expect(await asks()).toHaveLength(1);
+    expect(await tasks()).not.toContain('awaiting-consent:open');
+    await env.sleep(2 * HOUR);
+    expect(await eventually(async () => ((await tasks()).includes('awaiting-consent:open') ? tasks() : undefined))).toContain('awaiting-consent:open');
+    expect(await eventually(async () => ((await asks()).length === 2 ? asks() : undefined))).toContain(`consent-reminder/consent-1:admin@${domain}`);
+
+    // Nobody answers: the order expires with its deadline, the consent link with it; no expiry reminder claims nobody configured it.
+    await env.sleep(30 * DAY);
+    expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
+    expect(await asks()).toHaveLength(2);
+    expect((await emails()).filter((e) => e.startsWith('reminder-expiry'))).toEqual([]);
+    expect(await eventually(async () => ((await tasks()).includes('awaiting-consent:closed') ? tasks() : undefined))).toEqual(
+      expect.arrayContaining(['awaiting-consent:closed', 'expired:open']),
+    );
+    const [request] = await database.db.select().from(consentRequests).where(eq(consentRequests.orderId, order.orderId));
+    expect(request!.revokedAt).not.toBeNull();
+    expect(await database.db.select().from(orgUsers).where(eq(orgUsers.orgId, org!.id))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ email: `it@${domain}`, role: 'user' })]),
+    );
   })();
   await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
 });

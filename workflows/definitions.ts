@@ -121,6 +121,26 @@ export interface OrderState {
   sections: ServiceSections;
   provisioning?: ProvisioningState;
   cancellation?: { reason: string; by: string; at: string };
+  /** Step 8 chose an existing customer org the partner does not manage: the commit waits for its consent (SPEC §7.2). */
+  consent?: ConsentRequest;
+  /** Consent requests made so far: numbers their keys. Unset in orders that never asked. */
+  consentsRequested?: number;
+}
+
+/** An open consent request: the draft step 8 commits once the org (or a rep) approves. */
+export interface ConsentRequest {
+  /** `consent-<n>`: the key the consent link row and its emails are idempotent on. */
+  requestKey: string;
+  orgId: string;
+  /** The org's oldest full admin, who is asked; null when it has none (then only a rep can approve). */
+  adminEmail: string | null;
+  requestedAt: string;
+  /** The draft of the session that confirmed step 8, committed on approval. */
+  draft: WizardDraft;
+  /** Who confirmed step 8 (the audit actor of the commit). */
+  confirmedBy: LinkAudience;
+  /** After ESCALATION_AFTER: the admin was reminded and a rep task opened. */
+  escalated: boolean;
 }
 
 /**
@@ -153,6 +173,11 @@ export interface StepContext {
   passwordHash?: string;
   /** calling: whether the API knows the time zone (workflow code has no tz database to trust). */
   timeZoneKnown?: boolean;
+  /**
+   * confirm, with an existing customer org: who manages it now and whom to ask for consent. Absent
+   * in histories from before consent existed: those commit at once, as they did.
+   */
+  consent?: { orgId: string; managedByOrgId: string | null; adminEmail: string | null };
 }
 
 export interface StepRequest {
@@ -163,7 +188,7 @@ export interface StepRequest {
   context: StepContext;
 }
 
-export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume';
+export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'approve-consent';
 
 export interface RepActionRequest {
   action: RepActionName;
@@ -206,4 +231,12 @@ export const startSessionUpdate = defineUpdate<{ sessionId: string; state: Wizar
 );
 export const submitStepUpdate = defineUpdate<WizardState, [StepRequest]>('submitStep');
 export const repActionUpdate = defineUpdate<OrderSummaryState, [RepActionRequest]>('repAction');
+/** The org admin's answer through the consent link (`POST /api/consent/:token`). */
+export interface ConsentAnswer {
+  requestKey: string;
+  decision: 'approve' | 'decline';
+}
+
+/** Answers with the order's status after the decision; the page needs nothing more. */
+export const consentAnswerUpdate = defineUpdate<{ status: OrderStatus }, [ConsentAnswer]>('consentAnswer');
 export const emailEventUpdate = defineUpdate<{ recorded: boolean }, [EmailEventRequest]>('emailEvent');

@@ -9,7 +9,9 @@ export type RepEffect =
   /** Revoke every link and send a fresh one (setup email) to `email`. */
   | { kind: 'new-link'; audience: LinkAudience; email: string }
   | { kind: 'cancel' }
-  | { kind: 'resume' };
+  | { kind: 'resume' }
+  /** The order's consent request is approved by the rep: step 8's commit runs. */
+  | { kind: 'approve-consent' };
 
 export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
 
@@ -63,9 +65,15 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
       if (!reason) return invalid('/body/reason', 'is required: say why the order is cancelled');
       return {
         ok: true,
-        state: { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason, by: request.repId, at: now } },
+        // An open consent request is withdrawn with the order.
+        state: { ...state, status: 'CANCELLED', session: undefined, consent: undefined, cancellation: { reason, by: request.repId, at: now } },
         effect: { kind: 'cancel' },
       };
+    }
+
+    case 'approve-consent': {
+      if (state.status !== 'AWAITING_CONSENT' || !state.consent) return refuse('not-awaiting-consent', 'Only an order awaiting an organization’s consent can be approved.');
+      return { ok: true, state, effect: { kind: 'approve-consent' } };
     }
 
     case 'resume': {

@@ -6,6 +6,7 @@ import { checkSubdomainSyntax } from '../domain/subdomain.js';
 import { isEmailAddress } from '../domain/email-address.js';
 import { fieldError } from '../domain/field-error.js';
 import type {
+  ConsentAnswer,
   FieldError,
   LinkAudience,
   OrderState,
@@ -21,6 +22,8 @@ export type StepEffect =
   | { kind: 'delegate'; audience: LinkAudience; email: string }
   | { kind: 'hold'; step: 'partner-org' | 'customer-org' }
   | { kind: 'commit' }
+  /** Step 8 with an existing customer org the partner does not manage: ask the org first (SPEC §7.2). */
+  | { kind: 'ask-consent' }
   | { kind: 'set-password'; passwordHash: string }
   | { kind: 'reserve-subdomain'; subdomain: string }
   | { kind: 'provision' };
@@ -58,7 +61,7 @@ export function passwordPending(state: Pick<WizardState, 'configuration' | 'pass
 
 /** The step the wizard expects next, or null when there is nothing to do in the wizard. */
 export function nextStep(state: WizardState): StepName | null {
-  if (isTerminal(state) || state.status === 'SCHEDULED' || state.status === 'ON_HOLD') return null;
+  if (isTerminal(state) || state.status === 'SCHEDULED' || state.status === 'ON_HOLD' || state.status === 'AWAITING_CONSENT') return null;
   if (state.configuration) {
     if (passwordPending(state)) return 'partner-password';
     if (state.provisioning && !state.provisioning.failure) return null;
@@ -155,6 +158,7 @@ function checkAccess(state: OrderState, request: StepRequest): StepOutcome | und
   if (state.status === 'ON_HOLD') {
     return conflict('on-hold', 'This order is on hold. Your Cisco account representative will contact you.');
   }
+  if (state.status === 'AWAITING_CONSENT') return conflict('awaiting-consent', AWAITING_CONSENT_MESSAGE);
   if (!state.session || state.session.id !== request.sessionId) {
     return conflict('stale-session', 'This wizard session is no longer current: it was restarted elsewhere. Start again from the link.');
   }
@@ -297,8 +301,14 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       const adminOrg = draft.customerAdmin?.existingOrg ?? null;
       if (input.mode === 'new') {
         if (adminOrg) {
+          // Not named: the org may be another company's (SPEC §7.2).
           return invalid(
-            fieldError('/body/mode', 'adminOrgFixed', `The administrator already belongs to ${adminOrg.name}, so the order is set up there. Choose that organization.`, { org: adminOrg.name }),
+            fieldError(
+              '/body/mode',
+              'adminOrgFixed',
+              `${draft.customerAdmin!.email} already belongs to a Webex organization, so the order is set up there. Choose that organization.`,
+              { admin: draft.customerAdmin!.email },
+            ),
           );
         }
         const errors: FieldError[] = [];
@@ -317,9 +327,33 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       return invalid(fieldError('/body/mode', 'customerMode', 'Choose an organization, or create a new one.'));
     }
 
-    case 'confirm':
+    case 'confirm': {
       if (input.confirmed !== true) return invalid(fieldError('/body/confirmed', 'mustBeTrue', 'must be true'));
-      return accepted(state, { kind: 'commit' });
+      const consent = context.consent;
+      const chosen = draft.customerOrg;
+      if (!consent || chosen?.mode !== 'existing' || consent.orgId !== chosen.orgId || managedByPartner(state, draft, consent.managedByOrgId)) {
+        return accepted(state, { kind: 'commit' });
+      }
+      const number = (state.consentsRequested ?? 0) + 1;
+      return accepted(
+        {
+          ...state,
+          status: 'AWAITING_CONSENT',
+          session: undefined,
+          consentsRequested: number,
+          consent: {
+            requestKey: `consent-${number}`,
+            orgId: chosen.orgId,
+            adminEmail: consent.adminEmail,
+            requestedAt: now,
+            draft,
+            confirmedBy: state.link?.audience ?? 'contact',
+            escalated: false,
+          },
+        },
+        { kind: 'ask-consent' },
+      );
+    }
 
     case 'partner-password':
       if (!context.passwordHash) return invalid(fieldError('/body/password', 'required', 'is required'));
@@ -362,6 +396,32 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
   }
 }
 
+const AWAITING_CONSENT_MESSAGE =
+  'The customer organization you chose already exists: the order waits for its administrator or your Cisco account representative to approve.';
+
+/** The partner's own org already manages the chosen customer org: no consent is needed. */
+function managedByPartner(state: OrderState, draft: WizardDraft, managedByOrgId: string | null): boolean {
+  return !state.delegatedToCustomer && draft.partnerOrg?.mode === 'existing' && managedByOrgId !== null && managedByOrgId === draft.partnerOrg.orgId;
+}
+
+export type ConsentOutcome = { ok: true; state: OrderState; decision: 'approve' | 'decline' } | { ok: false; refusal: StepRefusal };
+
+/**
+ * The org admin's answer through the consent link. A link of a request that is no longer open
+ * (answered, withdrawn, expired, another request) is refused like an unknown one.
+ */
+export function applyConsentAnswer(state: OrderState, answer: ConsentAnswer): ConsentOutcome {
+  if (state.status !== 'AWAITING_CONSENT' || !state.consent || state.consent.requestKey !== answer.requestKey) {
+    return { ok: false, refusal: { kind: 'link-gone', message: CONSENT_LINK_GONE } };
+  }
+  if (answer.decision !== 'approve' && answer.decision !== 'decline') {
+    return { ok: false, refusal: { kind: 'invalid', errors: [{ field: '/body/decision', message: 'must be approve or decline' }] } };
+  }
+  return { ok: true, state, decision: answer.decision };
+}
+
+export const CONSENT_LINK_GONE = 'This consent link is no longer valid: the request was answered, withdrawn or has expired.';
+
 /** Starting a session: who may, and what it resets. Before the point of no return the draft goes. */
 /**
  * Sessions one order may start: each keeps its draft in the workflow's state and history, and far
@@ -388,6 +448,7 @@ export function applyStartSession(
       refusal: { kind: 'conflict', code: 'on-hold', message: 'This order is on hold. Your Cisco account representative will contact you.' },
     };
   }
+  if (state.status === 'AWAITING_CONSENT') return { ok: false, refusal: { kind: 'conflict', code: 'awaiting-consent', message: AWAITING_CONSENT_MESSAGE } };
   if (state.sessionsStarted >= MAX_SESSIONS_PER_ORDER) {
     const message = 'This order has been opened too many times. Your Cisco account representative has been told and will contact you.';
     return { ok: false, refusal: { kind: 'conflict', code: 'too-many-sessions', message } };

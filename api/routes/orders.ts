@@ -106,10 +106,10 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     {
       schema: {
         tags: ['reps'],
-        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, redeliver-webhooks',
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, approve-consent, redeliver-webhooks',
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
-        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'redeliver-webhooks']) }),
+        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'redeliver-webhooks']) }),
         headers: IdempotencyHeaders,
         body: Type.Optional(
           Type.Object(

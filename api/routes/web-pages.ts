@@ -1,5 +1,5 @@
 // The people-facing pages (SPEC §4 "Pages"): the Vite build of web/ — hashed bundles under
-// /assets/ and the single-page app's index.html for /wizard/<token> and /rep…. The pages talk to
+// /assets/ and the single-page app's index.html for /wizard/<token>, /consent/<token> and /rep…. The pages talk to
 // the same API as everyone else; helmet's CSP applies to them unchanged (no inline scripts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { ProblemError } from '../problem.js';
 /** web/dist beside the sources (tsx); dist/web/dist in the compiled build (scripts/build-assets.ts copies it). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-const PAGE_ROUTES = ['/wizard/:token', '/rep', '/rep/*'];
+const PAGE_ROUTES = ['/wizard/:token', '/consent/:token', '/rep', '/rep/*'];
 
 export default async function webPages(
   app: FastifyInstance,

@@ -1,6 +1,6 @@
 // Read-only organization look-ups for the wizard (SPEC §3 steps 5–7): the API calls them to show
 // and check a step before its Update, and activities re-check them at step 8.
-import { and, desc, eq, exists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { organizations, orgUsers } from '../schema/index.js';
 
@@ -8,11 +8,17 @@ export interface OrgSummary {
   orgId: string;
   kind: 'partner' | 'customer';
   name: string;
-  country: string;
-  address: string | null;
+  /** The details below are absent when the org is shown only as the one an address belongs to (`belongsTo`). */
+  country?: string;
+  address?: string | null;
   /** ISO instant. */
-  createdAt: string;
-  userCount: number;
+  createdAt?: string;
+  userCount?: number;
+  /**
+   * Set instead of the details for a customer org the ordering partner does not manage (SPEC §7.2):
+   * the address the person entered, and `name` says "the organization that <address> already belongs to".
+   */
+  belongsTo?: string;
 }
 
 export type AdminEmailClass =
@@ -90,14 +96,35 @@ export async function classifyAdminEmail(db: Db, email: string): Promise<AdminEm
 }
 
 /**
- * Step 7: the orgs the wizard offers for the customer admin's email. The admin's own customer org
- * alone when the address is already in one; otherwise customer orgs with users on the same
- * (non-public) domain, newest first. An address in a partner org gets none: step 6 refuses it.
+ * A customer org as a link holder may see it (SPEC §7.2): in full when `managerOrgId` (the ordering
+ * partner's org; null when the customer configures) manages it, else only as the org the address
+ * belongs to — no name, country, size or age of another company's organization.
  */
-export async function customerOrgCandidates(db: Db, email: string): Promise<OrgSummary[]> {
-  const current = await classifyAdminEmail(db, email);
+async function asSeenBy(db: Db, org: OrgSummary, email: string, managerOrgId: string | null): Promise<OrgSummary> {
+  if (managerOrgId !== null) {
+    const [row] = await db.select({ managedByOrgId: organizations.managedByOrgId }).from(organizations).where(eq(organizations.id, org.orgId));
+    if (row?.managedByOrgId === managerOrgId) return org;
+  }
+  const address = normalizeEmail(email);
+  return { orgId: org.orgId, kind: org.kind, name: `the organization that ${address} already belongs to`, belongsTo: address };
+}
+
+/** Step 6 for a link holder: where the address is, a customer org shown as `asSeenBy` allows. */
+export async function classifyAdminEmailFor(db: Db, email: string, managerOrgId: string | null): Promise<AdminEmailClass> {
+  const found = await classifyAdminEmail(db, email);
+  return found.kind === 'customer-org' ? { kind: 'customer-org', org: await asSeenBy(db, found.org, email, managerOrgId) } : found;
+}
+
+/**
+ * Step 7: the orgs the wizard offers for the customer admin's email. The admin's own customer org
+ * alone when the address is already in one (shown as `asSeenBy` allows); otherwise the customer
+ * orgs the ordering partner manages with users on the same (non-public) domain, newest first —
+ * never another company's orgs by domain (SPEC §7.2). An address in a partner org gets none.
+ */
+export async function customerOrgCandidates(db: Db, email: string, managerOrgId: string | null): Promise<OrgSummary[]> {
+  const current = await classifyAdminEmailFor(db, email, managerOrgId);
   if (current.kind === 'customer-org') return [current.org];
-  if (current.kind === 'partner-org') return [];
+  if (current.kind === 'partner-org' || managerOrgId === null) return [];
   const domain = emailDomain(email);
   if (!domain || isPublicMailDomain(domain)) return [];
   const rows = await db
@@ -106,6 +133,7 @@ export async function customerOrgCandidates(db: Db, email: string): Promise<OrgS
     .where(
       and(
         eq(organizations.kind, 'customer'),
+        eq(organizations.managedByOrgId, managerOrgId),
         exists(
           db
             .select({ one: sql`1` })
@@ -117,4 +145,16 @@ export async function customerOrgCandidates(db: Db, email: string): Promise<OrgS
     .orderBy(desc(organizations.createdAt), desc(organizations.id))
     .limit(MAX_CUSTOMER_ORG_CANDIDATES);
   return rows.map(toSummary);
+}
+
+/** Step 8 with an existing customer org: who manages it now, and its oldest full admin (whom consent is asked of). */
+export async function consentFacts(db: Db, orgId: string): Promise<{ orgId: string; managedByOrgId: string | null; adminEmail: string | null }> {
+  const [org] = await db.select({ managedByOrgId: organizations.managedByOrgId }).from(organizations).where(eq(organizations.id, orgId));
+  const [admin] = await db
+    .select({ email: orgUsers.email })
+    .from(orgUsers)
+    .where(and(eq(orgUsers.orgId, orgId), eq(orgUsers.role, 'admin')))
+    .orderBy(asc(orgUsers.createdAt), asc(orgUsers.id))
+    .limit(1);
+  return { orgId, managedByOrgId: org?.managedByOrgId ?? null, adminEmail: admin?.email ?? null };
 }

@@ -3,3 +3,4 @@ export * from './orders.js';
 export * from './organizations.js';
 export * from './provisioning.js';
 export * from './webhooks.js';
+export * from './consent.js';

@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { ConsentApp } from './consent/ConsentApp';
 import { RepApp } from './rep/RepApp';
 import { useLocation } from './router';
 import { Shell, usePageTitle } from './ui';
@@ -20,6 +21,8 @@ function App() {
   const { pathname } = useLocation();
   const wizard = /^\/wizard\/([^/]+)\/?$/.exec(pathname);
   if (wizard) return <WizardApp key={wizard[1]} token={decodeURIComponent(wizard[1]!)} />;
+  const consent = /^\/consent\/([^/]+)\/?$/.exec(pathname);
+  if (consent) return <ConsentApp key={consent[1]} token={decodeURIComponent(consent[1]!)} />;
   if (pathname === '/rep' || pathname === '/rep/') return <RepApp page={{ kind: 'list' }} />;
   if (pathname === '/rep/desk' || pathname === '/rep/desk/') return <RepApp page={{ kind: 'desk' }} />;
   const order = /^\/rep\/orders\/([^/]+)\/?$/.exec(pathname);

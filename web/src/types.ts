@@ -24,3 +24,5 @@ export type CallingSettings = Static<typeof Contract.CallingSettingsSchema>;
 export type SubdomainAnswer = Static<typeof Contract.SubdomainAnswerSchema>;
 export type StepName = Contract.StepName;
 export type SectionName = Contract.SectionName;
+export type ConsentView = Static<typeof Contract.ConsentViewSchema>;
+export type ConsentOutcome = Static<typeof Contract.ConsentOutcomeSchema>;

@@ -261,6 +261,7 @@ const STATUS_LABELS: Record<OrderStatus, string> = {
   ESCALATED: 'Escalated',
   IN_PROGRESS: 'In progress',
   ON_HOLD: 'On hold',
+  AWAITING_CONSENT: 'Awaiting consent',
   ORDER_CONFIGURED: 'Configured',
   SERVICE_SETUP: 'Service setup',
   PROVISIONED: 'Provisioned',

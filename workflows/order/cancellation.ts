@@ -15,10 +15,11 @@ export async function whenCancelledFromTemporal(run: OrderRun, error: unknown): 
       // Nothing the customer would act on goes out any more; database work and the rep's emails do.
       const queued = run.jobs.splice(0).filter((job) => job.kind !== 'email' || job.to === state.order.rep.email);
       run.jobs.push(...queued);
-      run.state = { ...state, status: 'CANCELLED', session: undefined, cancellation: { reason: 'cancelled from Temporal', by: 'operator', at: nowIso() } };
+      run.state = { ...state, status: 'CANCELLED', session: undefined, consent: undefined, cancellation: { reason: 'cancelled from Temporal', by: 'operator', at: nowIso() } };
       await run.record('order.cancelled', 'operator', { via: 'temporal' });
       run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
+      if (state.consent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });
       const { provisioning } = run.state;
       if (provisioning && !provisioning.billingStartedAt && !provisioning.failure) {
         // Provisioning was under way: what it did is not undone and nothing bills for it.

@@ -1,5 +1,6 @@
 // The lifecycle clock: the start moment, escalation, the expiry reminder and expiry.
 import { isTerminal } from '../wizard.js';
+import { consentFollowUpDue, followUpConsent } from './consent.js';
 import { nowIso, type OrderRun } from './run.js';
 
 const EXPIRY_REMINDER_LEAD_MS = 48 * 3_600_000;
@@ -35,6 +36,8 @@ export function nextDeadline(run: OrderRun): number | undefined {
   }
   const idle = idleFollowUp(run);
   if (idle) candidates.push(state.session!.idleReminderSent ? idle.abandonAt : idle.remindAt);
+  const consent = consentFollowUpDue(run);
+  if (consent !== undefined) candidates.push(consent);
   return candidates.length ? Math.min(...candidates) : undefined;
 }
 
@@ -55,9 +58,11 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
   if (now >= Date.parse(run.state.expiresAt)) {
     await run.exclusive(async () => {
       if (run.state.configuration || isTerminal(run.state)) return;
-      run.state = { ...run.state, status: 'EXPIRED', session: undefined };
+      const waitedForConsent = run.state.consent !== undefined;
+      run.state = { ...run.state, status: 'EXPIRED', session: undefined, consent: undefined };
       run.jobs.push({ kind: 'revoke-links', reason: 'the order expired' });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order expired' });
+      if (waitedForConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order expired' });
       await run.record('order.expired', 'system');
       run.tellRep('expired', { kind: 'rep-expired', order: run.summary(), repName: run.repName(), expiredAt: nowIso() }, 'Nobody configured the order before it expired.');
     });
@@ -78,6 +83,11 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
         run.jobs.push({ kind: 'email', key: 'reminder-escalation', to: link.email, template: { kind: 'reminder-escalation', order: run.summary(), expiresAt: run.state.expiresAt! }, link });
       }
     });
+    return true;
+  }
+  const consentDue = consentFollowUpDue(run);
+  if (consentDue !== undefined && now >= consentDue) {
+    await followUpConsent(run);
     return true;
   }
   const idle = idleFollowUp(run);
@@ -108,7 +118,8 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       run.state = { ...run.state, reminders: { ...run.state.reminders, expiry: true } };
       const { state } = run;
       // Only meaningful when the order lives longer than the reminder's lead time.
-      if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link) return;
+      // While an org's consent is awaited, "nobody has configured this order" would be untrue: the consent follow-up speaks.
+      if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link || state.status === 'AWAITING_CONSENT') return;
       await run.record('order.expiry-reminder', 'system', { to: state.link.email });
       run.jobs.push({ kind: 'email', key: 'reminder-expiry', to: state.link.email, template: { kind: 'reminder-expiry', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
     });

@@ -1,10 +1,12 @@
 // The order's Query and Updates. Each validator runs the pure rules to refuse early, before
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
-import { ActivityFailure, ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
-import { emailEventUpdate, getStateQuery, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
+import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, passwordPending, type StepRefusal, wizardState } from '../wizard.js';
+import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
+import { activityRefusal, commitConfiguration } from './commit.js';
+import { askConsent, decideConsent } from './consent.js';
 import { databaseWork, projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
@@ -49,6 +51,11 @@ export function registerHandlers(run: OrderRun): void {
       run.exclusive(async () => {
         const outcome = applyRepAction(run.state, request, nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
+        if (outcome.effect.kind === 'approve-consent') {
+          await decideConsent(run, 'approve', `rep:${request.repId}`, request.reason ? { reason: request.reason } : {});
+          return listed(run.state);
+        }
+        const withdrawnConsent = run.state.consent !== undefined;
         run.state = outcome.state;
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
@@ -58,6 +65,7 @@ export function registerHandlers(run: OrderRun): void {
         } else if (effect.kind === 'cancel') {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
+          if (withdrawnConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });
         } else if (effect.kind === 'resume') {
           run.jobs.push({ kind: 'close-tasks', kinds: ['on-hold'], reason: 'a rep resumed the order' });
         }
@@ -66,12 +74,28 @@ export function registerHandlers(run: OrderRun): void {
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
         });
-        const { orderId, status, order, startAt, receivedAt, escalated } = run.state;
-        return { orderId, status, order, startAt, receivedAt, escalated };
+        return listed(run.state);
       }),
     {
       validator: (request) => {
         const outcome = applyRepAction(run.state, request, nowIso());
+        if (!outcome.ok) throw refusal(outcome.refusal);
+      },
+    },
+  );
+
+  setHandler(
+    consentAnswerUpdate,
+    (answer) =>
+      run.exclusive(async () => {
+        const outcome = applyConsentAnswer(run.state, answer);
+        if (!outcome.ok) throw refusal(outcome.refusal);
+        await decideConsent(run, outcome.decision, 'org-admin');
+        return { status: run.state.status };
+      }),
+    {
+      validator: (answer) => {
+        const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
     },
@@ -122,8 +146,27 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       break;
     }
 
-    case 'commit':
-      await commitConfiguration(run, actor);
+    case 'commit': {
+      const draft = run.state.session!.draft;
+      const committed = await commitConfiguration(run, draft);
+      if (!committed.ok) {
+        const { failure } = committed;
+        if (failure.type === REFUSAL.conflict) {
+          // Lost a race for the address: back to step 6 with the rest of the draft kept.
+          const { customerAdmin: _a, customerOrg: _o, ...kept } = draft;
+          if (failure.details?.[0] === 'partner-admin-email-taken') delete kept.partnerOrg;
+          run.state = { ...run.state, session: { ...run.state.session!, draft: kept } };
+          await run.record('wizard.confirm-refused', actor, { reason: failure.details?.[0] });
+        }
+        throw failure;
+      }
+      await committed.apply(actor);
+      break;
+    }
+
+    case 'ask-consent':
+      run.state = outcome.state;
+      await askConsent(run, actor);
       break;
 
     case 'set-password':
@@ -157,74 +200,9 @@ async function submitStep(run: OrderRun, request: StepRequest) {
   return wizardState(run.state);
 }
 
-/** Step 8, the point of no return: the organizations and the admin are written, then the order is configured. */
-async function commitConfiguration(run: OrderRun, actor: string) {
-  const { state } = run;
-  const draft = state.session!.draft;
-  let result;
-  try {
-    result = await databaseWork().interactive.commitOrderConfiguration({
-      orderId: state.orderId,
-      partner: state.delegatedToCustomer
-        ? null
-        : draft.partnerOrg!.mode === 'new'
-          ? { mode: 'new', partnerId: state.order.partner.id, ...withoutMode(draft.partnerOrg!) }
-          : { mode: 'existing', orgId: draft.partnerOrg!.orgId },
-      customer: draft.customerOrg!.mode === 'new' ? { mode: 'new', ...withoutMode(draft.customerOrg!) } : { mode: 'existing', orgId: draft.customerOrg!.orgId },
-      admin: { email: draft.customerAdmin!.email },
-    });
-  } catch (error) {
-    const failure = activityRefusal(error, {
-      AdminEmailTaken: 'admin-email-taken',
-      PartnerAdminEmailTaken: 'partner-admin-email-taken',
-      UnknownPartnerOrg: 'unknown-partner-org',
-      UnknownCustomerOrg: 'unknown-customer-org',
-      ConfigurationMismatch: 'already-configured',
-    });
-    if (failure.type === REFUSAL.conflict) {
-      // Lost a race for the address: back to step 6 with the rest of the draft kept.
-      const { customerAdmin: _a, customerOrg: _o, ...kept } = draft;
-      if (failure.details?.[0] === 'partner-admin-email-taken') delete kept.partnerOrg;
-      run.state = { ...run.state, session: { ...run.state.session!, draft: kept } };
-      await run.record('wizard.confirm-refused', actor, { reason: failure.details?.[0] });
-    }
-    throw failure;
-  }
-  run.state = {
-    ...run.state,
-    status: 'ORDER_CONFIGURED',
-    configuration: {
-      partnerOrgId: result.partnerOrgId,
-      customerOrgId: result.customerOrgId,
-      adminUserId: result.adminUserId,
-      adminEmail: draft.customerAdmin!.email,
-      customerOrgName: draft.customerOrg!.name,
-      partnerOrgName: draft.partnerOrg?.name ?? null,
-      partnerAdminEmail: draft.partnerOrg?.mode === 'new' ? draft.partnerOrg.adminEmail : null,
-      newPartnerOrg: result.newPartnerOrg,
-      partnerManaged: !run.state.delegatedToCustomer,
-      configuredAt: nowIso(),
-    },
-  };
-  await run.record('order.configured', actor, { customerOrgId: result.customerOrgId, partnerOrgId: result.partnerOrgId, newPartnerOrg: result.newPartnerOrg });
-  run.jobs.push({ kind: 'close-tasks', reason: 'the order was configured' });
-  run.jobs.push({
-    kind: 'email',
-    key: 'order-configured',
-    to: run.state.link!.email,
-    template: {
-      kind: 'order-configured',
-      order: run.summary(),
-      ...(draft.partnerOrg ? { partnerOrganization: draft.partnerOrg.name } : {}),
-      customerOrganization: draft.customerOrg!.name,
-      customerAdminEmail: draft.customerAdmin!.email,
-    },
-    link: run.state.link!,
-  });
-  if (!passwordPending(run.state)) {
-    run.state = { ...run.state, status: 'SERVICE_SETUP' };
-    await run.record('order.service-setup', 'system');
-  }
+/** A rep action's answer: the order as the rep console lists it. */
+function listed({ orderId, status, order, startAt, receivedAt, escalated }: OrderState): OrderSummaryState {
+  return { orderId, status, order, startAt, receivedAt, escalated };
 }
 
 function refusal(r: StepRefusal): ApplicationFailure {
@@ -235,16 +213,6 @@ function refusal(r: StepRefusal): ApplicationFailure {
   return ApplicationFailure.create({ type: REFUSAL.conflict, message: r.message, details: [r.code], nonRetryable: true });
 }
 
-/** A business refusal from an activity, or "try again" when the database did not answer in time. */
-function activityRefusal(error: unknown, codes: Record<string, string>): ApplicationFailure {
-  // A regular activity's failure arrives wrapped in an ActivityFailure, a local activity's bare.
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure && cause.type && codes[cause.type]) {
-    return ApplicationFailure.create({ type: REFUSAL.conflict, message: cause.message, details: [codes[cause.type]], nonRetryable: true });
-  }
-  return ApplicationFailure.create({ type: REFUSAL.unavailable, message: 'The step could not be saved just now. Try again in a moment.', nonRetryable: true });
-}
-
 /** Database work a caller waits for: when the database does not answer, the caller (Svix) retries, and the lock is free. */
 async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
   try {
@@ -252,11 +220,6 @@ async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
   } catch (error) {
     throw activityRefusal(error, {});
   }
-}
-
-function withoutMode<T extends { mode: string }>(value: T): Omit<T, 'mode'> {
-  const { mode: _mode, ...rest } = value;
-  return rest;
 }
 
 /** What a step adds to the audit timeline: its choices, never a password or its hash. */

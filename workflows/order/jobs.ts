@@ -18,6 +18,7 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
           to: job.to,
           template: job.template,
           ...(job.link ? { link: { issueKey: job.link.issueKey, audience: job.link.audience, expiresAt: job.link.expiresAt } } : {}),
+          ...(job.consent ? { consent: job.consent } : {}),
         });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
@@ -26,6 +27,9 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
       break;
     case 'revoke-links':
       await run.databaseJob(({ projection }) => projection.revokeLinks({ orderId, ...(job.exceptIssueKey ? { exceptIssueKey: job.exceptIssueKey } : {}), reason: job.reason }));
+      break;
+    case 'revoke-consent':
+      await run.databaseJob(({ projection }) => projection.revokeConsentRequests({ orderId, reason: job.reason }));
       break;
     case 'open-task':
       await run.databaseJob(({ projection }) => projection.openRepTask({ orderId, taskKey: job.taskKey, kind: job.taskKind, detail: job.detail, openedAt: nowIso() }));

@@ -13,8 +13,10 @@ import { database, type DatabaseWork, LOCAL_DATABASE_WORK, projectionWrite } fro
 
 /** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
 export type Job =
-  | { kind: 'email'; key: string; to: string; template: EmailTemplate; link?: CurrentLink }
+  | { kind: 'email'; key: string; to: string; template: EmailTemplate; link?: CurrentLink; consent?: { requestKey: string; orgId: string; expiresAt: string } }
   | { kind: 'revoke-links'; exceptIssueKey?: string; reason: string }
+  /** Ends the order's consent links (SPEC §7.2): answered, withdrawn, or the order ended. */
+  | { kind: 'revoke-consent'; reason: string }
   | { kind: 'open-task'; taskKey: string; taskKind: RepTaskKind; detail: string }
   | { kind: 'close-tasks'; kinds?: RepTaskKind[]; reason: string };
 

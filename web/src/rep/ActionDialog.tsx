@@ -14,6 +14,7 @@ const TITLES: Record<RepAction, string> = {
   'change-contact': 'Change the provisioning contact?',
   reschedule: 'Move the start date?',
   cancel: 'Cancel this order?',
+  'approve-consent': 'Approve for the organization?',
 };
 
 function explanation(action: RepAction, order: OrderDetail): string {
@@ -30,6 +31,8 @@ function explanation(action: RepAction, order: OrderDetail): string {
       return `The setup email goes on the new date at the usual time in ${order.timezone}.`;
     case 'cancel':
       return 'The order ends and every link stops working. This cannot be undone; the commerce system must order again.';
+    case 'approve-consent':
+      return 'Only when the existing customer organization has agreed: the order is set up in it (the point of no return), and its consent link stops working.';
   }
 }
 
@@ -145,5 +148,7 @@ function doneMessage(action: RepAction, contact: string, holder: string): string
       return 'The start date is moved.';
     case 'cancel':
       return 'The order is cancelled.';
+    case 'approve-consent':
+      return `Consent is recorded; the order is configured and ${holder} can continue with the service setup.`;
   }
 }

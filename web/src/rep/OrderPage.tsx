@@ -19,6 +19,7 @@ export function availableActions(status: OrderStatus): RepAction[] {
   if (ENDED.includes(status)) return [];
   return [
     ...(status === 'ON_HOLD' ? (['resume'] as const) : []),
+    ...(status === 'AWAITING_CONSENT' ? (['approve-consent'] as const) : []),
     ...(status !== 'SCHEDULED' ? (['resend-link'] as const) : []),
     'change-contact' as const,
     ...(status === 'SCHEDULED' ? (['reschedule'] as const) : []),
@@ -32,6 +33,7 @@ export const ACTION_LABELS: Record<RepAction, string> = {
   'change-contact': 'Change contact',
   reschedule: 'Reschedule',
   cancel: 'Cancel order',
+  'approve-consent': 'Approve consent',
 };
 
 export function OrderPage({ orderId, session }: { orderId: string; session: RepSession }) {
@@ -141,7 +143,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                   {actions.map((name) => (
                     <Button
                       key={name}
-                      variant={name === 'cancel' ? 'danger' : name === 'resume' ? 'primary' : 'secondary'}
+                      variant={name === 'cancel' ? 'danger' : name === 'resume' || name === 'approve-consent' ? 'primary' : 'secondary'}
                       onClick={(event) => {
                         opener.current = event.currentTarget;
                         setDone(undefined);
@@ -293,6 +295,10 @@ const EVENT_LABELS: Record<string, string> = {
   'rep.reschedule': 'Rep moved the start date',
   'rep.cancel': 'Rep cancelled the order',
   'rep.resume': 'Rep resumed the order',
+  'order.awaiting-consent': 'Consent asked of the organization',
+  'consent.escalated': 'Consent still awaited',
+  'consent.approved': 'Consent given',
+  'consent.declined': 'Consent declined',
 };
 
 const STEP_LABELS: Record<string, string> = {
@@ -399,7 +405,7 @@ function WebhooksCard({ webhooks }: { webhooks: OrderDetail['webhooks'] }) {
   );
 }
 
-const AUDIENCES: Record<string, string> = { contact: 'the contact', colleague: 'a colleague', customer: 'the customer' };
+const AUDIENCES: Record<string, string> = { contact: 'the contact', colleague: 'a colleague', customer: 'the customer', 'org-admin': 'the organization’s administrator' };
 
 function humanize(text: string): string {
   const words = text.replace(/[.-]/g, ' ');
@@ -440,7 +446,23 @@ export function eventSentence(event: TimelineEvent, zone: string): ReactNode {
     case 'order.escalated':
       return 'Nobody started the setup in time; a rep task is open.';
     case 'order.on-hold':
+      if (d.reason === 'consent-declined') return 'The existing customer organization declined; the order waits for a rep.';
+      if (text(d.reason)) return `The organizations could not be set up after consent (${text(d.reason)}); the order waits for a rep.`;
       return `The ${d.step === 'partner-org' ? 'partner' : 'customer'} organization was not recognised; the order waits for a rep.`;
+    case 'order.awaiting-consent':
+      return d.asked === 'rep' ? (
+        'The chosen customer organization exists and the partner does not manage it; it has no administrator to ask, so a rep must approve.'
+      ) : (
+        <>
+          The chosen customer organization exists and the partner does not manage it: its administrator <Breakable text={text(d.asked) ?? ''} /> was asked to approve.
+        </>
+      );
+    case 'consent.escalated':
+      return 'No answer within the escalation window: the administrator was reminded and a rep task is open.';
+    case 'consent.approved':
+      return event.actor === 'org-admin' ? 'The organization’s administrator approved.' : `A rep approved for the organization.${reason}`;
+    case 'consent.declined':
+      return 'The organization’s administrator declined.';
     case 'order.configured':
       return d.newPartnerOrg === true ? 'A new partner organization and the customer organization are set up.' : 'The customer organization is set up.';
     case 'order.provisioned':

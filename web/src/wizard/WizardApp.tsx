@@ -6,7 +6,7 @@ import { api, ApiError, type Problem } from '../api';
 import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
 import { Alert, Button, Spinner, usePageTitle } from '../ui';
 import { useTexts, WizardIntl, WizardShell } from './i18n';
-import { DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
+import { ConsentPendingPage, DonePage, EndedPage, EntryPage, HandedOverPage, HoldPage, LinkGonePage, NotYetPage, ProvisioningPage, StalePage } from './pages';
 import { Progress, wizardSteps } from './Progress';
 import { type CheckSubdomain, ServiceSetup } from './ServiceSetup';
 import { PasswordStep, PreCommitStep } from './steps';
@@ -177,6 +177,7 @@ function WizardScreen({ view, sessionActive, resumed, start, submit, checkSubdom
   }
 
   if (view.status === 'ON_HOLD') return <HoldPage view={view} />;
+  if (view.status === 'AWAITING_CONSENT') return <ConsentPendingPage view={view} />;
   if (view.status === 'PROVISIONED') return <DonePage view={view} />;
   if (view.status === 'CANCELLED' || view.status === 'EXPIRED') return <EndedPage view={view} />;
   if (view.provisioning?.state === 'running') return <ProvisioningPage view={view} />;

@@ -29,7 +29,7 @@ function OrderSummary({ view }: { view: WizardView }) {
 }
 
 /** A page with one message: its heading takes focus so a screen reader reads it first. */
-function MessagePage({ title, icon, tone, children }: { title: string; icon: IconName; tone: 'success' | 'warning' | 'danger' | 'info'; children: React.ReactNode }) {
+export function MessagePage({ title, icon, tone, children }: { title: string; icon: IconName; tone: 'success' | 'warning' | 'danger' | 'info'; children: React.ReactNode }) {
   usePageTitle(title);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
@@ -111,6 +111,22 @@ export function HoldPage({ view }: { view: WizardView }) {
   return (
     <MessagePage title={t('wizard.hold.title')} icon="pause" tone="warning">
       <p className="lead">{t('wizard.hold.lead', { rep: rep.name })}</p>
+      <p>
+        {before}
+        <a href={`mailto:${rep.email}`}>{rep.email}</a>
+        {after}
+      </p>
+    </MessagePage>
+  );
+}
+
+export function ConsentPendingPage({ view }: { view: WizardView }) {
+  const { t } = useTexts();
+  const { rep } = view.order;
+  const [before, after] = t('wizard.consentPending.contact', { email: '\u0000' }).split('\u0000');
+  return (
+    <MessagePage title={t('wizard.consentPending.title')} icon="pause" tone="info">
+      <p className="lead">{t('wizard.consentPending.lead', { rep: rep.name, orderId: view.orderId })}</p>
       <p>
         {before}
         <a href={`mailto:${rep.email}`}>{rep.email}</a>

@@ -245,20 +245,47 @@ function OrgCard({ org }: { org: OrgSummary }) {
     <dl className="summary org-card">
       <dt>{t('wizard.org.name')}</dt>
       <dd>{org.name}</dd>
-      <dt>{t('wizard.org.country')}</dt>
-      <dd>{country(org.country)}</dd>
+      {org.country && (
+        <>
+          <dt>{t('wizard.org.country')}</dt>
+          <dd>{country(org.country)}</dd>
+        </>
+      )}
       {org.address && (
         <>
           <dt>{t('wizard.org.address')}</dt>
           <dd>{org.address}</dd>
         </>
       )}
-      <dt>{t('wizard.org.created')}</dt>
-      <dd>{dateTime(org.createdAt)}</dd>
-      <dt>{t('wizard.org.users')}</dt>
-      <dd>{org.userCount}</dd>
+      {org.createdAt && (
+        <>
+          <dt>{t('wizard.org.created')}</dt>
+          <dd>{dateTime(org.createdAt)}</dd>
+        </>
+      )}
+      {org.userCount !== undefined && (
+        <>
+          <dt>{t('wizard.org.users')}</dt>
+          <dd>{org.userCount}</dd>
+        </>
+      )}
     </dl>
   );
+}
+
+/**
+ * How a listed org is named and described. Another company's org (SPEC §7.2) is shown only as the
+ * one the address belongs to, and choosing it means its administrator must approve.
+ */
+function useOrgWords() {
+  const { t, country, dateTime } = useTexts();
+  return {
+    name: (org: OrgSummary) => (org.belongsTo ? t('wizard.org.belongsTo', { address: org.belongsTo }) : org.name),
+    description: (org: OrgSummary) =>
+      org.belongsTo || org.country === undefined || org.createdAt === undefined
+        ? t('wizard.customerOrg.needsConsent')
+        : t('wizard.customerOrg.candidate', { country: country(org.country), users: org.userCount ?? 0, created: dateTime(org.createdAt) }),
+  };
 }
 
 const ORG_INPUTS = ['mode', 'name', 'country', 'address', 'adminEmail', 'recognised', 'orgId'] as const;
@@ -415,9 +442,10 @@ function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCo
 type OrgChoice = 'new' | 'unrecognised' | `org:${string}`;
 
 function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
-  const { t, field, country, dateTime } = useTexts();
+  const { t, field } = useTexts();
   const form = useWizardForm(ORG_INPUTS);
   const found = view.customerOrg;
+  const orgWords = useOrgWords();
   const adminOrg = found?.adminBelongsTo ?? null;
   const candidates = adminOrg ? [adminOrg] : (found?.candidates ?? []);
   const before = answers.customerOrg;
@@ -448,8 +476,8 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
   const choices = [
     ...candidates.map((candidate) => ({
       value: `org:${candidate.orgId}` as OrgChoice,
-      label: adminOrg ? t('wizard.customerOrg.yesThis', { org: candidate.name }) : t('wizard.customerOrg.use', { org: candidate.name }),
-      description: t('wizard.customerOrg.candidate', { country: country(candidate.country), users: candidate.userCount, created: dateTime(candidate.createdAt) }),
+      label: adminOrg ? t('wizard.customerOrg.yesThis', { org: orgWords.name(candidate) }) : t('wizard.customerOrg.use', { org: orgWords.name(candidate) }),
+      description: orgWords.description(candidate),
     })),
     ...(adminOrg
       ? []
@@ -467,7 +495,11 @@ function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreComm
       view={view}
       intro={
         adminOrg ? (
-          <p>{t('wizard.customerOrg.introAdminOrg', { admin: adminEmail, org: adminOrg.name })}</p>
+          <p>
+            {adminOrg.belongsTo
+              ? t('wizard.customerOrg.introAdminOrgUnmanaged', { admin: adminEmail })
+              : t('wizard.customerOrg.introAdminOrg', { admin: adminEmail, org: adminOrg.name })}
+          </p>
         ) : candidates.length ? (
           <p>{t('wizard.customerOrg.introCandidates', { admin: adminEmail })}</p>
         ) : (
@@ -548,8 +580,9 @@ function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   };
   const partner = draft.partnerOrg;
   const customer = draft.customerOrg;
-  const existingCustomer =
-    customer?.mode === 'existing' ? ([view.customerOrg?.adminBelongsTo, ...(view.customerOrg?.candidates ?? [])].find((org) => org?.orgId === customer.orgId) ?? customer) : undefined;
+  const orgWords = useOrgWords();
+  const listedCustomer = customer?.mode === 'existing' ? [view.customerOrg?.adminBelongsTo, ...(view.customerOrg?.candidates ?? [])].find((org) => org?.orgId === customer.orgId) : undefined;
+  const existingCustomer = listedCustomer ? { ...listedCustomer, name: orgWords.name(listedCustomer) } : customer;
   return (
     <StepPage step="confirm" view={view} intro={<p>{t('wizard.confirm.intro')}</p>}>
       <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
@@ -574,7 +607,13 @@ function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
           {customer && (
             <OrgDetails
               title={t('wizard.progress.customerOrg')}
-              note={customer.mode === 'new' ? t('wizard.confirm.createdOnConfirm') : t('wizard.confirm.existingCustomer')}
+              note={
+                customer.mode === 'new'
+                  ? t('wizard.confirm.createdOnConfirm')
+                  : listedCustomer?.belongsTo
+                    ? t('wizard.confirm.existingCustomerConsent')
+                    : t('wizard.confirm.existingCustomer')
+              }
               org={customer.mode === 'new' ? customer : existingCustomer!}
               admin={draft.customerAdmin?.email}
             />

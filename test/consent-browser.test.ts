@@ -1,0 +1,111 @@
+// The consent page (SPEC §7.2) as an organization's admin uses it: Chromium against the real app,
+// worker, Temporal and PostgreSQL. The email's "Decline" opens the page with the answer preselected;
+// nothing is decided until the button is pressed; a second visit finds the link used. Screenshots
+// go to test-results/browser/, axe-core checks each state.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { organizations, orgUsers } from '../db/schema/index.js';
+import { AXE_SOURCE, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
+import { type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
+import { freePort } from './support/processes.js';
+
+const SCREENSHOTS = path.resolve('test-results/browser');
+let h: Harness;
+let base: string;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  h = await startHarness({ PUBLIC_BASE_URL: base });
+  await h.app.listen({ port, host: '127.0.0.1' });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+async function check(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(`axe
+    .run(document, { resultTypes: ['violations'] })
+    .then((result) => result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, help: v.help })))`)) as unknown[];
+  expect(violations, `axe on ${name}`).toEqual([]);
+  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+/** A new partner's order confirmed into an existing org nobody manages: AWAITING_CONSENT, its admin asked. */
+async function awaitingConsent() {
+  const domain = `consent-${randomUUID().slice(0, 8)}.example`;
+  const [org] = await h.database.db.insert(organizations).values({ kind: 'customer', name: 'Nordlys Fisk AS', country: 'NO' }).returning();
+  await h.database.db.insert(orgUsers).values([
+    { orgId: org!.id, email: `admin@${domain}`, role: 'admin' },
+    { orgId: org!.id, email: `it@${domain}`, role: 'user' },
+  ]);
+  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+  expect((await h.postOrder(order)).statusCode).toBe(201);
+  const wizard = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'setup')));
+  expect((await wizard.start()).statusCode).toBe(201);
+  for (const [step, input] of [
+    ['role', { role: 'partner' }],
+    ['configurer', { choice: 'self' }],
+    ['partner-org', { mode: 'new', name: order.partner.name, country: 'NO', address: 'Kaigata 1', adminEmail: `admin@partner-${domain}` }],
+    ['customer-admin', { email: `it@${domain}` }],
+    ['customer-org', { mode: 'existing', recognised: true, orgId: org!.id }],
+    ['confirm', { confirmed: true }],
+  ] as const) {
+    expect((await wizard.step(step, input)).statusCode).toBe(200);
+  }
+  return { order, email: await waitForEmail(h, order.orderId, 'consent-request', `admin@${domain}`) };
+}
+
+it('shows what is asked, decides only on the button, and refuses the used link', async () => {
+  const { order, email } = await awaitingConsent();
+  const decline = /(http\S+\/consent\/[A-Za-z0-9_-]{43}\?decision=decline)/.exec(email.text)![1]!;
+
+  const page = await browser.openPage(PHONE);
+  await page.goto(decline);
+  await page.getByRole('heading', { level: 1, name: 'Your approval is needed' }).waitFor();
+  await page.getByText(`${order.partner.name}, a Cisco partner, asks to manage Nordlys Fisk AS`).waitFor();
+  expect(await page.getByRole('radio', { name: /Decline/ }).isChecked()).toBe(true);
+  await check(page, 'consent-asked');
+  // Opening the link decided nothing.
+  expect((await h.repGet(`/api/orders/${order.orderId}`)).json().status).toBe('AWAITING_CONSENT');
+
+  await page.getByRole('button', { name: 'Send my answer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Thank you: declined' }).waitFor();
+  await check(page, 'consent-declined');
+  expect((await h.repGet(`/api/orders/${order.orderId}`)).json().status).toBe('ON_HOLD');
+
+  await page.goto(decline.replace('decline', 'approve'));
+  await page.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
+  await check(page, 'consent-used');
+  await browser.closePage(page);
+});
+
+it('lets a rep approve in the order page’s action dialog', async () => {
+  const { order } = await awaitingConsent();
+  const page = await browser.openPage();
+  await page.goto(`${base}/rep`);
+  await page.evaluate(`sessionStorage.setItem('rep-token', ${JSON.stringify(REP_TOKEN)})`);
+  await page.goto(`${base}/rep/orders/${order.orderId}`);
+  await page.getByRole('heading', { level: 1, name: `Order ${order.orderId}` }).waitFor();
+  await page.getByText('Consent asked of the organization').first().waitFor();
+  await page.getByRole('button', { name: 'Approve consent', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Approve for the organization?' });
+  await dialog.waitFor();
+  await dialog.getByLabel(/Reason/).fill('Their IT manager agreed by phone');
+  await check(page, 'consent-rep-dialog');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('status').filter({ hasText: 'Done' }).waitFor();
+  await page.getByText('A rep approved for the organization. Reason: “Their IT manager agreed by phone”.').waitFor();
+  expect((await h.repGet(`/api/orders/${order.orderId}`)).json().status).toBe('ORDER_CONFIGURED');
+  await browser.closePage(page);
+});
