@@ -49,6 +49,8 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
       const reconciled: string[] = [];
       let page: string[] = [];
       const settle = async () => {
+        // Alive while paging through a long list, too.
+        context.heartbeat(page.length);
         // Only rows not terminal yet: a run after the cleanup (or after a later rep action) changes nothing.
         const open = page.length
           ? await db

@@ -22,6 +22,8 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
         });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
+        // Cancelled from Temporal: not a failure to send; the cleanup runs the job again (order/cancellation.ts).
+        if (run.projectionOutbox && isCancellation(error)) throw error;
         await run.exclusive(() => emailNotSent(run, job, error));
       }
       break;
