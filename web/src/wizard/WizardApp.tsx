@@ -131,9 +131,23 @@ export function WizardApp({ token }: { token: string }) {
     return () => window.clearInterval(pollTimer.current);
   }, [provisioningRuns, base, sessionId]);
 
-  return <WizardIntl orderLocale={screen.kind === 'ready' ? screen.view.order.locale : undefined}>{page()}</WizardIntl>;
+  return (
+    // The language: the one chosen in this browser, else the order's once its view is known.
+    <WizardIntl orderLocale={screen.kind === 'ready' ? screen.view.order.locale : undefined}>
+      <WizardPage screen={screen} reload={reload} start={start} submit={submit} checkSubdomain={checkSubdomain} />
+    </WizardIntl>
+  );
+}
 
-  function page() {
+interface WizardPageProps {
+  screen: Screen;
+  reload: () => void;
+  start: (resumed?: boolean) => Promise<void>;
+  submit: SubmitStep;
+  checkSubdomain: CheckSubdomain;
+}
+
+function WizardPage({ screen, reload, start, submit, checkSubdomain }: WizardPageProps) {
   switch (screen.kind) {
     case 'loading':
       return <Loading />;
@@ -147,7 +161,6 @@ export function WizardApp({ token }: { token: string }) {
       return <HandedOverPage email={screen.email} to={screen.to} />;
     case 'ready':
       return <WizardScreen view={screen.view} sessionActive={screen.sessionId !== null && screen.view.session.active} resumed={screen.resumed} start={start} submit={submit} checkSubdomain={checkSubdomain} />;
-  }
   }
 }
 
