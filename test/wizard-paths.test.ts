@@ -205,7 +205,9 @@ describe('step 5: the partner org', () => {
 
     const second = await wizard.step('partner-org', newPartnerOrg(`admin@${newDomain()}`));
     expect(second.statusCode).toBe(422);
-    expect(second.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(PARTNER_ORG_NAME) }]);
+    expect(second.json().errors).toEqual([
+      { field: '/body/mode', code: 'partnerOrgExists', values: { org: PARTNER_ORG_NAME, partner: expect.any(String) }, message: expect.stringContaining(PARTNER_ORG_NAME) },
+    ]);
     const notBoolean = await wizard.step('partner-org', { mode: 'existing', recognised: 'yes' });
     expect(notBoolean.statusCode).toBe(422);
     expect(notBoolean.json().errors[0].field).toBe('/body/recognised');
@@ -311,7 +313,9 @@ describe('step 6: the customer admin', () => {
 
     const refusedNew = await wizard.step('customer-org', newCustomerOrg());
     expect(refusedNew.statusCode).toBe(422);
-    expect(refusedNew.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(earlier.customerAdmin) }]);
+    expect(refusedNew.json().errors).toEqual([
+      { field: '/body/mode', code: 'adminOrgFixed', values: { admin: earlier.customerAdmin }, message: expect.stringContaining(earlier.customerAdmin) },
+    ]);
     expect(refusedNew.body).not.toContain(earlier.customerOrg.name);
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });
     expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'AWAITING_CONSENT', nextStep: null });
@@ -337,7 +341,12 @@ describe('step 6: the customer admin', () => {
     const refused = await wizard.step('customer-admin', { email: earlier.partnerAdmin });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().errors).toEqual([
-      { field: '/body/email', message: expect.stringMatching(new RegExp(`partner organization ${PARTNER_ORG_NAME}.*one Webex organization`)) },
+      {
+        field: '/body/email',
+        code: 'adminInPartnerOrg',
+        values: { org: PARTNER_ORG_NAME },
+        message: expect.stringMatching(new RegExp(`partner organization ${PARTNER_ORG_NAME}.*one Webex organization`)),
+      },
     ]);
     expect((await wizard.view()).json()).toEqual(before);
   });
