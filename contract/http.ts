@@ -10,6 +10,11 @@ import { LOCALES } from '../domain/locale.js';
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Instant = Type.String({ format: 'date-time' });
+/** Names an English `message` for translation: the wizard shows `wizard.error.<code>` filled with `values`. */
+const MessageCode = {
+  code: Type.Optional(Type.String()),
+  values: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+};
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const OrderIdParam = Type.String({
@@ -175,7 +180,7 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String(), ...MessageCode }))),
   },
   { $id: 'Problem' },
 );
@@ -332,7 +337,7 @@ export type WizardView = Static<typeof WizardViewSchema>;
 
 export const SubdomainAnswerSchema = Type.Union([
   Type.Object({ available: Type.Literal(true), subdomain: Type.String() }),
-  Type.Object({ available: Type.Literal(false), reason: Type.String(), message: Type.String() }),
+  Type.Object({ available: Type.Literal(false), reason: Type.String(), message: Type.String(), ...MessageCode }),
 ]);
 export type SubdomainAnswer = Static<typeof SubdomainAnswerSchema>;
 

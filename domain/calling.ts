@@ -2,6 +2,7 @@
 // Pure and deterministic, so the workflow's step validator can run `validateCallingSettings`.
 // Whether a time zone exists is asked separately (`isKnownTimeZone`, in the API): the tz database
 // can differ between worker versions, and a validator that answers differently on replay breaks it.
+import type { FieldError } from './field-error.js';
 import { isValidTimeZone } from './schedule.js';
 
 export interface CallingSettings {
@@ -14,11 +15,6 @@ export interface CallingSettings {
   extensionLength: number;
 }
 
-export interface CallingFieldError {
-  /** JSON pointer into the request, e.g. `/body/country`. */
-  field: string;
-  message: string;
-}
 
 export const LOCATION_NAME_MAX_LENGTH = 80;
 export const EXTENSION_LENGTH_MIN = 2;
@@ -62,13 +58,13 @@ export function defaultCallingSettings(order: { customer: { country: string }; t
  * trimmed (store it trimmed). The time zone is checked for shape only: also ask `isKnownTimeZone`
  * outside workflow code. `pointerPrefix` is where the settings sit in the request.
  */
-export function validateCallingSettings(input: unknown, pointerPrefix = '/body'): CallingFieldError[] {
+export function validateCallingSettings(input: unknown, pointerPrefix = '/body'): FieldError[] {
   const at = (name: keyof CallingSettings) => `${pointerPrefix}/${name}`;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return [{ field: pointerPrefix, message: 'must be an object with country, locationName, timeZone and extensionLength' }];
+    return [{ field: pointerPrefix, message: 'must be an object with country, locationName, timeZone and extensionLength', code: 'callingShape' }];
   }
   const { country, locationName, timeZone, extensionLength } = input as Record<string, unknown>;
-  const errors: CallingFieldError[] = [];
+  const errors: FieldError[] = [];
 
   if (typeof country !== 'string' || !ISO_COUNTRY_CODES.has(country)) {
     errors.push({
@@ -77,20 +73,21 @@ export function validateCallingSettings(input: unknown, pointerPrefix = '/body')
         country === 'UK'
           ? 'must be GB for the United Kingdom (ISO 3166-1 alpha-2)'
           : 'must be a two-letter ISO 3166-1 country code in capitals, such as NO',
+      code: 'countryCode',
     });
   }
 
   const name = typeof locationName === 'string' ? locationName.trim() : '';
   if (name.length === 0) {
-    errors.push({ field: at('locationName'), message: 'is required' });
+    errors.push({ field: at('locationName'), message: 'is required', code: 'required' });
   } else if ([...name].length > LOCATION_NAME_MAX_LENGTH) {
-    errors.push({ field: at('locationName'), message: `must be at most ${LOCATION_NAME_MAX_LENGTH} characters` });
+    errors.push({ field: at('locationName'), message: `must be at most ${LOCATION_NAME_MAX_LENGTH} characters`, code: 'tooLong', values: { max: LOCATION_NAME_MAX_LENGTH } });
   } else if (/\p{Cc}/u.test(name)) {
-    errors.push({ field: at('locationName'), message: 'must not contain control characters' });
+    errors.push({ field: at('locationName'), message: 'must not contain control characters', code: 'controlCharacters' });
   }
 
   if (typeof timeZone !== 'string' || timeZone.length > TIME_ZONE_MAX_LENGTH || !TIME_ZONE_SHAPE.test(timeZone)) {
-    errors.push({ field: at('timeZone'), message: 'Choose a time zone from the list.' });
+    errors.push({ field: at('timeZone'), message: 'Choose a time zone from the list.', code: 'timeZone' });
   }
 
   if (
@@ -102,6 +99,8 @@ export function validateCallingSettings(input: unknown, pointerPrefix = '/body')
     errors.push({
       field: at('extensionLength'),
       message: `must be a whole number from ${EXTENSION_LENGTH_MIN} to ${EXTENSION_LENGTH_MAX}`,
+      code: 'extensionLength',
+      values: { min: EXTENSION_LENGTH_MIN, max: EXTENSION_LENGTH_MAX },
     });
   }
   return errors;

@@ -2,7 +2,7 @@
 // and the hash. The plaintext never goes further than the request that carries it.
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FieldError } from './field-error.js';
+import { type FieldError, fieldError } from './field-error.js';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -71,26 +71,28 @@ function commonCandidates(lower: string): string[] {
 export function checkPasswordPolicy(password: string, context: { orgName: string; email: string }): FieldError[] {
   const normalized = normalize(password);
   const length = codePointLength(normalized);
-  if (length < PASSWORD_MIN_LENGTH) return [{ field: FIELD, message: `must be at least ${PASSWORD_MIN_LENGTH} characters long` }];
-  if (length > PASSWORD_MAX_LENGTH) return [{ field: FIELD, message: `must be at most ${PASSWORD_MAX_LENGTH} characters long` }];
+  if (length < PASSWORD_MIN_LENGTH) return [fieldError(FIELD, 'passwordShort', `must be at least ${PASSWORD_MIN_LENGTH} characters long`, { min: PASSWORD_MIN_LENGTH })];
+  if (length > PASSWORD_MAX_LENGTH) return [fieldError(FIELD, 'passwordLong', `must be at most ${PASSWORD_MAX_LENGTH} characters long`, { max: PASSWORD_MAX_LENGTH })];
 
   const errors: FieldError[] = [];
-  const refuse = (message: string) => errors.push({ field: FIELD, message });
+  const refuse = ([code, message]: readonly [string, string]) => errors.push(fieldError(FIELD, code, message));
   const lower = normalized.toLowerCase();
 
   const unit = repeatedUnit(lower);
-  if (unit && codePointLength(unit) < PASSWORD_MIN_LENGTH) refuse('must not be a repeated character or pattern');
-  if (SEQUENCES.some((sequence) => sequence.includes(lower))) refuse('must not be a simple sequence of characters');
+  if (unit && codePointLength(unit) < PASSWORD_MIN_LENGTH) refuse(['passwordRepeated', 'must not be a repeated character or pattern']);
+  if (SEQUENCES.some((sequence) => sequence.includes(lower))) refuse(['passwordSequence', 'must not be a simple sequence of characters']);
 
   const common = loadCommonPasswords();
-  if (commonCandidates(lower).some((candidate) => common.has(candidate))) refuse('is too common: choose a password that is not on lists of frequently used passwords');
+  if (commonCandidates(lower).some((candidate) => common.has(candidate))) refuse(['passwordCommon', 'is too common: choose a password that is not on lists of frequently used passwords']);
 
   const email = context.email.trim().toLowerCase();
   const localPart = email.split('@')[0] ?? '';
-  const contextWords: Array<[string, string]> = [
-    [normalize(context.orgName).trim().toLowerCase(), 'must not contain the organization name'],
-    [email, 'must not contain the email address'],
-    [localPart, 'must not contain the email address'],
+  const orgNameRule = ['passwordOrgName', 'must not contain the organization name'] as const;
+  const emailRule = ['passwordEmail', 'must not contain the email address'] as const;
+  const contextWords: Array<[string, readonly [string, string]]> = [
+    [normalize(context.orgName).trim().toLowerCase(), orgNameRule],
+    [email, emailRule],
+    [localPart, emailRule],
   ];
   const compactPassword = alphanumericOnly(lower);
   for (const [word, message] of contextWords) {
@@ -101,7 +103,7 @@ export function checkPasswordPolicy(password: string, context: { orgName: string
       compactPassword === compactWord ||
       (codePointLength(word) >= MIN_CONTEXT_WORD_LENGTH && lower.includes(word)) ||
       (codePointLength(compactWord) >= MIN_CONTEXT_WORD_LENGTH && compactPassword.includes(compactWord));
-    if (contains && !errors.some((error) => error.message === message)) refuse(message);
+    if (contains && !errors.some((error) => error.message === message[1])) refuse(message);
   }
   return errors;
 }

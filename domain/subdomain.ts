@@ -120,7 +120,8 @@ export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
 
 export type SubdomainSyntax =
   | { ok: true; subdomain: string }
-  | { ok: false; reason: 'malformed' | 'reserved'; message: string };
+  /** `code` and `values` name the message for translation (domain/field-error.ts). */
+  | { ok: false; reason: 'malformed' | 'reserved'; message: string; code: string; values?: Record<string, string | number> };
 
 /** What people type is compared and stored trimmed and in lower case: `Acme` and `acme` are one site. */
 export function normaliseSubdomain(name: string): string {
@@ -130,28 +131,34 @@ export function normaliseSubdomain(name: string): string {
 /** Normalises `name` and says whether it may name a site, with a message a form can show. */
 export function checkSubdomainSyntax(name: string): SubdomainSyntax {
   const subdomain = normaliseSubdomain(name);
-  const malformed = (message: string): SubdomainSyntax => ({ ok: false, reason: 'malformed', message });
+  const malformed = (code: string, message: string, values?: Record<string, number>): SubdomainSyntax => ({
+    ok: false,
+    reason: 'malformed',
+    message,
+    code,
+    ...(values ? { values } : {}),
+  });
 
-  if (subdomain.length === 0) return malformed('Enter a subdomain.');
+  if (subdomain.length === 0) return malformed('subdomainEmpty', 'Enter a subdomain.');
   if (subdomain.length < SUBDOMAIN_MIN_LENGTH) {
-    return malformed(`A subdomain has at least ${SUBDOMAIN_MIN_LENGTH} characters.`);
+    return malformed('subdomainShort', `A subdomain has at least ${SUBDOMAIN_MIN_LENGTH} characters.`, { min: SUBDOMAIN_MIN_LENGTH });
   }
   if (subdomain.length > SUBDOMAIN_MAX_LENGTH) {
-    return malformed(`A subdomain has at most ${SUBDOMAIN_MAX_LENGTH} characters.`);
+    return malformed('subdomainLong', `A subdomain has at most ${SUBDOMAIN_MAX_LENGTH} characters.`, { max: SUBDOMAIN_MAX_LENGTH });
   }
   if (!/^[a-z0-9-]+$/.test(subdomain)) {
-    return malformed('Use only letters a–z, digits and hyphens.');
+    return malformed('subdomainCharacters', 'Use only letters a–z, digits and hyphens.');
   }
   if (subdomain.startsWith('-') || subdomain.endsWith('-')) {
-    return malformed('A subdomain cannot start or end with a hyphen.');
+    return malformed('subdomainHyphenEnds', 'A subdomain cannot start or end with a hyphen.');
   }
   // Hyphens in the third and fourth places mark internationalised names (`xn--…`, RFC 5891):
   // such a label would display as a different name than the one typed.
   if (subdomain.slice(2, 4) === '--') {
-    return malformed('A subdomain cannot have hyphens in both the third and fourth places.');
+    return malformed('subdomainIdn', 'A subdomain cannot have hyphens in both the third and fourth places.');
   }
   if (RESERVED_SUBDOMAINS.has(subdomain)) {
-    return { ok: false, reason: 'reserved', message: `${subdomain} is reserved; choose another name.` };
+    return { ok: false, reason: 'reserved', message: `${subdomain} is reserved; choose another name.`, code: 'subdomainReserved', values: { subdomain } };
   }
   return { ok: true, subdomain };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIntakeBody } from '../api/signature.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
-import { eventually, HMAC_SECRET, type Harness, makeOrder, startHarness } from './support/harness.js';
+import { eventually, HMAC_SECRET, type Harness, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -61,6 +61,20 @@ describe('POST /api/orders', () => {
     const response = await h.postOrder(order);
     expect(response.statusCode).toBe(201);
     expect(response.json()).toMatchObject({ timezone: 'UTC', startAt: '2031-06-30T09:00:00.000Z' });
+  });
+
+  it('takes the language from `locale`, else nb for a customer in Norway and en for others', async () => {
+    const norway = makeOrder({ locale: undefined });
+    const abroad = makeOrder({ locale: undefined, customer: { name: 'Acme GmbH', country: 'DE' } });
+    const chosen = makeOrder({ locale: 'en' });
+    expect((await h.postOrder(norway)).json()).toMatchObject({ locale: 'nb' });
+    expect((await h.postOrder(abroad)).json()).toMatchObject({ locale: 'en' });
+    expect((await h.postOrder(chosen)).json()).toMatchObject({ locale: 'en' });
+    // The default spelled out is the same order; another language is a different one.
+    expect((await h.postOrder({ ...norway, locale: 'nb' })).statusCode).toBe(200);
+    expect((await h.postOrder({ ...norway, locale: 'en' })).statusCode).toBe(409);
+    const detail = await h.app.inject({ method: 'GET', url: `/api/orders/${norway.orderId}`, headers: { authorization: `Bearer ${REP_TOKEN}` } });
+    expect(detail.json()).toMatchObject({ locale: 'nb' });
   });
 
   it('answers a re-delivery with 200 and the same order, and starts nothing new', async () => {
@@ -144,6 +158,7 @@ describe('POST /api/orders', () => {
       ['/body/services', (o) => ({ ...o, services: ['calling', 'calling'] })],
       ['/body/rep/email', (o) => ({ ...o, rep: { name: 'Rita', email: 'rita@' } })],
       ['/body/unexpected', (o) => ({ ...o, unexpected: true })],
+      ['/body/locale', (o) => ({ ...o, locale: 'de' })],
       ['/body/rep', (o) => { const { rep: _r, ...rest } = o; return rest; }],
     ];
     it.each(invalid)('refuses an invalid %s with 400 naming the field and starts nothing', async (field, mutate) => {

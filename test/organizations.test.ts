@@ -607,11 +607,15 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('refuses fewer than 12 and more than 128 characters, on /body/password', () => {
-    expect(checkPasswordPolicy('short pass', context)).toEqual([{ field: '/body/password', message: 'must be at least 12 characters long' }]);
+    expect(checkPasswordPolicy('short pass', context)).toEqual([
+      { field: '/body/password', message: 'must be at least 12 characters long', code: 'passwordShort', values: { min: 12 } },
+    ]);
     const longest = randomBytes(64).toString('hex');
     expect(longest).toHaveLength(128);
     expect(checkPasswordPolicy(longest, context)).toEqual([]);
-    expect(checkPasswordPolicy(`${longest}x`, context)).toEqual([{ field: '/body/password', message: 'must be at most 128 characters long' }]);
+    expect(checkPasswordPolicy(`${longest}x`, context)).toEqual([
+      { field: '/body/password', message: 'must be at most 128 characters long', code: 'passwordLong', values: { max: 128 } },
+    ]);
   });
 
   it('counts Unicode characters, not UTF-16 units', () => {

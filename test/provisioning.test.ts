@@ -126,7 +126,7 @@ describe('calling settings', () => {
     expect(errors.map((e) => e.field)).toEqual(['/body/country', '/body/locationName', '/body/timeZone', '/body/extensionLength']);
     expect(errors[0]!.message).toContain('GB');
     expect(validateCallingSettings({ ...valid, extensionLength: 2.5 }, '/settings')).toEqual([
-      { field: '/settings/extensionLength', message: 'must be a whole number from 2 to 6' },
+      { field: '/settings/extensionLength', message: 'must be a whole number from 2 to 6', code: 'extensionLength', values: { min: 2, max: 6 } },
     ]);
     expect(validateCallingSettings({ ...valid, country: 'no' })).toHaveLength(1);
     expect(validateCallingSettings({ ...valid, country: 'XX' })).toHaveLength(1);

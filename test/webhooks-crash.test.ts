@@ -57,8 +57,13 @@ describe('webhooks across a worker crash and a receiver outage', () => {
       [null, 'SCHEDULED'],
       ['SCHEDULED', 'AWAITING_SETUP'],
     ]);
-    const attempts = await listWebhookDeliveries(h.database.db, order.orderId);
-    expect(attempts.filter((a) => a.outcome === 'delivered').map((a) => a.seq)).toEqual(accepted.map((r) => r.event.data.seq));
+    // The attempt is recorded after the receiver answered: wait for the record of the last one.
+    const seqs = accepted.map((r) => r.event.data.seq);
+    const attempts = await eventually(async () => {
+      const all = await listWebhookDeliveries(h.database.db, order.orderId);
+      return all.filter((a) => a.outcome === 'delivered').length >= seqs.length ? all : undefined;
+    });
+    expect(attempts.filter((a) => a.outcome === 'delivered').map((a) => a.seq)).toEqual(seqs);
     expect(attempts.some((a) => a.outcome === 'failed' && a.error !== null && a.statusCode === null)).toBe(true);
   });
 });

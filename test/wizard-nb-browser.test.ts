@@ -76,6 +76,11 @@ describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
     await next(page);
 
     await heading(page, 'Forhandlerorganisasjonen din').waitFor();
+    // The API's refusals, worded in Norwegian next to their fields.
+    await next(page);
+    await page.getByText('Land må fylles ut.').waitFor();
+    await page.getByText('Administratorens e-post må fylles ut.').waitFor();
+    await check(page, 'nb-04-partner-org-errors');
     await page.getByLabel('Land', { exact: true }).selectOption('NO');
     expect(await page.getByLabel('Land', { exact: true }).locator('option:checked').textContent()).toBe('Norge (NO)');
     await page.getByLabel('Adresse', { exact: true }).fill('Kaigata 1, 5016 Bergen');
@@ -114,6 +119,9 @@ describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
     await page.getByRole('region', { name: /Abonnement/ }).getByText('✓ Lagret').waitFor();
     const meetings = page.getByRole('region', { name: /Møteside/ });
     const subdomain = `nb-${Math.random().toString(36).slice(2, 9)}`;
+    await meetings.getByLabel('Underdomene for møtesiden').fill('webex');
+    await meetings.getByRole('button', { name: 'Sjekk om det er ledig' }).click();
+    await meetings.getByText('webex er reservert. Velg et annet navn.').waitFor();
     await meetings.getByLabel('Underdomene for møtesiden').fill(subdomain);
     await meetings.getByRole('button', { name: 'Sjekk om det er ledig' }).click();
     await meetings.getByText(`${subdomain}.webex.com er ledig.`).waitFor();

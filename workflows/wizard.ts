@@ -4,6 +4,7 @@ import { TERMINAL_STATUSES } from '../domain/order.js';
 import { validateCallingSettings } from '../domain/calling.js';
 import { checkSubdomainSyntax } from '../domain/subdomain.js';
 import { isEmailAddress } from '../domain/email-address.js';
+import { fieldError } from '../domain/field-error.js';
 import type {
   ConsentAnswer,
   FieldError,
@@ -79,16 +80,16 @@ export function nextStep(state: WizardState): StepName | null {
 function str(input: Record<string, unknown>, key: string, max: number, errors: FieldError[]): string {
   const value = input[key];
   if (typeof value !== 'string' || value.trim() === '') {
-    errors.push({ field: `/body/${key}`, message: 'is required' });
+    errors.push(fieldError(`/body/${key}`, 'required', 'is required'));
     return '';
   }
-  if (value.length > max) errors.push({ field: `/body/${key}`, message: `must be at most ${max} characters` });
+  if (value.length > max) errors.push(fieldError(`/body/${key}`, 'tooLong', `must be at most ${max} characters`, { max }));
   return value.trim();
 }
 
 function email(input: Record<string, unknown>, key: string, errors: FieldError[]): string {
   const value = str(input, key, 254, errors);
-  if (value && !isEmailAddress(value)) errors.push({ field: `/body/${key}`, message: 'must be an email address such as name@company.com' });
+  if (value && !isEmailAddress(value)) errors.push(fieldError(`/body/${key}`, 'email', 'must be an email address such as name@company.com'));
   return value.toLowerCase();
 }
 
@@ -96,7 +97,7 @@ function orgFields(input: Record<string, unknown>, errors: FieldError[]) {
   const name = str(input, 'name', 200, errors);
   // No length limit of its own: the code's shape below is the one error a wrong country gets.
   const country = str(input, 'country', Infinity, errors);
-  if (country && !COUNTRY.test(country)) errors.push({ field: '/body/country', message: 'Choose a country from the list.' });
+  if (country && !COUNTRY.test(country)) errors.push(fieldError('/body/country', 'country', 'Choose a country from the list.'));
   const address = str(input, 'address', 500, errors);
   return { name, country, address };
 }
@@ -193,12 +194,21 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
   switch (step) {
     case 'role': {
       const role = input.role;
-      if (role !== 'partner' && role !== 'customer') return invalid({ field: '/body/role', message: 'Choose whom you work for.' });
+      if (role !== 'partner' && role !== 'customer') return invalid(fieldError('/body/role', 'role', 'Choose whom you work for.'));
       if (role === 'customer' && !state.delegatedToCustomer) {
-        return invalid({ field: '/body/role', message: `This order is set up by the partner, ${state.order.partner.name}; the customer gets a link only if the partner hands the setup over.` });
+        return invalid(
+          fieldError('/body/role', 'roleIsPartner', `This order is set up by the partner, ${state.order.partner.name}; the customer gets a link only if the partner hands the setup over.`, {
+            partner: state.order.partner.name,
+          }),
+        );
       }
       if (role === 'partner' && state.delegatedToCustomer) {
-        return invalid({ field: '/body/role', message: `${state.order.partner.name} has handed this order to the customer, ${state.order.customer.name}, who sets it up now.` });
+        return invalid(
+          fieldError('/body/role', 'roleIsCustomer', `${state.order.partner.name} has handed this order to the customer, ${state.order.customer.name}, who sets it up now.`, {
+            partner: state.order.partner.name,
+            customer: state.order.customer.name,
+          }),
+        );
       }
       return accepted(withDraft(state, { role }));
     }
@@ -206,16 +216,18 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     case 'configurer': {
       const choice = input.choice;
       if (choice !== 'self' && choice !== 'colleague' && choice !== 'customer') {
-        return invalid({ field: '/body/choice', message: 'Choose who will configure the order.' });
+        return invalid(fieldError('/body/choice', 'configurer', 'Choose who will configure the order.'));
       }
       if (choice === 'self') return accepted(withDraft(state, { ...draft, configurer: 'self' }));
       if (choice === 'customer' && draft.role === 'customer') {
-        return invalid({ field: '/body/choice', message: 'The order is already with you, the customer: choose yourself or a colleague.' });
+        return invalid(fieldError('/body/choice', 'configurerIsCustomer', 'The order is already with you, the customer: choose yourself or a colleague.'));
       }
       const errors: FieldError[] = [];
       const to = email(input, 'email', errors);
       if (errors.length) return invalid(...errors);
-      if (to === state.link?.email) return invalid({ field: '/body/email', message: 'This link was sent to that address. Enter the address of the person who should take over.' });
+      if (to === state.link?.email) {
+        return invalid(fieldError('/body/email', 'sameEmail', 'This link was sent to that address. Enter the address of the person who should take over.'));
+      }
       // The hand-over ends this session; the new person starts at step 3 with a link of their own.
       const audience: LinkAudience = choice === 'customer' ? 'customer' : 'colleague';
       return accepted(
@@ -230,28 +242,35 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
 
     case 'partner-org': {
-      if (context.partnerOrg === undefined) return invalid({ field: '/body', message: 'We could not look up the partner organization just now. Try again in a moment.' });
+      if (context.partnerOrg === undefined) return invalid(fieldError('/body', 'lookupPartnerOrg', 'We could not look up the partner organization just now. Try again in a moment.'));
       if (input.mode === 'new') {
         if (context.partnerOrg) {
-          return invalid({ field: '/body/mode', message: `${state.order.partner.name} already has the organization ${context.partnerOrg.name}. Reload the page to review it.` });
+          return invalid(
+            fieldError('/body/mode', 'partnerOrgExists', `${state.order.partner.name} already has the organization ${context.partnerOrg.name}. Reload the page to review it.`, {
+              partner: state.order.partner.name,
+              org: context.partnerOrg.name,
+            }),
+          );
         }
         const errors: FieldError[] = [];
         const fields = orgFields(input, errors);
         const adminEmail = email(input, 'adminEmail', errors);
         if (adminEmail && context.partnerAdminEmail && context.partnerAdminEmail.kind !== 'unknown') {
-          errors.push({ field: '/body/adminEmail', message: 'This address already belongs to a Webex organization, and a person can belong to only one. Use another address.' });
+          errors.push(fieldError('/body/adminEmail', 'adminInOrg', 'This address already belongs to a Webex organization, and a person can belong to only one. Use another address.'));
         }
         if (errors.length) return invalid(...errors);
         return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'new', ...fields, adminEmail } }));
       }
       if (input.mode === 'existing') {
-        if (!context.partnerOrg) return invalid({ field: '/body/mode', message: `This is ${state.order.partner.name}’s first order, so its organization is created now. Reload the page.` });
-        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'Say whether you recognise this organization.' });
+        if (!context.partnerOrg) {
+          return invalid(fieldError('/body/mode', 'partnerFirstOrder', `This is ${state.order.partner.name}’s first order, so its organization is created now. Reload the page.`, { partner: state.order.partner.name }));
+        }
+        if (typeof input.recognised !== 'boolean') return invalid(fieldError('/body/recognised', 'recognised', 'Say whether you recognise this organization.'));
         if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
         const org = context.partnerOrg;
         return accepted(withDraft(state, { ...draft, partnerOrg: { mode: 'existing', orgId: org.orgId, name: org.name } }));
       }
-      return invalid({ field: '/body/mode', message: 'Choose whether to use the existing organization or create one.' });
+      return invalid(fieldError('/body/mode', 'partnerMode', 'Choose whether to use the existing organization or create one.'));
     }
 
     case 'customer-admin': {
@@ -259,15 +278,19 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       const adminEmail = email(input, 'email', errors);
       if (errors.length) return invalid(...errors);
       const found = context.adminEmail;
-      if (!found) return invalid({ field: '/body', message: 'We could not look up that address just now. Try again in a moment.' });
+      if (!found) return invalid(fieldError('/body', 'lookupAddress', 'We could not look up that address just now. Try again in a moment.'));
       if (found.kind === 'partner-org') {
-        return invalid({
-          field: '/body/email',
-          message: `This address belongs to the partner organization ${found.org.name}, and a person can belong to only one Webex organization. Use an address at the customer.`,
-        });
+        return invalid(
+          fieldError(
+            '/body/email',
+            'adminInPartnerOrg',
+            `This address belongs to the partner organization ${found.org.name}, and a person can belong to only one Webex organization. Use an address at the customer.`,
+            { org: found.org.name },
+          ),
+        );
       }
       if (draft.partnerOrg?.mode === 'new' && draft.partnerOrg.adminEmail === adminEmail) {
-        return invalid({ field: '/body/email', message: 'You chose this address as the administrator of the new partner organization. Use an address at the customer.' });
+        return invalid(fieldError('/body/email', 'adminIsPartnerAdmin', 'You chose this address as the administrator of the new partner organization. Use an address at the customer.'));
       }
       return accepted(
         withDraft(state, { ...draft, customerAdmin: { email: adminEmail, existingOrg: found.kind === 'customer-org' ? found.org : null } }),
@@ -279,7 +302,14 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       if (input.mode === 'new') {
         if (adminOrg) {
           // Not named: the org may be another company's (SPEC §7.2).
-          return invalid({ field: '/body/mode', message: `${draft.customerAdmin!.email} already belongs to a Webex organization, so the order is set up there. Choose that organization.` });
+          return invalid(
+            fieldError(
+              '/body/mode',
+              'adminOrgFixed',
+              `${draft.customerAdmin!.email} already belongs to a Webex organization, so the order is set up there. Choose that organization.`,
+              { admin: draft.customerAdmin!.email },
+            ),
+          );
         }
         const errors: FieldError[] = [];
         const fields = orgFields(input, errors);
@@ -287,18 +317,18 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
         return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'new', ...fields } }));
       }
       if (input.mode === 'existing') {
-        if (typeof input.recognised !== 'boolean') return invalid({ field: '/body/recognised', message: 'Say whether you recognise this organization.' });
+        if (typeof input.recognised !== 'boolean') return invalid(fieldError('/body/recognised', 'recognised', 'Say whether you recognise this organization.'));
         if (!input.recognised) return accepted({ ...state, session: undefined, status: 'ON_HOLD', hold: { step, at: now } }, { kind: 'hold', step });
         const candidates = adminOrg ? [adminOrg] : (context.candidates ?? []);
         const chosen = candidates.find((org) => org.orgId === input.orgId);
-        if (!chosen) return invalid({ field: '/body/orgId', message: 'Choose one of the organizations listed.' });
+        if (!chosen) return invalid(fieldError('/body/orgId', 'orgId', 'Choose one of the organizations listed.'));
         return accepted(withDraft(state, { ...draft, customerOrg: { mode: 'existing', orgId: chosen.orgId, name: chosen.name } }));
       }
-      return invalid({ field: '/body/mode', message: 'Choose an organization, or create a new one.' });
+      return invalid(fieldError('/body/mode', 'customerMode', 'Choose an organization, or create a new one.'));
     }
 
     case 'confirm': {
-      if (input.confirmed !== true) return invalid({ field: '/body/confirmed', message: 'must be true' });
+      if (input.confirmed !== true) return invalid(fieldError('/body/confirmed', 'mustBeTrue', 'must be true'));
       const consent = context.consent;
       const chosen = draft.customerOrg;
       if (!consent || chosen?.mode !== 'existing' || consent.orgId !== chosen.orgId || managedByPartner(state, draft, consent.managedByOrgId)) {
@@ -326,17 +356,17 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
 
     case 'partner-password':
-      if (!context.passwordHash) return invalid({ field: '/body/password', message: 'is required' });
+      if (!context.passwordHash) return invalid(fieldError('/body/password', 'required', 'is required'));
       return accepted(state, { kind: 'set-password', passwordHash: context.passwordHash });
 
     case 'subscription':
-      if (input.reviewed !== true) return invalid({ field: '/body/reviewed', message: 'must be true' });
+      if (input.reviewed !== true) return invalid(fieldError('/body/reviewed', 'mustBeTrue', 'must be true'));
       return accepted({ ...state, sections: { ...state.sections, subscription: { reviewedAt: now } } });
 
     case 'calling': {
       if (!state.order.services.includes('calling')) return conflict('not-bought', 'Calling was not bought with this order.');
       const errors = validateCallingSettings(input);
-      if (context.timeZoneKnown === false) errors.push({ field: '/body/timeZone', message: 'Choose a time zone from the list.' });
+      if (context.timeZoneKnown === false) errors.push(fieldError('/body/timeZone', 'timeZone', 'Choose a time zone from the list.'));
       if (errors.length) return invalid(...errors);
       const settings = {
         country: String(input.country),
@@ -350,7 +380,7 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     case 'meetings': {
       if (!state.order.services.includes('meetings')) return conflict('not-bought', 'Meetings were not bought with this order.');
       const syntax = checkSubdomainSyntax(typeof input.subdomain === 'string' ? input.subdomain : '');
-      if (!syntax.ok) return invalid({ field: '/body/subdomain', message: syntax.message });
+      if (!syntax.ok) return invalid(fieldError('/body/subdomain', syntax.code, syntax.message, syntax.values));
       if (context.subdomain && !context.subdomain.available && context.subdomain.reason === 'taken') {
         return conflict('subdomain-taken', `${syntax.subdomain} is already taken by another site.`);
       }
@@ -358,7 +388,7 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
 
     case 'provision': {
-      if (input.confirm !== true) return invalid({ field: '/body/confirm', message: 'must be true' });
+      if (input.confirm !== true) return invalid(fieldError('/body/confirm', 'mustBeTrue', 'must be true'));
       const missing = requiredSections(state).filter((section) => !state.sections[section]);
       if (missing.length) return conflict('sections-missing', `Save these sections first: ${missing.join(', ')}.`);
       return accepted({ ...state, provisioning: { requestedAt: now } }, { kind: 'provision' });

@@ -7,7 +7,7 @@ import { type MeetingSiteRow, meetingSites } from '../schema/provisioning.js';
 
 export type SubdomainAvailability =
   | { available: true; subdomain: string }
-  | { available: false; reason: 'malformed' | 'reserved' | 'taken'; message: string };
+  | { available: false; reason: 'malformed' | 'reserved' | 'taken'; message: string; code: string; values?: Record<string, string | number> };
 
 /**
  * Whether `name` (normalised: trimmed, lower case) can name a site for `forOrderId`. The site an
@@ -15,14 +15,14 @@ export type SubdomainAvailability =
  */
 export async function checkSubdomainAvailability(db: Db, name: string, forOrderId?: string): Promise<SubdomainAvailability> {
   const syntax = checkSubdomainSyntax(name);
-  if (!syntax.ok) return { available: false, reason: syntax.reason, message: syntax.message };
+  if (!syntax.ok) return { available: false, reason: syntax.reason, message: syntax.message, code: syntax.code, ...(syntax.values ? { values: syntax.values } : {}) };
   const [holder] = await db
     .select({ orderId: meetingSites.orderId })
     .from(meetingSites)
     .where(eq(sql`lower(${meetingSites.subdomain})`, syntax.subdomain))
     .limit(1);
   if (holder && holder.orderId !== forOrderId) {
-    return { available: false, reason: 'taken', message: `${syntax.subdomain} is already taken by another site.` };
+    return { available: false, reason: 'taken', message: `${syntax.subdomain} is already taken by another site.`, code: 'subdomainTaken', values: { subdomain: syntax.subdomain } };
   }
   return { available: true, subdomain: syntax.subdomain };
 }

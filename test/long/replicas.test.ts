@@ -1,8 +1,9 @@
 // Many replicas behave like one: two API processes and two worker processes share one Temporal and
 // one PostgreSQL. 300 orders go through intake, setup emails, escalation, the wizard and
 // provisioning, spread over both APIs; halfway one API and one worker are SIGKILLed. Every order
-// must end where it should, no email may go twice, the provider's rate is never exceeded, and
-// every request that got a 2xx keeps its effect. `npm run test:replicas` runs it on the dev
+// must end where it should, no email may go twice, the provider's rate is never exceeded, every
+// request that got a 2xx keeps its effect, and a webhook receiver hears every status change of
+// every order, in seq order. `npm run test:replicas` runs it on the dev
 // server, `npm run test:cluster` on Temporal Server with PostgreSQL persistence.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -11,6 +12,7 @@ import type { OrderPayload } from '../../domain/order.js';
 import { eventually, HMAC_SECRET, isoDate, makeOrder, REP_TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { freePort, isRunning, kill, startApiProcess, startWorkerProcess, stop, type ChildService } from '../support/processes.js';
 import { type ResendStandIn, startResendStandIn } from '../support/resend-stand-in.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../support/webhook-receiver.js';
 
 const ORDERS = 300;
 /** Every third order is never opened: it must escalate. The others are configured to PROVISIONED. */
@@ -19,11 +21,13 @@ const EMAIL_RATE = 40;
 
 let h: Harness;
 let standIn: ResendStandIn;
+let receiver: Receiver;
 const apis: Array<ChildService & { url: string }> = [];
 const workers: ChildService[] = [];
 
 beforeAll(async () => {
   standIn = await startResendStandIn({ ratePerSecond: EMAIL_RATE });
+  receiver = await startReceiver();
   // No worker in this process: only the four children serve. The harness gives the secrets, the
   // task queue and the file's database they share.
   h = await startHarness(
@@ -35,6 +39,12 @@ beforeAll(async () => {
       RATE_LIMIT_INTAKE: '1000000/1m',
       RATE_LIMIT_WIZARD: '1000000/1m',
       RATE_LIMIT_REP: '1000000/1m',
+      WEBHOOK_ENDPOINTS: receiver.url,
+      WEBHOOK_SECRET: WEBHOOK_TEST_SECRET,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      // A delivery the killed worker held is retried soon, not after the production 10 s.
+      WEBHOOK_RETRY_INITIAL: '1s',
+      WEBHOOK_RETRY_MAX: '5s',
     },
     { worker: false },
   );
@@ -47,6 +57,7 @@ afterAll(async () => {
   await Promise.all([...apis, ...workers].map((service) => stop(service.child)));
   await h?.close();
   await standIn?.close();
+  await receiver?.close();
 });
 
 interface Answer {
@@ -208,6 +219,31 @@ it(
     expect(keys.length - new Set(keys).size).toBe(0);
     expect(standIn.rateLimited()).toBe(0);
     for (const order of orders) expect(keys).toContain(`${order.orderId}/setup/link-1`);
+
+    // Every status change reached the receiver, at least once and in seq order: with repeats
+    // dropped (by webhook-id, as the README tells receivers), each order's changes form one unbroken
+    // chain from SCHEDULED (each previousStatus the status before it) to where the order ended.
+    for (const [index, order] of orders.entries()) {
+      const wanted = escalates(index) ? 'ESCALATED' : 'PROVISIONED';
+      const chain = await eventually(
+        async () => {
+          const received = receiver.accepted.filter((r) => r.event.data.orderId === order.orderId);
+          return received.at(-1)?.event.data.status === wanted ? received : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      const seqs = chain.map((r) => r.event.data.seq);
+      expect(seqs, order.orderId).toEqual([...seqs].sort((a, b) => a - b));
+      const seen = new Set<string>();
+      const once = chain.filter((r) => {
+        const id = String(r.headers['webhook-id']);
+        return seen.has(id) ? false : (seen.add(id), true);
+      });
+      expect(once[0]?.event.data, order.orderId).toMatchObject({ status: 'SCHEDULED', previousStatus: null });
+      for (const [i, r] of once.entries()) {
+        if (i > 0) expect(r.event.data.previousStatus, `${order.orderId} seq ${r.event.data.seq}`).toBe(once[i - 1]!.event.data.status);
+      }
+    }
   },
   25 * 60_000,
 );

@@ -4,6 +4,9 @@
 export interface FieldError {
   field: string;
   message: string;
+  /** Names the message for translation (domain/field-error.ts). */
+  code?: string;
+  values?: Record<string, string | number>;
 }
 
 export interface Problem {
@@ -72,21 +75,30 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** How a form words what the API refused: the wizard translates, others show the API's English. */
+export interface ProblemWording {
+  field: (error: FieldError) => string;
+  problem: (problem: Problem) => string;
+}
+
+const AS_SENT: ProblemWording = { field: (error) => error.message, problem: (problem) => problem.detail ?? problem.title };
+
 /**
  * Splits a problem's field errors into the ones a form has an input for (`/body/<name>` → name)
  * and the rest, which the form shows above its fields.
  */
-export function splitFieldErrors(problem: Problem, inputNames: readonly string[]): { fields: Record<string, string>; other: string[] } {
+export function splitFieldErrors(problem: Problem, inputNames: readonly string[], wording: ProblemWording = AS_SENT): { fields: Record<string, string>; other: string[] } {
   const fields: Record<string, string> = {};
   const other: string[] = [];
   for (const error of problem.errors ?? []) {
     const name = /^\/body\/([^/]+)/.exec(error.field)?.[1];
+    const message = wording.field(error);
     if (name && inputNames.includes(name)) {
-      fields[name] = fields[name] ? `${fields[name]}; ${error.message}` : error.message;
+      fields[name] = fields[name] ? `${fields[name]}; ${message}` : message;
     } else {
-      other.push(error.message);
+      other.push(message);
     }
   }
-  if (!problem.errors?.length || (Object.keys(fields).length === 0 && other.length === 0)) other.push(problem.detail ?? problem.title);
+  if (!problem.errors?.length || (Object.keys(fields).length === 0 && other.length === 0)) other.push(wording.problem(problem));
   return { fields, other };
 }

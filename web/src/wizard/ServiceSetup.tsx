@@ -7,9 +7,8 @@ import { EXTENSION_LENGTH_MAX, EXTENSION_LENGTH_MIN, LOCATION_NAME_MAX_LENGTH } 
 import type { CallingSettings, SectionName, SubdomainAnswer, WizardView } from '../types';
 import type { WizardMessageKey } from '../../../i18n/wizard';
 import { Alert, Button, Dialog, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
-import { FormErrors, useTexts } from './i18n';
+import { FormErrors, useTexts, useWizardForm } from './i18n';
 import { useCountryOptions } from './steps';
-import { useForm } from './useForm';
 import type { SubmitStep } from './WizardApp';
 
 const SECTION_TITLES: Record<SectionName, WizardMessageKey> = {
@@ -119,7 +118,7 @@ const SUBSCRIPTION_INPUTS = ['reviewed'] as const;
 
 function SubscriptionSection({ view, saved, onSave }: SectionProps & { view: WizardView; saved: boolean }) {
   const { t, date, service } = useTexts();
-  const form = useForm(SUBSCRIPTION_INPUTS);
+  const form = useWizardForm(SUBSCRIPTION_INPUTS);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void form.run(() => onSave({ reviewed: true }));
@@ -159,7 +158,7 @@ const CALLING_INPUTS = ['country', 'locationName', 'timeZone', 'extensionLength'
 function CallingSection({ value, saved, onSave }: SectionProps & { value: CallingSettings | undefined; saved: boolean }) {
   const { t, field } = useTexts();
   const countries = useCountryOptions();
-  const form = useForm(CALLING_INPUTS);
+  const form = useWizardForm(CALLING_INPUTS);
   const [editing, setEditing] = useState(!saved);
   const [settings, setSettings] = useState<CallingSettings>(
     value ?? { country: '', locationName: 'Main office', timeZone: 'UTC', extensionLength: 4 },
@@ -246,8 +245,8 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
 const MEETINGS_INPUTS = ['subdomain'] as const;
 
 function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps & { view: WizardView; current: string | undefined; checkSubdomain: CheckSubdomain }) {
-  const { t } = useTexts();
-  const form = useForm(MEETINGS_INPUTS);
+  const { t, fieldText, problemText } = useTexts();
+  const form = useWizardForm(MEETINGS_INPUTS);
   const [subdomain, setSubdomain] = useState(current ?? '');
   const [checking, setChecking] = useState(false);
   const [availability, setAvailability] = useState<SubdomainAnswer | undefined>();
@@ -260,7 +259,7 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
     try {
       setAvailability(await checkSubdomain(subdomain));
     } catch (error) {
-      form.setErrors({}, [error instanceof ApiError ? error.message : t('wizard.meetings.checkFailed')]);
+      form.setErrors({}, [error instanceof ApiError ? problemText(error.problem) : t('wizard.meetings.checkFailed')]);
     } finally {
       setChecking(false);
     }
@@ -274,15 +273,15 @@ function MeetingsSection({ view, current, checkSubdomain, onSave }: SectionProps
       } catch (error) {
         // A name taken since the check is a conflict about this field: show it there.
         if (error instanceof ApiError && error.code === 'subdomain-taken') {
-          throw new ApiError({ ...error.problem, errors: [{ field: '/body/subdomain', message: error.problem.detail ?? 'is taken' }] });
+          throw new ApiError({ ...error.problem, errors: [{ field: '/body/subdomain', message: problemText(error.problem) }] });
         }
         throw error;
       }
     });
   };
 
-  // The subdomain rules answer in whole sentences (domain/subdomain.ts): shown as they come.
-  const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? availability.message : undefined);
+  // The subdomain rules answer in whole sentences (domain/subdomain.ts), translated by their code.
+  const fieldError = form.fieldErrors.subdomain ?? (availability && !availability.available ? fieldText(availability) : undefined);
   return (
     <form id={form.formId} onChange={form.clearChanged} onSubmit={onSubmit} noValidate>
       <FormErrors messages={form.formErrors} />
@@ -331,7 +330,7 @@ const PROVISION_INPUTS = ['confirm'] as const;
 function ProvisionSection({ view, submit }: { view: WizardView; submit: SubmitStep }) {
   const { t, services } = useTexts();
   const intl = useIntl();
-  const form = useForm(PROVISION_INPUTS);
+  const form = useWizardForm(PROVISION_INPUTS);
   const [asking, setAsking] = useState(false);
   const missing = (view.sections ?? []).filter((section) => !section.saved);
   const provision = () =>

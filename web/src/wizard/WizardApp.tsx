@@ -2,7 +2,7 @@
 // reopening the link starts a new session, which discards the draft before the point of no return
 // (SPEC §2) and simply resumes at service setup after it.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api';
+import { api, ApiError, type Problem } from '../api';
 import type { StepName, SubdomainAnswer, WizardDraft, WizardView } from '../types';
 import { Alert, Button, Spinner, usePageTitle } from '../ui';
 import { useTexts, WizardIntl, WizardShell } from './i18n';
@@ -14,7 +14,7 @@ import { PasswordStep, PreCommitStep } from './steps';
 type Screen =
   | { kind: 'loading' }
   | { kind: 'gone' }
-  | { kind: 'unavailable'; detail: string | undefined }
+  | { kind: 'unavailable'; problem: Problem | undefined }
   | { kind: 'ready'; view: WizardView; sessionId: string | null; resumed: boolean }
   | { kind: 'handed-over'; email: string; to: 'customer' | 'colleague' }
   | { kind: 'stale' };
@@ -74,7 +74,7 @@ export function WizardApp({ token }: { token: string }) {
           if (error instanceof ApiError && [400, 404, 410].includes(error.status)) {
             setScreen({ kind: 'gone' });
           } else {
-            setScreen({ kind: 'unavailable', detail: error instanceof ApiError ? error.message : undefined });
+            setScreen({ kind: 'unavailable', problem: error instanceof ApiError ? error.problem : undefined });
           }
         },
       ),
@@ -131,23 +131,36 @@ export function WizardApp({ token }: { token: string }) {
     return () => window.clearInterval(pollTimer.current);
   }, [provisioningRuns, base, sessionId]);
 
-  return <WizardIntl orderLocale={screen.kind === 'ready' ? screen.view.order.locale : undefined}>{page()}</WizardIntl>;
+  return (
+    // The language: the one chosen in this browser, else the order's once its view is known.
+    <WizardIntl orderLocale={screen.kind === 'ready' ? screen.view.order.locale : undefined}>
+      <WizardPage screen={screen} reload={reload} start={start} submit={submit} checkSubdomain={checkSubdomain} />
+    </WizardIntl>
+  );
+}
 
-  function page() {
+interface WizardPageProps {
+  screen: Screen;
+  reload: () => void;
+  start: (resumed?: boolean) => Promise<void>;
+  submit: SubmitStep;
+  checkSubdomain: CheckSubdomain;
+}
+
+function WizardPage({ screen, reload, start, submit, checkSubdomain }: WizardPageProps) {
   switch (screen.kind) {
     case 'loading':
       return <Loading />;
     case 'gone':
       return <LinkGonePage />;
     case 'unavailable':
-      return <Unavailable detail={screen.detail} onRetry={reload} />;
+      return <Unavailable problem={screen.problem} onRetry={reload} />;
     case 'stale':
       return <StalePage onRestart={reload} />;
     case 'handed-over':
       return <HandedOverPage email={screen.email} to={screen.to} />;
     case 'ready':
       return <WizardScreen view={screen.view} sessionActive={screen.sessionId !== null && screen.view.session.active} resumed={screen.resumed} start={start} submit={submit} checkSubdomain={checkSubdomain} />;
-  }
   }
 }
 
@@ -223,14 +236,14 @@ function Loading() {
   );
 }
 
-function Unavailable({ detail, onRetry }: { detail: string | undefined; onRetry: () => void }) {
-  const { t } = useTexts();
+function Unavailable({ problem, onRetry }: { problem: Problem | undefined; onRetry: () => void }) {
+  const { t, problemText } = useTexts();
   usePageTitle(t('wizard.unavailable.pageTitle'));
   return (
     <WizardShell>
       <h1>{t('wizard.unavailable.title')}</h1>
       <Alert tone="warning" title={t('wizard.unavailable.alert')}>
-        <p>{detail ?? t('ui.somethingWentWrong')}</p>
+        <p>{problem ? problemText(problem) : t('ui.somethingWentWrong')}</p>
       </Alert>
       <Button onClick={onRetry}>{t('wizard.unavailable.retry')}</Button>
     </WizardShell>

@@ -3,9 +3,11 @@
 // choice made with the switch is kept in this browser and wins over it.
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useState } from 'react';
 import { IntlProvider, useIntl } from 'react-intl';
+import type { FieldError, Problem, ProblemWording } from '../api';
 import { FORMAT_TAGS, isLocale, LOCALES, type Locale } from '../../../domain/locale';
 import { WIZARD_MESSAGES, type WizardMessageKey } from '../../../i18n/wizard';
 import { FormErrors as UiFormErrors, Shell } from '../ui';
+import { useForm } from './useForm';
 
 const STORAGE_KEY = 'wizard-locale';
 
@@ -66,8 +68,22 @@ export function useTexts() {
   const intl = useIntl();
   const t: Translate = (key, values) => intl.formatMessage({ id: key }, values);
   const service = (name: string) => (SERVICE_NAMES[name] ? t(SERVICE_NAMES[name]) : name);
+  /** The catalog's wording of an API message when it has one (`wizard.error.<code>`, `wizard.problem.<type>`), else the API's English. */
+  const known = (key: string) => (key in intl.messages ? (key as WizardMessageKey) : undefined);
+  const fieldText = (error: Pick<FieldError, 'message' | 'code' | 'values'>) => {
+    const key = error.code && known(`wizard.error.${error.code}`);
+    return key ? t(key, error.values) : error.message;
+  };
+  const problemText = (problem: Problem) => {
+    const key = known(`wizard.problem.${problem.type.split(':').pop() ?? ''}`);
+    return key ? t(key) : (problem.detail ?? problem.title);
+  };
+  const wording: ProblemWording = { field: fieldText, problem: problemText };
   return {
     t,
+    wording,
+    fieldText,
+    problemText,
     /** "Messaging, Meetings and Calling". */
     services: (names: readonly string[]) => intl.formatList(names.map(service), { type: 'conjunction' }),
     service,
@@ -126,4 +142,10 @@ export function WizardShell({ children }: { children: ReactNode }) {
 export function FormErrors({ messages }: { messages: string[] }) {
   const { t } = useTexts();
   return <UiFormErrors messages={messages} title={t('ui.formErrors')} />;
+}
+
+/** A wizard form (./useForm.ts) whose refusals read in the chosen language. */
+export function useWizardForm(inputNames: readonly string[]) {
+  const { wording } = useTexts();
+  return useForm(inputNames, wording);
 }

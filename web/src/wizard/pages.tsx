@@ -48,7 +48,7 @@ export function MessagePage({ title, icon, tone, children }: { title: string; ic
 }
 
 export function EntryPage({ view, onStart }: { view: WizardView; onStart: () => Promise<void> }) {
-  const { t, services } = useTexts();
+  const { t, services, problemText } = useTexts();
   const resume = Boolean(view.configuration);
   usePageTitle(t('wizard.entry.pageTitle', { orderId: view.orderId }));
   const heading = useFocusOnMount<HTMLHeadingElement>();
@@ -60,7 +60,7 @@ export function EntryPage({ view, onStart }: { view: WizardView; onStart: () => 
     try {
       await onStart();
     } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : t('ui.somethingWentWrong'));
+      setProblem(error instanceof ApiError ? problemText(error.problem) : t('ui.somethingWentWrong'));
       setBusy(false);
     }
   };

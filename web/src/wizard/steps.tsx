@@ -6,8 +6,7 @@ import type { WizardMessageKey } from '../../../i18n/wizard';
 import { ISO_COUNTRY_CODES } from '../../../domain/calling';
 import type { OrgSummary, StepName, WizardDraft, WizardView } from '../types';
 import { Alert, Breakable, Button, Checkbox, ChoiceGroup, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
-import { FormErrors, useTexts } from './i18n';
-import { useForm } from './useForm';
+import { FormErrors, useTexts, useWizardForm } from './i18n';
 import type { SubmitStep } from './WizardApp';
 
 const STEP_TITLES: Partial<Record<StepName, WizardMessageKey>> = {
@@ -122,7 +121,7 @@ const ROLE_INPUTS = ['role'] as const;
  */
 function RoleStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   const { t } = useTexts();
-  const form = useForm(ROLE_INPUTS);
+  const form = useWizardForm(ROLE_INPUTS);
   const role = view.delegatedToCustomer ? 'customer' : 'partner';
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -159,7 +158,7 @@ const CONFIGURER_INPUTS = ['choice', 'email'] as const;
 
 function ConfigurerStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const { t, field } = useTexts();
-  const form = useForm(CONFIGURER_INPUTS);
+  const form = useWizardForm(CONFIGURER_INPUTS);
   const [choice, setChoice] = useState<'self' | 'colleague' | 'customer' | undefined>(answers.configurer);
   const [email, setEmail] = useState('');
   const [confirming, setConfirming] = useState(false);
@@ -344,7 +343,7 @@ function OrgFields({
 
 function PartnerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const { t, field } = useTexts();
-  const form = useForm(ORG_INPUTS);
+  const form = useWizardForm(ORG_INPUTS);
   const existing = view.partnerOrg ?? null;
   const before = answers.partnerOrg;
   const [org, setOrg] = useState<OrgFieldsState>(
@@ -409,7 +408,7 @@ const ADMIN_INPUTS = ['email'] as const;
 
 function CustomerAdminStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const { t, field } = useTexts();
-  const form = useForm(ADMIN_INPUTS);
+  const form = useWizardForm(ADMIN_INPUTS);
   const [email, setEmail] = useState(answers.customerAdmin?.email ?? '');
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -444,7 +443,7 @@ type OrgChoice = 'new' | 'unrecognised' | `org:${string}`;
 
 function CustomerOrgStep({ view, submit, onStartOver, onBack, answers }: PreCommitProps) {
   const { t, field } = useTexts();
-  const form = useForm(ORG_INPUTS);
+  const form = useWizardForm(ORG_INPUTS);
   const found = view.customerOrg;
   const orgWords = useOrgWords();
   const adminOrg = found?.adminBelongsTo ?? null;
@@ -572,7 +571,7 @@ function OrgDetails({ title, org, admin, note }: { title: string; org: Partial<O
 
 function ConfirmStep({ view, submit, onStartOver, onBack }: PreCommitProps) {
   const { t, services } = useTexts();
-  const form = useForm(CONFIRM_INPUTS);
+  const form = useWizardForm(CONFIRM_INPUTS);
   const [confirmed, setConfirmed] = useState(false);
   const draft = view.draft ?? {};
   const onSubmit = (event: FormEvent) => {
@@ -640,7 +639,7 @@ const PASSWORD_INPUTS = ['password', 'repeat'] as const;
 
 export function PasswordStep({ view, submit }: StepProps) {
   const { t, field } = useTexts();
-  const form = useForm(PASSWORD_INPUTS);
+  const form = useWizardForm(PASSWORD_INPUTS);
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [show, setShow] = useState(false);

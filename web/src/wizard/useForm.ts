@@ -1,7 +1,7 @@
 // One form's request state: busy while it is sent, then the API's field errors next to their
 // inputs (or above the form), with focus moved to the first thing to fix.
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
-import { ApiError, splitFieldErrors } from '../api';
+import { ApiError, type ProblemWording, splitFieldErrors } from '../api';
 
 export interface FormState {
   busy: boolean;
@@ -16,7 +16,8 @@ export interface FormState {
   clearChanged: (event: FormEvent<HTMLFormElement>) => void;
 }
 
-export function useForm(inputNames: readonly string[]): FormState {
+/** `wording`: how refusals read (the wizard's pages pass their language's); the API's English by default. */
+export function useForm(inputNames: readonly string[], wording?: ProblemWording): FormState {
   const [busy, setBusy] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
@@ -39,14 +40,14 @@ export function useForm(inputNames: readonly string[]): FormState {
         return true;
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        const { fields, other } = splitFieldErrors(error.problem, inputNames);
+        const { fields, other } = splitFieldErrors(error.problem, inputNames, wording);
         setErrors(fields, other);
         return false;
       } finally {
         setBusy(false);
       }
     },
-    [setErrors, inputNames],
+    [setErrors, inputNames, wording],
   );
 
   // A field's error goes as soon as the person changes that field: it no longer describes what is there.
