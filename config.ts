@@ -61,6 +61,10 @@ export interface Config {
   emailGiveUpAfterMs: number;
   /** A wizard session left before step 8 this long: the link holder is reminded, a day later a rep task opens. */
   sessionIdleReminderAfterMs: number;
+  /** After step 8 without provisioning: the link holder is reminded after this long (SPEC §7.1). */
+  setupReminderAfterMs: number;
+  /** After step 8 without provisioning: rep task `setup-stalled` after this long. */
+  setupEscalationAfterMs: number;
   /** Test and bench knob: an order continues as new past this many history events (unset: when Temporal suggests it). */
   continueAsNewAfterEvents: number | undefined;
   /** `HH:MM`, local to the order's time zone. */
@@ -468,6 +472,8 @@ export function loadConfig(env: Env = process.env): Config {
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     emailGiveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', '24h'),
     sessionIdleReminderAfterMs: duration(env, 'SESSION_IDLE_REMINDER_AFTER', '2d'),
+    setupReminderAfterMs: duration(env, 'SETUP_REMINDER_AFTER', '3d'),
+    setupEscalationAfterMs: duration(env, 'SETUP_ESCALATION_AFTER', '7d'),
     continueAsNewAfterEvents: positiveInteger(env, 'CONTINUE_AS_NEW_AFTER_EVENTS'),
     setupEmailLocalTime,
     webhooks: parseWebhooks(env),

@@ -25,7 +25,7 @@ export interface SendEmailRequest {
   to: string;
   template: EmailTemplate;
   /** Mint (or find again) the wizard link `issueKey` and put its URL in the email. */
-  link?: { issueKey: string; audience: LinkAudience; expiresAt: string };
+  link?: { issueKey: string; audience: LinkAudience; expiresAt: string | null };
   /** Mint (or find again) the consent link of request `requestKey` and put its URL in the email. */
   consent?: { requestKey: string; orgId: string; expiresAt: string };
 }
@@ -60,7 +60,7 @@ function validate(request: SendEmailRequest): void {
   if (LINK_REQUIRED_PURPOSES.includes(request.template.kind) && !request.link) {
     throw invalid(`a ${request.template.kind} email needs a link`);
   }
-  if (request.link && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant');
+  if (request.link && request.link.expiresAt !== null && Number.isNaN(Date.parse(request.link.expiresAt))) throw invalid('link.expiresAt must be an ISO instant or null');
   if (CONSENT_REQUIRED_PURPOSES.includes(request.template.kind) && !request.consent) throw invalid(`a ${request.template.kind} email needs a consent link`);
   if (request.consent && Number.isNaN(Date.parse(request.consent.expiresAt))) throw invalid('consent.expiresAt must be an ISO instant');
 }
@@ -161,7 +161,9 @@ export function createEmailActivities(deps: ActivityDeps) {
       const raced = settledResult(row);
       if (raced) return raced;
 
-      const ended = (l: { revoked: boolean; expiresAt: string } | undefined) => l !== undefined && (l.revoked || Date.parse(l.expiresAt) <= clock().getTime());
+      // A null deadline: a link past the point of no return, which does not expire.
+      const ended = (l: { revoked: boolean; expiresAt: string | null } | undefined) =>
+        l !== undefined && (l.revoked || (l.expiresAt !== null && Date.parse(l.expiresAt) <= clock().getTime()));
       if (ended(link) || ended(consent)) {
         await settle(row.id, { status: 'skipped', lastError: 'the link was revoked or expired before the email went' });
         return { deliveryId: row.id, status: 'skipped' };

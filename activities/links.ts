@@ -19,15 +19,15 @@ export interface EnsureLinkInput {
   issueKey: string;
   audience: LinkAudience;
   recipientEmail: string;
-  /** ISO instant. */
-  expiresAt: string;
+  /** ISO instant; null: no deadline (after the point of no return). */
+  expiresAt: string | null;
 }
 
 export interface EnsuredLink {
   linkId: string;
   /** The secret part of the URL: never log it, never return it to a workflow. */
   token: string;
-  expiresAt: string;
+  expiresAt: string | null;
   /** Revoked before this call: the email that would carry it must not go. */
   revoked: boolean;
 }
@@ -47,7 +47,7 @@ export async function ensureLink(db: Db, secret: string, input: EnsureLinkInput)
       tokenHash: hashLinkToken(deriveLinkToken(secret, id)),
       recipientEmail: input.recipientEmail,
       audience: input.audience,
-      expiresAt: new Date(input.expiresAt),
+      expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
     })
     .onConflictDoNothing({ target: [linkTokens.orderId, linkTokens.issueKey] });
   const [row] = await db
@@ -71,7 +71,7 @@ export async function ensureLink(db: Db, secret: string, input: EnsureLinkInput)
       nonRetryable: true,
     });
   }
-  return { linkId: row.id, token, expiresAt: row.expiresAt.toISOString(), revoked: row.revokedAt !== null };
+  return { linkId: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null, revoked: row.revokedAt !== null };
 }
 
 export interface RevokeLinksInput {

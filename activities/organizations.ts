@@ -2,8 +2,8 @@
 // customer orgs and assign the customer admin, in one transaction keyed by the order.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
-import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { linkTokens, orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
 import { postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { looksLikePasswordHash } from '../domain/password.js';
 import type { ActivityDeps } from './deps.js';
@@ -208,6 +208,9 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
           .insert(orderConfigurations)
           .values({ orderId, partnerOrgId, customerOrgId, adminUserId, partnerAdminUserId, inputHash })
           .returning();
+        // The point of no return: the order's links no longer expire with it (SPEC §7.1), in the
+        // same transaction, so a configured order never has a link that runs out.
+        await tx.update(linkTokens).set({ expiresAt: null }).where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt)));
         return toResult(row!);
       });
     },

@@ -5,7 +5,7 @@
 // Every activity is idempotent per order (unique constraints decide), so any retry is safe.
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
-import { FOREIGN_KEY_VIOLATION, findOrderSite, postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
+import { FOREIGN_KEY_VIOLATION, findOrderSite, postgresErrorOf, releaseEndedReservation, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { billingStarts, meetingSites, subscriptions } from '../db/schema/provisioning.js';
 import { SERVICES } from '../domain/order.js';
 import { checkSubdomainSyntax } from '../domain/subdomain.js';
@@ -130,6 +130,7 @@ export function createProvisioningActivities(deps: ActivityDeps) {
         });
       }
       const name = syntax.subdomain;
+      await releaseEndedReservation(db, name);
       let reserved: { subdomain: string } | undefined;
       try {
         [reserved] = await db

@@ -210,7 +210,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(orders, { service, config, clock });
-  await app.register(desk, { service: createDeskService({ database, orderService: service, clock }) });
+  await app.register(desk, { service: createDeskService({ database, orderService: service, clock }), clock });
   await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(consent, { service: createConsentService({ database, calls, clock }) });

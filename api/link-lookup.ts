@@ -13,8 +13,8 @@ export type LinkResolution =
       issueKey: string;
       audience: 'contact' | 'colleague' | 'customer';
       recipientEmail: string;
-      /** ISO instant. */
-      expiresAt: string;
+      /** ISO instant; null: no deadline (the order is past the point of no return). */
+      expiresAt: string | null;
     }
   | { state: 'gone' };
 
@@ -23,7 +23,7 @@ export async function resolveLinkToken(db: Db, token: string, now: Date): Promis
   if (!LINK_TOKEN_PATTERN.test(token)) return { state: 'gone' };
   // Looked up by its hash: a well-formed token costs one indexed query whatever it names.
   const [row] = await db.select().from(linkTokens).where(eq(linkTokens.tokenHash, hashLinkToken(token))).limit(1);
-  if (!row || row.revokedAt !== null || row.expiresAt.getTime() <= now.getTime()) return { state: 'gone' };
+  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime())) return { state: 'gone' };
   return {
     state: 'valid',
     linkId: row.id,
@@ -31,6 +31,6 @@ export async function resolveLinkToken(db: Db, token: string, now: Date): Promis
     issueKey: row.issueKey,
     audience: row.audience,
     recipientEmail: row.recipientEmail,
-    expiresAt: row.expiresAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }

@@ -34,17 +34,18 @@ export interface DetailSources {
   /** The newest link that is neither revoked nor expired, from the read model. */
   currentLink: LinkTokenRow | undefined;
   lastEventAt: string | undefined;
-  escalationAfterMs: number;
+  /** The clock's durations (config.ts): what the next deadline is computed from. */
+  clock: { escalationAfterMs: number; setupReminderAfterMs: number; setupEscalationAfterMs: number };
   now: Date;
 }
 
 type Extras = Pick<OrderDetail, 'waitingOn' | 'nextDeadline' | 'link' | 'configuration' | 'sections' | 'provisioning' | 'emails' | 'webhooks'>;
 
-export function orderDetailExtras({ view, live, tasks, emails, webhooks, currentLink, lastEventAt, escalationAfterMs, now }: DetailSources): Extras {
+export function orderDetailExtras({ view, live, tasks, emails, webhooks, currentLink, lastEventAt, clock, now }: DetailSources): Extras {
   const openTasks = tasks.filter((t) => t.status === 'open').map((t) => ({ openedAt: t.openedAt.toISOString() }));
   const link = live
     ? live.link && { audience: live.link.audience, email: live.link.email, expiresAt: live.link.expiresAt }
-    : currentLink && { audience: currentLink.audience, email: currentLink.recipientEmail, expiresAt: currentLink.expiresAt.toISOString() };
+    : currentLink && { audience: currentLink.audience, email: currentLink.recipientEmail, expiresAt: currentLink.expiresAt?.toISOString() ?? null };
   const facts: OrderFacts = {
     status: view.status,
     startAt: view.startAt,
@@ -60,6 +61,7 @@ export function orderDetailExtras({ view, live, tasks, emails, webhooks, current
     consent: live?.consent && { adminEmail: live.consent.adminEmail, requestedAt: live.consent.requestedAt, escalated: live.consent.escalated },
     reminders: live?.reminders ?? { escalation: true, expiry: true },
     configuration: live?.configuration,
+    setupFollowUp: live?.setupFollowUp,
     provisioning: live?.provisioning,
   };
   const configuration = live?.configuration;
@@ -67,7 +69,7 @@ export function orderDetailExtras({ view, live, tasks, emails, webhooks, current
   return {
     waitingOn: waitingOn(facts),
     nextDeadline: live
-      ? nextDeadline(facts, { escalationAfterMs }, now)
+      ? nextDeadline(facts, clock, now)
       : readModelDeadline({ status: view.status, startAt: new Date(view.startAt), linkExpiresAt: currentLink?.expiresAt ?? null }, now),
     link: link ?? null,
     configuration: configuration

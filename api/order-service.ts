@@ -15,14 +15,15 @@ import { type OrderPayload, type OrderStatus, type OrderWorkflowInput, orderWork
 import { defaultLocale, orderLocale } from '../domain/locale.js';
 import { setupEmailMoment } from '../domain/schedule.js';
 import { OrderStatusKey } from '../domain/search-attributes.js';
-import { getStateQuery, type OrderState, type RepActionName } from '../workflows/definitions.js';
+import { getStateQuery, type OrderState, type RepActionName, type RepActionRequest } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
 import { isTerminal } from '../workflows/wizard.js';
+import { findOrg } from '../db/queries/organizations.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
-import { badRequest, conflict, notFound } from './problem.js';
-import type { OrderDetail, OrderView } from './schemas.js';
+import { badRequest, conflict, invalidAction, notFound } from './problem.js';
+import type { OrderDetail, OrderView, RepActionBody } from './schemas.js';
 import type { WorkflowCalls } from './workflow-calls.js';
 
 /** How long a read waits for the workflow before answering from the read model instead. */
@@ -143,6 +144,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           orderExpiresAfterMs: config.orderExpiresAfterMs,
           emailGiveUpAfterMs: config.emailGiveUpAfterMs,
           sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs,
+          setupReminderAfterMs: config.setupReminderAfterMs,
+          setupEscalationAfterMs: config.setupEscalationAfterMs,
           ...(config.continueAsNewAfterEvents ? { continueAsNewAfterEvents: config.continueAsNewAfterEvents } : {}),
           ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}),
         },
@@ -185,7 +188,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
         db
           .select()
           .from(linkTokens)
-          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now)))
+          .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), or(isNull(linkTokens.expiresAt), gt(linkTokens.expiresAt, now))))
           .orderBy(desc(linkTokens.createdAt))
           .limit(1),
         listWebhookDeliveries(db, orderId),
@@ -208,7 +211,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           webhooks,
           currentLink,
           lastEventAt: events.at(-1)?.occurredAt.toISOString(),
-          escalationAfterMs: config.escalationAfterMs,
+          clock: { escalationAfterMs: config.escalationAfterMs, setupReminderAfterMs: config.setupReminderAfterMs, setupEscalationAfterMs: config.setupEscalationAfterMs },
           now,
         }),
         ...(setupEmailSentAt ? { setupEmailSentAt } : {}),
@@ -298,12 +301,29 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     },
 
     /** A rep action is an Update on the order's workflow: the workflow decides whether it is allowed. */
-    async act(orderId: string, action: RepActionName, body: { reason?: string; email?: string; requestedStartDate?: string }, repId: string, updateId: string) {
+    async act(orderId: string, action: RepActionName, body: RepActionBody, repId: string, updateId: string) {
       // The workflow would accept the change and write it to the read model later: while PostgreSQL
       // is down, nothing changes and the rep hears 503 with Retry-After instead.
       await database.ping();
-      const request = { action, repId, ...body };
+      const { partnerOrgId, customerOrgId, ...input } = body;
+      const request: RepActionRequest = { action, repId, ...input };
       const scopedId = `rep:${repId}:${updateId}`;
+      // Here, not in the workflow's rules: recorded resumes without a reason must replay as they ran.
+      if (action === 'resume' && !input.reason?.trim()) throw invalidAction('/body/reason', 'is required: the link holder is told what was decided');
+      if (partnerOrgId !== undefined || customerOrgId !== undefined) {
+        if (action !== 'resume') throw invalidAction('/body', 'partnerOrgId and customerOrgId go with resume only');
+        // The rep names an organization by id: it must exist and be of its kind.
+        if (partnerOrgId !== undefined) {
+          const org = await findOrg(db, partnerOrgId, 'partner');
+          if (!org) throw invalidAction('/body/partnerOrgId', 'is not a partner organization');
+          request.partnerOrg = org;
+        }
+        if (customerOrgId !== undefined) {
+          const org = await findOrg(db, customerOrgId, 'customer');
+          if (!org) throw invalidAction('/body/customerOrgId', 'is not a customer organization');
+          request.customerOrg = org;
+        }
+      }
       if (action === 'reschedule' && body.requestedStartDate) {
         const state = await calls.queryOrUnavailable(orderId);
         const startAt = setupEmailMoment(body.requestedStartDate, state.order.timezone, config.setupEmailLocalTime).toISOString();

@@ -27,6 +27,10 @@ export const badRequest = (detail: string, errors?: FieldError[]) =>
 export const unauthorized = (detail: string, scheme?: string) =>
   new ProblemError(401, 'unauthorized', 'Authentication required', detail, undefined, scheme ? { 'www-authenticate': scheme } : {});
 
+/** A rep action's input refused (422), as the workflow's own field errors are. */
+export const invalidAction = (field: string, message: string) =>
+  new ProblemError(422, 'invalid-step', 'The action has errors', `${field} ${message}`, [{ field, message }]);
+
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', 'Not found', detail);
 
 export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, 'Conflict', detail);

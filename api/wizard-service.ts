@@ -7,7 +7,7 @@ import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/qu
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
-import type { OrderState, StepContext, StepName, WizardState } from '../workflows/definitions.js';
+import type { OrderState, OrgSummary, StepContext, StepName, WizardState } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
 import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
@@ -23,8 +23,32 @@ const SECTIONS = ['subscription', 'calling', 'meetings'] as const;
 /** Steps whose database facts or password rules depend on the order's live state (see contextFor). */
 const STEPS_NEEDING_STATE: ReadonlySet<StepName> = new Set<StepName>(['partner-org', 'customer-admin', 'customer-org', 'confirm', 'partner-password']);
 
+const DAY_MS = 86_400_000;
+
+/** The link's deadline as the wizard shows it: the order's expiry before the point of no return, none after. */
+function deadlineOf(state: WizardState, now: Date): WizardView['deadline'] {
+  const at = state.link?.expiresAt;
+  if (!at || state.configuration) return null;
+  return { at, daysLeft: Math.max(0, Math.floor((Date.parse(at) - now.getTime()) / DAY_MS)) };
+}
+
 export function createWizardService({ database, calls, clock }: { config: Config; database: Database; calls: WorkflowCalls; clock: () => Date }) {
   const { db } = database;
+
+  /** Step 5's organization: the one a rep named when resuming a hold, else the ordering partner's. */
+  async function partnerOrgOf(state: Pick<OrderState, 'namedOrgs' | 'order'>) {
+    return state.namedOrgs?.partnerOrg ?? findPartnerOrg(db, state.order.partner.id);
+  }
+
+  /**
+   * Step 7's organizations: the admin's own org (a person is in one org), else the one a rep named
+   * when resuming a hold, else the candidates by the admin's email.
+   */
+  async function customerCandidates(state: WizardState, admin: { email: string; existingOrg: OrgSummary | null }) {
+    if (admin.existingOrg) return [admin.existingOrg];
+    const named = state.namedOrgs?.customerOrg;
+    return named ? [named] : customerOrgCandidates(db, admin.email, await managerOrgId(state));
+  }
 
   /** A link the database knows as valid; whether it is still the order's current one is the workflow's to say. */
   async function validLink(token: string) {
@@ -44,7 +68,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
   /** The org that may see customer orgs in full: the ordering partner's, unless the customer configures (SPEC §7.2). */
   async function managerOrgId(state: WizardState): Promise<string | null> {
     if (state.delegatedToCustomer) return null;
-    return (await findPartnerOrg(db, state.order.partner.id))?.orgId ?? null;
+    return (await partnerOrgOf(state))?.orgId ?? null;
   }
 
   async function view(state: WizardState, sessionId?: string): Promise<WizardView> {
@@ -67,6 +91,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
         locale: orderLocale(state.order),
         rep: { name: state.order.rep.name, email: state.order.rep.email },
       },
+      deadline: deadlineOf(state, clock()),
       session: { active },
       draft: active ? state.session!.draft : null,
     };
@@ -77,12 +102,12 @@ export function createWizardService({ database, calls, clock }: { config: Config
       // Never the admin's address: it belongs to another company's organization.
       base.message = `The customer organization you chose already exists, so its administrator or ${state.order.rep.name}, your Cisco account representative, must approve before the order is set up there. You will get an email once it is decided.`;
     }
-    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+    if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await partnerOrgOf(state);
     if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
       const admin = state.session.draft.customerAdmin;
       base.customerOrg = {
         adminBelongsTo: admin.existingOrg,
-        candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email, await managerOrgId(state)),
+        candidates: await customerCandidates(state, admin),
         defaults: { name: state.order.customer.name, country: state.order.customer.country },
       };
     }
@@ -125,7 +150,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
     switch (step) {
       case 'partner-org': {
         if (!state) throw new Error('the partner-org step needs the order state');
-        const partnerOrg = await findPartnerOrg(db, state.order.partner.id);
+        const partnerOrg = await partnerOrgOf(state);
         return {
           partnerOrg,
           ...(input.mode === 'new' && text('adminEmail') ? { partnerAdminEmail: await classifyAdminEmail(db, text('adminEmail')) } : {}),
@@ -137,7 +162,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
       case 'customer-org': {
         const admin = state?.session?.draft.customerAdmin;
         if (!state || !admin || input.mode !== 'existing') return {};
-        return { candidates: admin.existingOrg ? [admin.existingOrg] : await customerOrgCandidates(db, admin.email, await managerOrgId(state)) };
+        return { candidates: await customerCandidates(state, admin) };
       }
       case 'confirm': {
         const chosen = state?.session?.draft.customerOrg;

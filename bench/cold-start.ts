@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { orders } from '../db/schema/index.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
-import { benchOrder, startOrderDirectly } from './support/orders.js';
+import { BENCH_START_DATE, benchOrder, startOrderDirectly } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, percentiles, printResult, ratio, round, table, waitFor, writeResult } from './support/report.js';
 import { startService } from './support/service.js';
 
@@ -42,7 +42,7 @@ try {
     for (const mode of repeat % 2 === 0 ? MODES : [...MODES].reverse()) {
       const taskQueue = `bench-cold-${repeat}-${mode === 'prebuilt bundle' ? 'prebuilt' : 'bundling'}-${Date.now()}`;
       const order = benchOrder();
-      await startOrderDirectly(environment.client, taskQueue, order, new Date('2030-01-15T09:00:00Z'));
+      await startOrderDirectly(environment.client, taskQueue, order, new Date(`${BENCH_START_DATE}T09:00:00Z`));
       const forkedAt = performance.now();
       const worker = await startService(environment, {
         role: 'worker',

@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { count } from 'drizzle-orm';
 import { orders } from '../db/schema/index.js';
 import { BENCH_OPTIONS, cpuMs, intArg, rssMiB, startEnvironment } from './support/environment.js';
-import { benchOrder, signedIntake, startOrderDirectly } from './support/orders.js';
+import { BENCH_START_DATE, benchOrder, signedIntake, startOrderDirectly } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, percentiles, printResult, ratio, round, table, waitFor, writeResult } from './support/report.js';
 import { startDeployment } from './support/service.js';
 
@@ -70,7 +70,7 @@ try {
       Array.from({ length: connections }, async () => {
         while (Date.now() < directEnds) {
           const began = performance.now();
-          await startOrderDirectly(environment.client, service.taskQueue, benchOrder(), new Date('2030-01-15T09:00:00Z'));
+          await startOrderDirectly(environment.client, service.taskQueue, benchOrder(), new Date(`${BENCH_START_DATE}T09:00:00Z`));
           directLatencies.push(performance.now() - began);
         }
       }),

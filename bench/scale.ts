@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { count } from 'drizzle-orm';
 import { orders } from '../db/schema/index.js';
 import { BENCH_OPTIONS, cpuMs, intArg, rssMiB, startEnvironment } from './support/environment.js';
-import { benchOrder, startOrderDirectly } from './support/orders.js';
+import { BENCH_START_DATE, benchOrder, startOrderDirectly } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, printResult, ratio, round, sleep, table, writeResult } from './support/report.js';
 import { startService } from './support/service.js';
 
@@ -42,7 +42,6 @@ if (temporalState !== 'file' && temporalState !== 'memory') throw new Error(`--t
 const CHECKPOINTS = [...new Set([0, 0.02, 0.05, 0.1, 0.2, 0.5, 1].map((share) => Math.round(share * target)))];
 /** Memory counts as flat when the last checkpoint is within this factor of the baseline (at half the orders or fewer). */
 const FLAT_FACTOR = 1.15;
-const START_DATE = '2030-01-15';
 /** Orders started but not yet recorded, at most: about 10 s of the worker's work. */
 const MAX_AHEAD = 200;
 
@@ -84,7 +83,7 @@ try {
   try {
     const recordedOrders = async () => (await environment.database.db.select({ n: count() }).from(orders))[0]!.n;
     const deadline = Date.now() + budgetSeconds * 1000;
-    const startAt = new Date(`${START_DATE}T09:00:00Z`);
+    const startAt = new Date(`${BENCH_START_DATE}T09:00:00Z`);
     const checkpoints: Checkpoint[] = [];
     let cpuBefore = { worker: await worker.cpuMs(), server: await cpuMs(environment.temporalPid) };
     const perOrder = (after: number | undefined, before: number | undefined, orderCount: number) =>
@@ -152,7 +151,7 @@ try {
             continue;
           }
           started += 1;
-          await startOrderDirectly(environment.client, worker.taskQueue, benchOrder({ requestedStartDate: START_DATE }), startAt);
+          await startOrderDirectly(environment.client, worker.taskQueue, benchOrder(), startAt);
         }
       });
       await Promise.all(lanes);

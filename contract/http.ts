@@ -114,8 +114,8 @@ export const OrderDetailSchema = Type.Intersect([
     nextDeadline: Nullable(NextDeadlineSchema),
     link: Nullable(
       Type.Object(
-        { audience: Type.Enum(['contact', 'colleague', 'customer']), email: Type.String(), expiresAt: Instant },
-        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works' },
+        { audience: Type.Enum(['contact', 'colleague', 'customer']), email: Type.String(), expiresAt: Nullable(Instant) },
+        { description: 'The wizard link in use: whom it went to (after a hand-over, the new holder) and until when it works (null: past the point of no return it has no deadline)' },
       ),
     ),
     setupEmailSentAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the "Configure now" email really went' })),
@@ -154,7 +154,7 @@ export const OrderDetailSchema = Type.Intersect([
 ]);
 export type OrderDetail = Static<typeof OrderDetailSchema>;
 
-export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent'] as const;
+export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'retry-provisioning'] as const;
 export const RepActionSchema = Type.Enum(REP_ACTIONS);
 export type RepAction = Static<typeof RepActionSchema>;
 
@@ -163,7 +163,12 @@ const repActionInput = {
   email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
   requestedStartDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
 };
-export const RepActionBodySchema = Type.Object(repActionInput, { additionalProperties: false });
+/** resume: the right organization, when the rep names one (SPEC §7.1); steps 5 and 7 then propose it. */
+const OrgId = Type.String({ format: 'uuid' });
+export const RepActionBodySchema = Type.Object(
+  { ...repActionInput, partnerOrgId: Type.Optional(OrgId), customerOrgId: Type.Optional(OrgId) },
+  { additionalProperties: false },
+);
 export type RepActionBody = Static<typeof RepActionBodySchema>;
 
 export const MAX_BULK_ORDERS = 100;
@@ -284,6 +289,11 @@ export const WizardViewSchema = Type.Object(
       /** The Cisco account representative: whom the person hears from when the order is on hold. */
       rep: Type.Object({ name: Type.String(), email: Type.String() }),
     }),
+    /**
+     * Until when the link and the order stay open (the order's expiry) and how many whole days are
+     * left; null past the point of no return, when the link has no deadline (SPEC §7.1, §7.3).
+     */
+    deadline: Nullable(Type.Object({ at: Instant, daysLeft: Type.Integer({ minimum: 0 }) })),
     /** Whether the caller's session (?sessionId=) is the current one. */
     session: Type.Object({ active: Type.Boolean() }),
     /** The current session's choices; only shown to that session. */

@@ -33,7 +33,9 @@ export interface OrderFacts {
   sessionsStarted: number;
   reminders: { escalation: boolean; expiry: boolean };
   link?: { audience: 'contact' | 'colleague' | 'customer'; email: string } | undefined;
-  configuration?: { adminEmail: string } | undefined;
+  configuration?: { adminEmail: string; configuredAt?: string } | undefined;
+  /** After the point of no return: whether the holder was reminded and the rep told (workflows/order/clock.ts). */
+  setupFollowUp?: { reminded: boolean; stalled: boolean } | undefined;
   /** An open consent request (AWAITING_CONSENT): whom it asks, since when, whether it was followed up. */
   consent?: { adminEmail: string | null; requestedAt: string; escalated: boolean } | undefined;
   provisioning?: { requestedAt: string; billingStartedAt?: string | undefined; failure?: { at: string } | undefined } | undefined;
@@ -80,10 +82,15 @@ export function waitingOn(order: OrderFacts): WaitingOn | null {
 }
 
 /** The next thing the order's clock does on its own, after `now`; null when nothing is scheduled. */
-export function nextDeadline(order: OrderFacts, settings: { escalationAfterMs: number }, now: Date): Deadline | null {
+export function nextDeadline(
+  order: OrderFacts,
+  settings: { escalationAfterMs: number; setupReminderAfterMs: number; setupEscalationAfterMs: number },
+  now: Date,
+): Deadline | null {
   if (TERMINAL_STATUSES.includes(order.status)) return null;
   if (order.status === 'SCHEDULED') return { at: order.startAt, what: `the setup email goes to ${order.contactEmail}` };
-  if (order.configuration || !order.expiresAt) return null;
+  if (order.configuration) return configuredDeadline(order, settings, now);
+  if (!order.expiresAt) return null;
   const expires = Date.parse(order.expiresAt);
   const candidates: Array<{ at: number; what: string }> = [{ at: expires, what: 'the order expires' }];
   if (order.consent) {
@@ -95,6 +102,21 @@ export function nextDeadline(order: OrderFacts, settings: { escalationAfterMs: n
   if (order.setupEmailSentAt && !order.escalated && order.sessionsStarted === 0 && !order.reminders.escalation) {
     candidates.push({ at: Date.parse(order.setupEmailSentAt) + settings.escalationAfterMs, what: 'the order is escalated to the rep' });
   }
+  return earliestAfter(candidates, now);
+}
+
+/** Past the point of no return, until provisioning is asked for: the follow-up of SPEC §7.1. */
+function configuredDeadline(order: OrderFacts, settings: { setupReminderAfterMs: number; setupEscalationAfterMs: number }, now: Date): Deadline | null {
+  const configuredAt = order.configuration?.configuredAt;
+  if (!configuredAt || order.provisioning) return null;
+  const from = Date.parse(configuredAt);
+  const candidates: Array<{ at: number; what: string }> = [];
+  if (!order.setupFollowUp?.reminded) candidates.push({ at: from + settings.setupReminderAfterMs, what: 'the link holder is reminded to finish the service setup' });
+  if (!order.setupFollowUp?.stalled) candidates.push({ at: from + settings.setupEscalationAfterMs, what: 'the rep is asked to follow up the stalled setup' });
+  return earliestAfter(candidates, now);
+}
+
+function earliestAfter(candidates: Array<{ at: number; what: string }>, now: Date): Deadline | null {
   const next = candidates.filter((c) => c.at > now.getTime()).sort((a, b) => a.at - b.at)[0];
   return next ? { at: new Date(next.at).toISOString(), what: next.what } : null;
 }

@@ -57,6 +57,9 @@ export interface OrderWorkflowInput {
     emailGiveUpAfterMs?: number;
     /** A session left before step 8 this long gets a reminder; unset in older orders: the default. */
     sessionIdleReminderAfterMs?: number;
+    /** After step 8 without provisioning: the holder's reminder, then rep task `setup-stalled`; unset in older orders: the defaults. */
+    setupReminderAfterMs?: number;
+    setupEscalationAfterMs?: number;
     /** Status webhooks' retry backoff; unset when no WEBHOOK_ENDPOINTS were configured at intake (and in older orders): none are sent. */
     webhooks?: WebhookRetrySettings;
     /** Continue-as-new past this many history events; unset: when Temporal suggests it. */

@@ -46,6 +46,21 @@ export function isValidCalendarDate(date: string): boolean {
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }
 
+/** How far ahead a start date may be (SPEC §7.1): an order a year and a day out is a typo, not a plan. */
+export const MAX_START_DAYS_AHEAD = 366;
+
+/**
+ * What is wrong with a requested start date, or undefined: it must be a calendar date at most
+ * MAX_START_DAYS_AHEAD days after today (UTC; a zone moves "today" by a day at most).
+ */
+export function startDateProblem(date: string, now: Date): string | undefined {
+  if (!isValidCalendarDate(date)) return 'must be a real calendar date YYYY-MM-DD';
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const daysAhead = (Date.parse(`${date}T00:00:00Z`) - today) / 86_400_000;
+  if (daysAhead > MAX_START_DAYS_AHEAD) return `must be at most ${MAX_START_DAYS_AHEAD} days ahead`;
+  return undefined;
+}
+
 /** Offset of `zone` from UTC at `instant`, in milliseconds (positive east of Greenwich). */
 function zoneOffsetMs(instant: number, zone: string): number {
   const parts = wallClockFormat(zone).formatToParts(new Date(instant));

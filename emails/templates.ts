@@ -23,7 +23,18 @@ export type EmailTemplate =
   | { kind: 'reminder-idle'; order: OrderSummary; expiresAt: string }
   /** To the colleague or customer the contact handed the order to. Needs a link. */
   | { kind: 'delegated'; order: OrderSummary; audience: DelegationAudience; delegatedBy: string; expiresAt: string }
+  /**
+   * After the point of no return, to the link holder: a resent link, a new contact, or (`reminder`)
+   * SETUP_REMINDER_AFTER without provisioning. Needs a link, which has no deadline.
+   */
+  | { kind: 'finish-setup'; order: OrderSummary; reminder: boolean; customerOrganization: string }
+  /** To the link holder after a rep resumed an order on hold: what the rep decided. Needs a link. */
+  | { kind: 'resumed'; order: OrderSummary; reason: string; partnerOrganization?: string; customerOrganization?: string; expiresAt: string }
+  /** To the link holder when provisioning failed: the rep is on it, nothing was billed. */
+  | { kind: 'provisioning-failed'; order: OrderSummary; repName: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
+  /** SETUP_ESCALATION_AFTER after step 8 without provisioning. */
+  | { kind: 'rep-setup-stalled'; order: OrderSummary; repName: string; holderEmail: string; configuredAt: string }
   | { kind: 'rep-on-hold'; order: OrderSummary; repName: string; organization: 'partner' | 'customer'; consentDeclined?: boolean }
   /**
    * To the full admin of an existing customer org (SPEC §7.2): may this order attach its partner or
@@ -49,7 +60,7 @@ export type EmailTemplate =
 export type EmailPurpose = EmailTemplate['kind'];
 
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
-export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated'];
+export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated', 'finish-setup', 'resumed'];
 
 /** Purposes whose whole point is a consent link. */
 export const CONSENT_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['consent-request'];
@@ -238,6 +249,58 @@ function content(template: EmailTemplate, context: RenderContext, texts: Texts):
         ],
       };
     }
+    case 'finish-setup': {
+      const url = requireLink(context, template.kind);
+      const intro = t('email.finishSetup.intro', { customerOrganization: template.customerOrganization });
+      return {
+        subject: t(template.reminder ? 'email.finishSetup.reminderSubject' : 'email.finishSetup.subject', names),
+        heading: t('email.finishSetup.heading', names),
+        blocks: [
+          { type: 'paragraph', text: template.reminder ? `${intro} ${t('email.finishSetup.reminderNote')}` : intro },
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.finishSetup'), url },
+          { type: 'paragraph', text: t('email.finishSetup.linkNote') },
+          linkFallback(url, texts),
+        ],
+      };
+    }
+    case 'resumed': {
+      const url = requireLink(context, template.kind);
+      const named: Array<[string, string]> = [];
+      if (template.partnerOrganization) named.push([t('email.facts.partnerOrganization'), template.partnerOrganization]);
+      if (template.customerOrganization) named.push([t('email.facts.customerOrganization'), template.customerOrganization]);
+      return {
+        subject: t('email.resumed.subject', names),
+        heading: t('email.resumed.heading', names),
+        blocks: [
+          { type: 'paragraph', text: t('email.resumed.intro', { reason: template.reason }) },
+          ...(named.length ? [{ type: 'paragraph' as const, text: t('email.resumed.named') }, { type: 'facts' as const, rows: named }] : []),
+          orderFacts(order, texts),
+          { type: 'button', label: t('email.button.configure'), url },
+          { type: 'paragraph', text: t('email.resumed.linkNote', { expiry: texts.instant(template.expiresAt) }) },
+          linkFallback(url, texts),
+        ],
+      };
+    }
+    case 'provisioning-failed':
+      return {
+        subject: t('email.provisioningFailed.subject', names),
+        heading: t('email.provisioningFailed.heading', names),
+        blocks: [{ type: 'paragraph', text: t('email.provisioningFailed.intro', { repName: template.repName }) }, orderFacts(order, texts)],
+      };
+    case 'rep-setup-stalled':
+      return {
+        subject: t('email.rep.setupStalled.subject', names),
+        heading: t('email.rep.setupStalled.heading', names),
+        blocks: [
+          {
+            type: 'paragraph',
+            text: t('email.rep.setupStalled.intro', { repName: template.repName, configuredAt: texts.instant(template.configuredAt), holderEmail: template.holderEmail }),
+          },
+          orderFacts(order, texts),
+          openOrder,
+        ],
+      };
     case 'rep-escalation':
       return {
         subject: t('email.rep.escalation.subject', names),

@@ -84,9 +84,9 @@ async function main() {
     })();
     return stopping;
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
-  process.once('SIGHUP', () => void stop(0));
+  // `on`, not `once`: tsx passes on a signal it gets itself, so `pkill -f start.ts` delivers two, and
+  // a second one must not kill this process before it has stopped PostgreSQL and Temporal.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
   // Ctrl-C reaches the whole group; a kill sent to npm alone does not: watch the processes above this one too.
   onAncestorGone(() => {
     say('the process that started this one has gone; stopping');

@@ -159,6 +159,8 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     const link = await openLinkFromOutbox(page, 'full-01-outbox', order.orderId, order.provisioningContactEmail);
 
     await heading(page, 'Set up your Webex services').waitFor();
+    // SPEC §7.3: the wizard shows the order's deadline in the order's zone.
+    await page.getByText(/^Open until \d+ \w+ \d{4}, \d\d:\d\d Oslo time, 29 days left$/).waitFor();
     await check(page, 'full-02-entry');
     await page.getByRole('button', { name: 'Configure now' }).click();
 
@@ -168,6 +170,7 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     expect(await focusedElement(page)).toMatchObject({ tag: 'H1', text: 'Who are you?' });
     const progress = page.getByRole('navigation', { name: 'Progress' });
     expect(await progress.textContent()).toContain('Step 1 of 8');
+    expect(await progress.textContent()).toMatch(/This order is open until .+ Oslo time, 29 days left\./);
     expect(await page.getByRole('radio').count()).toBe(0);
     await page.getByText(`The partner, ${order.partner.name}`, { exact: true }).waitFor();
     await check(page, 'full-03-role');
@@ -375,8 +378,11 @@ describe.concurrent('the wizard and the rep console in Chromium', { timeout: 150
     await check(rep, 'hold-07-rep-resumed');
     await closePage(rep);
 
-    // The same link works again and starts over.
+    // The resume revoked the old link and emailed a fresh one, which starts over.
+    await waitForEmail(h, order.orderId, 'resumed');
     await contact.goto(link);
+    await heading(contact, 'This link does not work').waitFor();
+    await openLinkFromOutbox(contact, 'hold-08-fresh-link', order.orderId, order.provisioningContactEmail);
     await startAsPartner(contact);
     await heading(contact, 'Your partner organization').waitFor();
     await contact.getByLabel('Yes, this is our organization').check();

@@ -172,7 +172,7 @@ describe('an existing customer org the partner does not manage', () => {
     expect(held.timeline).toContainEqual(expect.objectContaining({ type: 'order.on-hold', actor: 'org-admin', data: { step: 'customer-org', reason: 'consent-declined' } }));
     // A rep approval no longer applies; resume starts the setup over.
     expect((await repAction(h, order.orderId, 'approve-consent')).statusCode).toBe(409);
-    expect((await repAction(h, order.orderId, 'resume')).json()).toMatchObject({ status: 'AWAITING_SETUP' });
+    expect((await repAction(h, order.orderId, 'resume', { reason: 'the customer will use a new organization' })).json()).toMatchObject({ status: 'AWAITING_SETUP' });
   });
 
   it('without an admin to ask, a rep task opens at once and the rep approves (also in bulk, unknown orders refused per order)', async () => {

@@ -18,7 +18,7 @@ const base: OrderFacts = {
   lastEventAt: '2026-11-01T09:00:01.000Z',
 };
 const DAY = 86_400_000;
-const settings = { escalationAfterMs: DAY };
+const settings = { escalationAfterMs: DAY, setupReminderAfterMs: 3 * DAY, setupEscalationAfterMs: 7 * DAY };
 
 describe('an order awaiting an organization’s consent (SPEC §7.2)', () => {
   const consent = { adminEmail: 'admin@stranger.example', requestedAt: '2026-11-03T12:00:00.000Z', escalated: false };

@@ -420,6 +420,10 @@ describe('templates', () => {
     { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said <no>' },
     { kind: 'order-configured', order, customerOrganization: 'Acme <Org>', customerAdminEmail: 'admin@acme.example' },
     { kind: 'provisioned', order, audience: 'rep' },
+    { kind: 'finish-setup', order, reminder: false, customerOrganization: 'Acme <Org>' },
+    { kind: 'resumed', order, reason: 'checked <invalid>', partnerOrganization: 'Fjord <b>Networks</b>', expiresAt },
+    { kind: 'provisioning-failed', order, repName: 'Rita <i>Rep</i>' },
+    { kind: 'rep-setup-stalled', order, repName: 'Rita', holderEmail: 'contact@partner.example', configuredAt: expiresAt },
   ];
 
   it.each(all.map((t) => [t.kind, t] as const))('%s escapes every value, keeps the subject on one line and has a plain-text twin', (_kind, template) => {
@@ -473,10 +477,14 @@ describe('templates in Norwegian', () => {
       'rep-provisioning-failed': { kind: 'rep-provisioning-failed', order, repName: 'Rita', error: 'Webex said no' },
       'order-configured': { kind: 'order-configured', order, customerOrganization: 'Acme AS', customerAdminEmail: 'admin@acme.example' },
       provisioned: { kind: 'provisioned', order, audience: 'contact' },
+      'finish-setup': { kind: 'finish-setup', order, reminder: true, customerOrganization: 'Acme AS' },
+      resumed: { kind: 'resumed', order, reason: 'Kunden bruker den andre organisasjonen.', customerOrganization: 'Acme AS', expiresAt },
+      'provisioning-failed': { kind: 'provisioning-failed', order, repName: 'Rita' },
+      'rep-setup-stalled': { kind: 'rep-setup-stalled', order, repName: 'Rita', holderEmail: 'contact@partner.example', configuredAt: expiresAt },
     };
   }
   // A customer in Norway gets Norwegian without asking; the English twin is the same order with `locale: 'en'`.
-  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], locale: undefined }), timezone: 'Europe/Oslo' });
+  const base = orderSummary({ ...makeOrder({ orderId: 'CCW-5678', services: ['messaging', 'calling'], requestedStartDate: '2030-01-15', locale: undefined }), timezone: 'Europe/Oslo' });
   const nb = everyKind(base);
   const en = everyKind({ ...base, locale: 'en' });
   const kinds = Object.keys(nb) as Array<keyof typeof nb>;

@@ -80,7 +80,7 @@ beforeAll(async () => {
   await waitForEmail(h, setup.order.orderId, 'order-configured');
   fixtures.serviceSetup = { orderId: setup.order.orderId, token: setup.token, sessionId: setup.wizard.sessionId };
 
-  const scheduled = makeOrder({ requestedStartDate: '2031-03-01' });
+  const scheduled = makeOrder();
   expect((await h.postOrder(scheduled)).statusCode).toBe(201);
   fixtures.scheduled = { orderId: scheduled.orderId };
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIntakeBody } from '../api/signature.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
-import { eventually, HMAC_SECRET, type Harness, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
+import { eventually, HMAC_SECRET, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,13 +27,16 @@ async function workflowExists(orderId: string): Promise<boolean> {
 
 describe('POST /api/orders', () => {
   it('accepts a signed order, starts its workflow and shows it SCHEDULED in the read model and live', async () => {
-    const order = makeOrder({ requestedStartDate: '2030-01-15', timezone: 'Europe/Oslo' });
+    // The next 15 January still ahead (within intake's 366 days): winter time in Oslo.
+    const now = new Date();
+    const january = `${now.getUTCFullYear() + (now.getUTCMonth() === 0 && now.getUTCDate() < 15 ? 0 : 1)}-01-15`;
+    const order = makeOrder({ requestedStartDate: january, timezone: 'Europe/Oslo' });
     const response = await h.postOrder(order);
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body).toMatchObject({ orderId: order.orderId, status: 'SCHEDULED', timezone: 'Europe/Oslo' });
     // 09:00 in Oslo in January is 08:00 UTC.
-    expect(body.startAt).toBe('2030-01-15T08:00:00.000Z');
+    expect(body.startAt).toBe(`${january}T08:00:00.000Z`);
 
     const row = await eventually(async () => {
       const [found] = await h.database.db.select().from(orders).where(eq(orders.orderId, order.orderId));
@@ -56,11 +59,17 @@ describe('POST /api/orders', () => {
     expect(description.searchAttributes.OrderStatus).toEqual(['SCHEDULED']);
   });
 
+  it('takes a start date 366 days ahead, the furthest allowed (one more day is a 400, see validation)', async () => {
+    const order = makeOrder({ requestedStartDate: isoDate(366), timezone: 'UTC' });
+    const response = await h.postOrder(order);
+    expect(response.statusCode, response.body).toBe(201);
+  });
+
   it('defaults the time zone to UTC and the send time to 09:00', async () => {
-    const { timezone: _omit, ...order } = makeOrder({ requestedStartDate: '2031-06-30' });
+    const { timezone: _omit, ...order } = makeOrder({ requestedStartDate: isoDate(100) });
     const response = await h.postOrder(order);
     expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({ timezone: 'UTC', startAt: '2031-06-30T09:00:00.000Z' });
+    expect(response.json()).toMatchObject({ timezone: 'UTC', startAt: `${order.requestedStartDate}T09:00:00.000Z` });
   });
 
   it('takes the language from `locale`, else nb for a customer in Norway and en for others', async () => {
@@ -148,6 +157,8 @@ describe('POST /api/orders', () => {
       ['/body/product', (o) => ({ ...o, product: 'A-XYZ' })],
       ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: '15.01.2030' })],
       ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: '2030-02-30' })],
+      // SPEC §7.1: at most 366 days ahead.
+      ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: isoDate(367) })],
       ['/body/timezone', (o) => ({ ...o, timezone: 'Mars/Olympus_Mons' })],
       ['/body/provisioningContactEmail', (o) => ({ ...o, provisioningContactEmail: 'not-an-email' })],
       ['/body/partner/id', (o) => ({ ...o, partner: { name: 'No Id' } })],

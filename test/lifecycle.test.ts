@@ -4,6 +4,7 @@
 // goes before its moment (the timer itself, on real durations, is in workflow-time-skipping.test.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { organizations } from '../db/schema/index.js';
 import { eventually, isoDate, makeOrder, REP_TOKEN, repAction, wizardClient } from './support/harness.js';
 import {
   configureOrder,
@@ -248,13 +249,14 @@ describe('rep actions', () => {
 
   describe('reschedule', () => {
     it('moves the pending start: the setup email then goes at the new moment, and after that the date is fixed (409)', async () => {
-      const order = makeOrder({ requestedStartDate: '2031-03-01', timezone: 'UTC' });
+      const [first, second] = [isoDate(100), isoDate(131)];
+      const order = makeOrder({ requestedStartDate: first, timezone: 'UTC' });
       const intake = await main.h.postOrder(order);
-      expect(intake.json()).toMatchObject({ status: 'SCHEDULED', startAt: '2031-03-01T09:00:00.000Z' });
+      expect(intake.json()).toMatchObject({ status: 'SCHEDULED', startAt: `${first}T09:00:00.000Z` });
 
-      const later = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: '2031-04-01', reason: 'customer asked for April' });
+      const later = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: second, reason: 'customer asked for April' });
       expect(later.statusCode, later.body).toBe(200);
-      expect(later.json()).toMatchObject({ status: 'SCHEDULED', requestedStartDate: '2031-04-01', startAt: '2031-04-01T09:00:00.000Z' });
+      expect(later.json()).toMatchObject({ status: 'SCHEDULED', requestedStartDate: second, startAt: `${second}T09:00:00.000Z` });
 
       const yesterday = isoDate(-1);
       const now = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: yesterday }, SECOND_REP_TOKEN);
@@ -271,15 +273,18 @@ describe('rep actions', () => {
 
       const events = eventsOf(await detailOf(main.h, order.orderId), 'rep.reschedule');
       expect(events).toEqual([
-        expect.objectContaining({ actor: repActor(), data: expect.objectContaining({ requestedStartDate: '2031-04-01', reason: 'customer asked for April' }) }),
+        expect.objectContaining({ actor: repActor(), data: expect.objectContaining({ requestedStartDate: second, reason: 'customer asked for April' }) }),
         expect.objectContaining({ actor: repActor(SECOND_REP_TOKEN), data: expect.objectContaining({ requestedStartDate: yesterday }) }),
       ]);
       expect(repActor(SECOND_REP_TOKEN)).not.toBe(repActor());
     });
 
-    it('refuses a date that is not a calendar date, or none, with 422', async () => {
+    it('refuses a date that is not a calendar date, more than 366 days ahead, or none, with 422', async () => {
       const order = makeOrder();
       expect((await main.h.postOrder(order)).statusCode).toBe(201);
+      const tooFar = await repAction(main.h, order.orderId, 'reschedule', { requestedStartDate: isoDate(367) });
+      expect(tooFar.statusCode, tooFar.body).toBe(422);
+      expect(tooFar.json().errors).toEqual([{ field: '/body/requestedStartDate', message: 'must be at most 366 days ahead' }]);
       for (const body of [{ requestedStartDate: '2031-02-30' }, { requestedStartDate: 'tomorrow' }, {}]) {
         expect((await repAction(main.h, order.orderId, 'reschedule', body)).statusCode, JSON.stringify(body)).toBe(422);
       }
@@ -304,7 +309,7 @@ describe('rep actions', () => {
       await expectAudited(order.orderId, 'cancel', { reason: 'the customer withdrew the order' });
       await eventually(async () => ((await workflowStatus(main.h, order.orderId)) === 'COMPLETED' ? true : undefined));
 
-      for (const [action, body] of [['resend-link', {}], ['cancel', { reason: 'again' }], ['resume', {}]] as const) {
+      for (const [action, body] of [['resend-link', {}], ['cancel', { reason: 'again' }], ['resume', { reason: 'again' }]] as const) {
         expect((await repAction(main.h, order.orderId, action, body)).statusCode, action).toBe(409);
       }
       expect((await detailOf(main.h, order.orderId)).status).toBe('CANCELLED');
@@ -336,12 +341,12 @@ describe('rep actions', () => {
   describe('resume', () => {
     it('is refused unless the order is ON_HOLD', async () => {
       const { order } = await orderWithLink(main);
-      const refused = await repAction(main.h, order.orderId, 'resume');
+      const refused = await repAction(main.h, order.orderId, 'resume', { reason: 'checked' });
       expect(refused.statusCode).toBe(409);
       expect(refused.json().type).toContain('not-on-hold');
     });
 
-    it('takes an order put on hold at step 7 back to AWAITING_SETUP; the link opens a new session', async () => {
+    it('takes an order put on hold at step 7 back to AWAITING_SETUP; a fresh link by email opens a new session, the old one is gone', async () => {
       const { order, token } = await orderWithLink(main);
       const wizard = wizardClient(main.h, token);
       await walkToCustomerOrg(wizard, order.partner.name);
@@ -361,10 +366,63 @@ describe('rep actions', () => {
       const closed = await waitForDetail(main.h, order.orderId, (d) => d.tasks.every((t) => t.status === 'closed'));
       expect(closed.tasks).toEqual([expect.objectContaining({ kind: 'on-hold', closedReason: 'a rep resumed the order' })]);
 
-      const again = await wizard.start();
+      const fresh = await waitForMailKey(main.standIn, order.orderId, 'resumed/link-2');
+      expect(fresh.to).toEqual([order.provisioningContactEmail]);
+      expect(fresh.text).toContain('the customer org was checked with the customer');
+      expect((await wizard.start()).statusCode).toBe(404);
+      const again = await wizardClient(main.h, linkToken(fresh)).start();
       expect(again.statusCode, again.body).toBe(201);
       expect(again.json().view).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
-      expect((await repAction(main.h, order.orderId, 'resume')).statusCode).toBe(409);
+      expect((await repAction(main.h, order.orderId, 'resume', { reason: 'again' })).statusCode).toBe(409);
+    });
+
+    it('takes the organization the rep names (validated), emails a fresh link saying so, and step 7 proposes it', async () => {
+      const { order, token } = await orderWithLink(main);
+      const wizard = wizardClient(main.h, token);
+      await walkToCustomerOrg(wizard, order.partner.name);
+      expect((await wizard.step('customer-org', { mode: 'existing', recognised: false })).statusCode).toBe(200);
+      await waitForStatus(main.h, order.orderId, 'ON_HOLD');
+
+      const name = `Acme Named ${randomUUID().slice(0, 6)} AS`;
+      const [named] = await main.h.database.db.insert(organizations).values({ kind: 'customer', name, country: 'NO', address: 'Kaia 1' }).returning();
+      const [partner] = await main.h.database.db.insert(organizations).values({ kind: 'partner', name: 'Other Partner AS', country: 'NO', partnerId: `P-${randomUUID()}` }).returning();
+
+      // Refusals change nothing: no reason, an unknown org, an org of the other kind, ids on another action.
+      for (const [body, field] of [
+        [{ customerOrgId: named!.id }, '/body/reason'],
+        [{ reason: 'checked', customerOrgId: randomUUID() }, '/body/customerOrgId'],
+        [{ reason: 'checked', customerOrgId: partner!.id }, '/body/customerOrgId'],
+        [{ reason: 'checked', partnerOrgId: named!.id }, '/body/partnerOrgId'],
+        [{ reason: 'checked', customerOrgId: 'not-a-uuid' }, '/body/customerOrgId'],
+      ] as const) {
+        const refused = await repAction(main.h, order.orderId, 'resume', body);
+        expect(refused.statusCode, JSON.stringify(body)).toBe(422);
+        expect(refused.json().errors.map((e: { field: string }) => e.field), JSON.stringify(body)).toContain(field);
+      }
+      expect((await repAction(main.h, order.orderId, 'resend-link', { reason: 'x', customerOrgId: named!.id })).statusCode).toBe(422);
+      expect((await detailOf(main.h, order.orderId)).status).toBe('ON_HOLD');
+      expect(eventsOf(await detailOf(main.h, order.orderId), 'rep.resume')).toEqual([]);
+
+      const resumed = await repAction(main.h, order.orderId, 'resume', { reason: 'the customer uses its other organization', customerOrgId: named!.id });
+      expect(resumed.statusCode, resumed.body).toBe(200);
+      await expectAudited(order.orderId, 'resume', { reason: 'the customer uses its other organization', customerOrgId: named!.id, customerOrgName: name });
+      const fresh = await waitForMailKey(main.standIn, order.orderId, 'resumed/link-2');
+      expect(fresh.text).toContain('the customer uses its other organization');
+      expect(fresh.text).toContain(`Customer organization: ${name}`);
+
+      const next = wizardClient(main.h, linkToken(fresh));
+      await walkToCustomerOrg(next, order.partner.name);
+      const atStep7 = (await next.view()).json();
+      expect(atStep7.customerOrg.candidates).toEqual([expect.objectContaining({ orgId: named!.id, name })]);
+      expect((await next.step('customer-org', { mode: 'existing', recognised: true, orgId: named!.id })).statusCode).toBe(200);
+      // Naming it is not the organization's consent (SPEC §7.2): the partner does not manage it, so it is asked, or a rep approves.
+      const confirmed = await next.step('confirm', { confirmed: true });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      expect(confirmed.json()).toMatchObject({ status: 'AWAITING_CONSENT' });
+      const approved = await repAction(main.h, order.orderId, 'approve-consent', { reason: 'the customer confirmed by phone' });
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect((await waitForStatus(main.h, order.orderId, 'ORDER_CONFIGURED')).status).toBe('ORDER_CONFIGURED');
+      expect((await next.view()).json()).toMatchObject({ configuration: { customerOrgName: name } });
     });
   });
 });
@@ -378,7 +436,7 @@ describe('the rep list', () => {
   };
   const ids = async (query: string) => (await list(query)).items.map((i) => i.orderId);
 
-  /** Orders CCW-<tag>-1…5, received in that order; 1–3 are due at once, 4–5 start in 2030. */
+  /** Orders CCW-<tag>-1…5, received in that order; 1–3 are due at once, 4–5 start in 200 days. */
   const orderIds = [1, 2, 3, 4, 5].map((n) => `CCW-${tag}-${n}`);
 
   beforeAll(async () => {

@@ -96,7 +96,7 @@ describe('GET /api/orders/:orderId, the desk fields', () => {
     expect(detail.waitingOn).toEqual({ party: 'rep', since: task.openedAt });
     // Escalated: the next thing the clock does is the expiry reminder, 48 h before the end.
     expect(detail.link).toMatchObject({ audience: 'contact', email: detail.provisioningContactEmail });
-    expect(detail.nextDeadline).toEqual({ at: new Date(Date.parse(detail.link!.expiresAt) - 48 * 3_600_000).toISOString(), what: 'an expiry reminder is emailed' });
+    expect(detail.nextDeadline).toEqual({ at: new Date(Date.parse(detail.link!.expiresAt!) - 48 * 3_600_000).toISOString(), what: 'an expiry reminder is emailed' });
     const emails = await eventually(async () => {
       const d = await detailOf(first);
       return d.emails.length >= 2 ? d.emails : undefined;

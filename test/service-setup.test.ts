@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseWebexGateway, type WebexGateway, WebexRejection } from '../activities/provisioning.js';
 import { billingStarts, meetingSites, subscriptions } from '../db/schema/index.js';
 import { orderWorkflowId, type Service } from '../domain/order.js';
-import { eventually, type Harness, startHarness, waitForEmail, wizardClient } from './support/harness.js';
+import { eventually, type Harness, outbox, repAction, startHarness, waitForEmail, wizardClient } from './support/harness.js';
 import { freshSubdomain, orderInServiceSetup, saveAllSections, type WizardClient } from './support/wizard-flow.js';
 
 /** Several orders per test each send a few emails: don't let the default 2/s pace the suite. */
@@ -183,6 +183,26 @@ describe('saving a subdomain', () => {
     expect((await other.wizard.step('meetings', { subdomain: first })).statusCode).toBe(200);
     expect(await meetingsSection(other.wizard)).toMatchObject({ saved: true, value: { subdomain: first } });
   });
+
+  it('frees the name of an order that ended without provisioning (here cancelled from Temporal), so another order takes it', async () => {
+    const [ended, taker] = await Promise.all([
+      orderInServiceSetup(h, ['messaging', 'meetings']),
+      orderInServiceSetup(h, ['messaging', 'meetings']),
+    ]);
+    const name = freshSubdomain('freed');
+    expect((await ended.wizard.step('meetings', { subdomain: name })).statusCode).toBe(200);
+    expect((await taker.wizard.subdomain(name)).json()).toMatchObject({ available: false, reason: 'taken' });
+    expect((await taker.wizard.step('meetings', { subdomain: name })).statusCode).toBe(409);
+
+    await h.client.workflow.getHandle(orderWorkflowId(ended.order.orderId)).cancel();
+    await eventually(async () => ((await h.repGet(`/api/orders/${ended.order.orderId}`)).json().status === 'CANCELLED' ? true : undefined));
+
+    expect((await taker.wizard.subdomain(name)).json()).toMatchObject({ available: true, subdomain: name });
+    const saved = await taker.wizard.step('meetings', { subdomain: name });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect((await rowsOf(h, taker.order.orderId)).siteRows.map((s) => s.subdomain)).toEqual([name]);
+    expect((await rowsOf(h, ended.order.orderId)).siteRows).toEqual([]);
+  });
 });
 
 describe('provisioning', () => {
@@ -301,5 +321,60 @@ describe('when Webex refuses for good', () => {
       return detail.tasks.every((t: { status: string }) => t.status === 'closed') ? detail.tasks : undefined;
     });
     expect(tasks.map((t: { kind: string }) => t.kind)).toContain('provisioning-failed');
+  });
+});
+
+describe('rep action retry-provisioning', () => {
+  it('after a failure the holder is told the rep is on it; the rep runs provisioning again, billing once, and the holder hears when it is done', async () => {
+    billingAccountOpen = false;
+    const services: Service[] = ['messaging', 'meetings'];
+    const { order, wizard } = await orderInServiceSetup(refusing, services);
+    await saveAllSections(wizard, services);
+
+    // Not failed (provisioning not even asked for): 409, and nothing changed.
+    const early = await repAction(refusing, order.orderId, 'retry-provisioning', { reason: 'too soon' });
+    expect(early.statusCode, early.body).toBe(409);
+    expect(early.json().type).toContain('not-failed');
+    const untouched = (await refusing.repGet(`/api/orders/${order.orderId}`)).json();
+    expect(untouched).toMatchObject({ status: 'SERVICE_SETUP', provisioning: null });
+    expect(untouched.timeline.map((e: { type: string }) => e.type)).not.toContain('rep.retry-provisioning');
+
+    expect((await wizard.step('provision', { confirm: true })).statusCode).toBe(200);
+    const told = await waitForEmail(refusing, order.orderId, 'provisioning-failed', order.provisioningContactEmail);
+    expect(told.text).toContain('will finish it');
+    expect(told.text).toContain('Nothing was billed');
+    const openFailures = async () =>
+      (await refusing.repGet(`/api/orders/${order.orderId}`)).json().tasks.filter((t: { kind: string; status: string }) => t.kind === 'provisioning-failed' && t.status === 'open');
+    await eventually(async () => ((await openFailures()).length === 1 ? true : undefined));
+
+    // The rep retries before the account is fixed: it fails again, a new task replaces the old one.
+    const tooEarly = await repAction(refusing, order.orderId, 'retry-provisioning', { reason: 'try once more' });
+    expect(tooEarly.statusCode, tooEarly.body).toBe(200);
+    await eventually(async () => {
+      const detail = (await refusing.repGet(`/api/orders/${order.orderId}`)).json();
+      return detail.timeline.filter((e: { type: string }) => e.type === 'provisioning.failed').length === 2 ? true : undefined;
+    });
+    await eventually(async () => ((await openFailures()).length === 1 ? true : undefined));
+
+    // The account is fixed: the rep's retry provisions, bills once, closes the task, tells the holder.
+    billingAccountOpen = true;
+    const retried = await repAction(refusing, order.orderId, 'retry-provisioning', { reason: 'billing account reopened' });
+    expect(retried.statusCode, retried.body).toBe(200);
+    await eventually(async () => ((await wizard.view()).json().status === 'PROVISIONED' ? true : undefined));
+    const { subscriptionRows, siteRows, billingRows } = await rowsOf(refusing, order.orderId);
+    expect(subscriptionRows).toHaveLength(1);
+    expect(siteRows).toMatchObject([{ status: 'active' }]);
+    expect(billingRows).toHaveLength(1);
+    await waitForEmail(refusing, order.orderId, 'provisioned', order.provisioningContactEmail);
+    expect((await outbox(refusing, order.orderId)).filter((e) => e.purpose === 'provisioning-failed')).toHaveLength(2);
+    const detail = await eventually(async () => {
+      const body = (await refusing.repGet(`/api/orders/${order.orderId}`)).json();
+      return body.tasks.every((t: { status: string }) => t.status === 'closed') ? body : undefined;
+    });
+    expect(detail.timeline.filter((e: { type: string; actor: string }) => e.type === 'rep.retry-provisioning')).toHaveLength(2);
+
+    // Provisioned: nothing to retry.
+    const after = await repAction(refusing, order.orderId, 'retry-provisioning', {});
+    expect(after.statusCode).toBe(409);
   });
 });

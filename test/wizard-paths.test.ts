@@ -205,7 +205,9 @@ describe('step 5: the partner org', () => {
 
     const second = await wizard.step('partner-org', newPartnerOrg(`admin@${newDomain()}`));
     expect(second.statusCode).toBe(422);
-    expect(second.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(PARTNER_ORG_NAME) }]);
+    expect(second.json().errors).toEqual([
+      { field: '/body/mode', code: 'partnerOrgExists', values: { org: PARTNER_ORG_NAME, partner: expect.any(String) }, message: expect.stringContaining(PARTNER_ORG_NAME) },
+    ]);
     const notBoolean = await wizard.step('partner-org', { mode: 'existing', recognised: 'yes' });
     expect(notBoolean.statusCode).toBe(422);
     expect(notBoolean.json().errors[0].field).toBe('/body/recognised');
@@ -255,22 +257,24 @@ describe('step 5: the partner org', () => {
     });
     expect(onHold.timeline).toContainEqual(expect.objectContaining({ type: 'order.on-hold', data: { step: 'partner-org' } }));
 
-    const resumed = await repAction(h, order.orderId, 'resume');
+    const resumed = await repAction(h, order.orderId, 'resume', { reason: 'the partner confirmed its organization' });
     expect(resumed.statusCode, resumed.body).toBe(200);
     expect(resumed.json()).toMatchObject({ orderId: order.orderId, status: 'AWAITING_SETUP' });
-    expect((await repAction(h, order.orderId, 'resume')).statusCode).toBe(409);
+    expect((await repAction(h, order.orderId, 'resume', { reason: 'again' })).statusCode).toBe(409);
     await eventually(async () => ((await detail(order.orderId)).tasks.every((t) => t.kind !== 'on-hold' || t.status === 'closed') ? true : undefined));
 
-    // The same link, a new session, and this time to the end.
-    expect(await start(wizard)).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
-    await accept(wizard, 'role', { role: 'partner' });
-    await accept(wizard, 'configurer', { choice: 'self' });
-    await accept(wizard, 'partner-org', { mode: 'existing', recognised: true });
-    await accept(wizard, 'customer-admin', { email: `cio@${newDomain()}` });
-    await accept(wizard, 'customer-org', newCustomerOrg());
-    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
-    await accept(wizard, 'subscription', { reviewed: true });
-    await accept(wizard, 'provision', { confirm: true });
+    // A fresh link by email (the old one is revoked), a new session, and this time to the end.
+    expect((await wizard.view()).statusCode).toBe(404);
+    const fresh = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
+    expect(await start(fresh)).toMatchObject({ status: 'IN_PROGRESS', nextStep: 'role', draft: {} });
+    await accept(fresh, 'role', { role: 'partner' });
+    await accept(fresh, 'configurer', { choice: 'self' });
+    await accept(fresh, 'partner-org', { mode: 'existing', recognised: true });
+    await accept(fresh, 'customer-admin', { email: `cio@${newDomain()}` });
+    await accept(fresh, 'customer-org', newCustomerOrg());
+    expect(await accept(fresh, 'confirm', { confirmed: true })).toMatchObject({ status: 'SERVICE_SETUP', nextStep: 'subscription' });
+    await accept(fresh, 'subscription', { reviewed: true });
+    await accept(fresh, 'provision', { confirm: true });
     // The timeline is a projection: its last event lands a moment after the live status.
     const timeline = await eventually(async () => {
       const types = (await detail(order.orderId)).timeline.map((e) => e.type);
@@ -309,7 +313,9 @@ describe('step 6: the customer admin', () => {
 
     const refusedNew = await wizard.step('customer-org', newCustomerOrg());
     expect(refusedNew.statusCode).toBe(422);
-    expect(refusedNew.json().errors).toEqual([{ field: '/body/mode', message: expect.stringContaining(earlier.customerAdmin) }]);
+    expect(refusedNew.json().errors).toEqual([
+      { field: '/body/mode', code: 'adminOrgFixed', values: { admin: earlier.customerAdmin }, message: expect.stringContaining(earlier.customerAdmin) },
+    ]);
     expect(refusedNew.body).not.toContain(earlier.customerOrg.name);
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });
     expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'AWAITING_CONSENT', nextStep: null });
@@ -335,7 +341,12 @@ describe('step 6: the customer admin', () => {
     const refused = await wizard.step('customer-admin', { email: earlier.partnerAdmin });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().errors).toEqual([
-      { field: '/body/email', message: expect.stringMatching(new RegExp(`partner organization ${PARTNER_ORG_NAME}.*one Webex organization`)) },
+      {
+        field: '/body/email',
+        code: 'adminInPartnerOrg',
+        values: { org: PARTNER_ORG_NAME },
+        message: expect.stringMatching(new RegExp(`partner organization ${PARTNER_ORG_NAME}.*one Webex organization`)),
+      },
     ]);
     expect((await wizard.view()).json()).toEqual(before);
   });
@@ -346,7 +357,9 @@ describe('step 7: existing customer orgs by domain', () => {
     const domain = newDomain();
     const partner = { id: `P-${uniq()}`, name: PARTNER_ORG_NAME };
     const earlier = await configuredFirstOrder(`boss@${domain}`, { partner });
-    const { order, wizard } = await orderWithLink({ services: ['messaging'], partner });
+    const { order, wizard: firstLink } = await orderWithLink({ services: ['messaging'], partner });
+    // A resume sends a fresh link: the steps after it go through that one.
+    let wizard = firstLink;
     const walkToCustomerOrg = async () => {
       await accept(wizard, 'role', { role: 'partner' });
       await accept(wizard, 'configurer', { choice: 'self' });
@@ -379,7 +392,8 @@ describe('step 7: existing customer orgs by domain', () => {
     expect(held.timeline).toContainEqual(expect.objectContaining({ type: 'order.on-hold', data: { step: 'customer-org' } }));
     expect((await orgsCreatedBy(order.orderId))).toEqual([]);
 
-    expect((await repAction(h, order.orderId, 'resume')).statusCode).toBe(200);
+    expect((await repAction(h, order.orderId, 'resume', { reason: 'the customer checked its organizations' })).statusCode).toBe(200);
+    wizard = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'resumed')));
     await start(wizard);
     await walkToCustomerOrg();
     await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: earlier.customerOrg.id });

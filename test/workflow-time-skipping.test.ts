@@ -10,9 +10,9 @@ import { inject } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
-import { consentRequests, emailDeliveries, orderEvents, organizations, orgUsers, repTasks } from '../db/schema/index.js';
+import { consentRequests, emailDeliveries, linkTokens, orderEvents, organizations, orgUsers, repTasks } from '../db/schema/index.js';
 import type { OrderWorkflowInput } from '../domain/order.js';
-import { getStateQuery, startSessionUpdate, type StepContext, submitStepUpdate } from '../workflows/definitions.js';
+import { getStateQuery, startSessionUpdate, type StepContext, type StepRequest, submitStepUpdate } from '../workflows/definitions.js';
 import { eventually, makeOrder, openTestDatabase } from './support/harness.js';
 
 const { temporal } = protoPkg;
@@ -219,6 +219,71 @@ it('waits for an existing org’s consent: its admin is reminded and rep task aw
     expect(await database.db.select().from(orgUsers).where(eq(orgUsers.orgId, org!.id))).toEqual(
       expect.arrayContaining([expect.objectContaining({ email: `it@${domain}`, role: 'user' })]),
     );
+  })();
+  await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
+});
+
+it('after the point of no return: no expiry, a finish-setup reminder after 3 days, rep task setup-stalled after 7', async () => {
+  const config = defaultConfig();
+  expect([config.setupReminderAfterMs, config.setupEscalationAfterMs]).toEqual([3 * DAY, 7 * DAY]);
+  const { taskQueue, workers } = await startWorkers(config);
+  const now = await env.currentTimeMs();
+  const order = makeOrder();
+  const domain = `ts-${randomUUID().slice(0, 8)}.example`;
+  const input: OrderWorkflowInput = {
+    order: { ...order, timezone: 'UTC' },
+    payloadHash: 'h',
+    startAt: new Date(now).toISOString(),
+    receivedAt: new Date(now).toISOString(),
+    settings: {
+      escalationAfterMs: config.escalationAfterMs,
+      orderExpiresAfterMs: config.orderExpiresAfterMs,
+      setupReminderAfterMs: config.setupReminderAfterMs,
+      setupEscalationAfterMs: config.setupEscalationAfterMs,
+    },
+  };
+  const emails = async () =>
+    (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.purpose}:${e.recipient}`);
+  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+
+  const scenario = (async () => {
+    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
+    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
+    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const steps: Array<[StepRequest['step'], Record<string, unknown>, StepRequest['context']]> = [
+      ['role', { role: 'partner' }, {}],
+      ['configurer', { choice: 'self' }, {}],
+      ['partner-org', { mode: 'new', name: 'Fjord TS AS', country: 'NO', address: 'Kaigata 1', adminEmail: `admin@partner-${domain}` }, { partnerOrg: null, partnerAdminEmail: { kind: 'unknown' } }],
+      ['customer-admin', { email: `it@${domain}` }, { adminEmail: { kind: 'unknown' } }],
+      ['customer-org', { mode: 'new', name: 'Acme TS AS', country: 'NO', address: 'Strandkaien 2' }, {}],
+      ['confirm', { confirmed: true }, {}],
+    ];
+    for (const [step, stepInput, context] of steps) {
+      await handle.executeUpdate(submitStepUpdate, { args: [{ sessionId, linkIssueKey: 'link-1', step, input: stepInput, context }] });
+    }
+    expect((await handle.query(getStateQuery)).status).toBe('ORDER_CONFIGURED');
+    const reminders = async () => (await emails()).filter((e) => e.startsWith('finish-setup'));
+
+    await env.sleep(3 * DAY - HOUR);
+    expect(await reminders()).toEqual([]);
+    await env.sleep(2 * HOUR);
+    expect(await eventually(async () => ((await reminders()).length ? reminders() : undefined))).toEqual([`finish-setup:${order.provisioningContactEmail}`]);
+    expect(await tasks()).not.toContain('setup-stalled:open');
+
+    await env.sleep(4 * DAY);
+    expect(await eventually(async () => ((await tasks()).includes('setup-stalled:open') ? tasks() : undefined))).toContain('setup-stalled:open');
+    expect(await eventually(async () => ((await emails()).includes(`rep-setup-stalled:${order.rep.email}`) ? true : undefined))).toBe(true);
+
+    // Far past the 30 days the order had before step 8: it has not expired, its link has no deadline, nothing was sent twice.
+    await env.sleep(30 * DAY);
+    const state = await handle.query(getStateQuery);
+    expect(state.status).toBe('ORDER_CONFIGURED');
+    expect(state.link?.expiresAt).toBeNull();
+    const [link] = await database.db.select().from(linkTokens).where(eq(linkTokens.orderId, order.orderId));
+    expect(link?.expiresAt).toBeNull();
+    expect(await reminders()).toHaveLength(1);
+    expect((await tasks()).filter((t) => t.startsWith('setup-stalled'))).toHaveLength(1);
+    await handle.terminate('test done');
   })();
   await Promise.all(workers.map((worker) => worker.runUntil(scenario)));
 });

@@ -90,7 +90,8 @@ export interface CurrentLink {
   issueKey: string;
   audience: LinkAudience;
   email: string;
-  expiresAt: string;
+  /** Null from the point of no return: the link works until provisioned, cancelled or renewed. */
+  expiresAt: string | null;
 }
 
 /** The one plain, serialisable object that is an order's live state. */
@@ -115,7 +116,11 @@ export interface OrderState {
   escalated: boolean;
   escalatedAt?: string;
   hold?: { step: 'partner-org' | 'customer-org'; at: string };
+  /** Organizations a rep named when resuming a hold: steps 5 and 7 propose these instead (SPEC §7.1). */
+  namedOrgs?: { partnerOrg?: OrgSummary; customerOrg?: OrgSummary };
   reminders: { escalation: boolean; expiry: boolean };
+  /** The clock after the point of no return (SPEC §7.1): the holder was reminded, the rep was told. Unset: neither yet. */
+  setupFollowUp?: { reminded: boolean; stalled: boolean };
   configuration?: Configuration;
   passwordSet: boolean;
   sections: ServiceSections;
@@ -147,8 +152,9 @@ export interface ConsentRequest {
  * What a wizard Update answers with: only what the wizard's view is built from (api/wizard-service.ts),
  * not the whole state; every Update's answer is kept in the order's history.
  */
-export type WizardState = Pick<OrderState, 'orderId' | 'status' | 'order' | 'delegatedToCustomer' | 'passwordSet' | 'sections'> & {
-  link?: Pick<CurrentLink, 'audience'>;
+export type WizardState = Pick<OrderState, 'orderId' | 'status' | 'order' | 'delegatedToCustomer' | 'passwordSet' | 'sections' | 'namedOrgs'> & {
+  /** Its deadline is the wizard's (SPEC §7.3). */
+  link?: Pick<CurrentLink, 'audience' | 'expiresAt'>;
   session?: Pick<WizardSession, 'id' | 'draft'>;
   configuration?: Pick<Configuration, 'partnerOrgName' | 'customerOrgName' | 'adminEmail' | 'newPartnerOrg' | 'partnerAdminEmail'>;
   provisioning?: Pick<ProvisioningState, 'failure' | 'billingStartedAt'>;
@@ -188,7 +194,7 @@ export interface StepRequest {
   context: StepContext;
 }
 
-export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'approve-consent';
+export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'approve-consent' | 'retry-provisioning';
 
 export interface RepActionRequest {
   action: RepActionName;
@@ -198,6 +204,9 @@ export interface RepActionRequest {
   requestedStartDate?: string;
   /** reschedule: the new send moment, computed by the API in the order's time zone. */
   startAt?: string;
+  /** resume: the organizations the rep named, looked up by the API (they exist and are of their kind). */
+  partnerOrg?: OrgSummary;
+  customerOrg?: OrgSummary;
 }
 
 /** ApplicationFailure types the workflow refuses Updates with; the API maps them to HTTP. */

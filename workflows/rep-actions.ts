@@ -11,7 +11,9 @@ export type RepEffect =
   | { kind: 'cancel' }
   | { kind: 'resume' }
   /** The order's consent request is approved by the rep: step 8's commit runs. */
-  | { kind: 'approve-consent' };
+  | { kind: 'approve-consent' }
+  /** Provisioning runs again (order/provisioning.ts); every step is idempotent, billing starts once. */
+  | { kind: 'retry-provisioning' };
 
 export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
 
@@ -76,9 +78,27 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
       return { ok: true, state, effect: { kind: 'approve-consent' } };
     }
 
+    case 'retry-provisioning': {
+      if (!state.provisioning?.failure) return refuse('not-failed', 'Provisioning has not failed on this order; there is nothing to retry.');
+      // As when the link holder provisions again: a fresh request, billed from when it succeeds.
+      return { ok: true, state: { ...state, provisioning: { requestedAt: now } }, effect: { kind: 'retry-provisioning' } };
+    }
+
     case 'resume': {
       if (state.status !== 'ON_HOLD') return refuse('not-on-hold', 'Only an order on hold can be resumed.');
-      return { ok: true, state: { ...state, status: 'AWAITING_SETUP', hold: undefined }, effect: { kind: 'resume' } };
+      if (request.partnerOrg && state.delegatedToCustomer) {
+        return invalid('/body/partnerOrgId', 'does not apply: the customer configures this order, so no partner organization is involved');
+      }
+      const named = {
+        ...state.namedOrgs,
+        ...(request.partnerOrg ? { partnerOrg: request.partnerOrg } : {}),
+        ...(request.customerOrg ? { customerOrg: request.customerOrg } : {}),
+      };
+      return {
+        ok: true,
+        state: { ...state, status: 'AWAITING_SETUP', hold: undefined, ...(named.partnerOrg || named.customerOrg ? { namedOrgs: named } : {}) },
+        effect: { kind: 'resume' },
+      };
     }
   }
 }

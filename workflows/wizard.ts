@@ -119,7 +119,7 @@ function draftBefore(draft: WizardDraft, step: StepName): WizardDraft {
 
 /** The part of the state a wizard Update answers with (see WizardState). */
 export function wizardState(state: OrderState): WizardState {
-  const { orderId, status, order, delegatedToCustomer, passwordSet, sections, link, session, configuration, provisioning } = state;
+  const { orderId, status, order, delegatedToCustomer, passwordSet, sections, link, session, configuration, provisioning, namedOrgs } = state;
   return {
     orderId,
     status,
@@ -127,7 +127,8 @@ export function wizardState(state: OrderState): WizardState {
     delegatedToCustomer,
     passwordSet,
     sections,
-    ...(link ? { link: { audience: link.audience } } : {}),
+    ...(link ? { link: { audience: link.audience, expiresAt: link.expiresAt } } : {}),
+    ...(namedOrgs ? { namedOrgs } : {}),
     ...(session ? { session: { id: session.id, draft: session.draft } } : {}),
     ...(configuration
       ? {

@@ -2,14 +2,14 @@
 import { updateIdFor } from '../idempotency.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isValidCalendarDate } from '../../domain/schedule.js';
+import { startDateProblem } from '../../domain/schedule.js';
 import type { DeskService } from '../desk-service.js';
-import { ProblemError } from '../problem.js';
+import { invalidAction } from '../problem.js';
 import { BulkActionBodySchema, BulkActionResultSchema, MAX_BULK_ORDERS, RepActionSchema, TaskListQuerySchema, TaskPageSchema } from '../schemas.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
 
-const desk: FastifyPluginAsyncTypebox<{ service: DeskService }> = async (app, { service }) => {
+const desk: FastifyPluginAsyncTypebox<{ service: DeskService; clock: () => Date }> = async (app, { service, clock }) => {
   app.get(
     '/api/tasks',
     {
@@ -54,10 +54,9 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService }> = async (app, { 
     },
     async (request) => {
       const { orderIds, ...input } = request.body;
-      if (input.requestedStartDate !== undefined && !isValidCalendarDate(input.requestedStartDate)) {
-        throw new ProblemError(422, 'invalid-step', 'The action has errors', 'requestedStartDate is not a calendar date', [
-          { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
-        ]);
+      const startDate = input.requestedStartDate === undefined ? undefined : startDateProblem(input.requestedStartDate, clock());
+      if (startDate) {
+        throw invalidAction('/body/requestedStartDate', startDate);
       }
       return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`));
     },

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
-import { isValidCalendarDate, isValidTimeZone } from '../../domain/schedule.js';
+import { isValidTimeZone, startDateProblem } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
-import { badRequest, type FieldError, ProblemError, unauthorized } from '../problem.js';
+import { badRequest, type FieldError, invalidAction, unauthorized } from '../problem.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
-import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema } from '../schemas.js';
+import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema, REP_ACTIONS, RepActionBodySchema } from '../schemas.js';
 import { verifyIntakeSignature } from '../signature.js';
 
 declare module 'fastify' {
@@ -50,9 +50,8 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     async (request, reply) => {
       const body = request.body;
       const errors: FieldError[] = [];
-      if (!isValidCalendarDate(body.requestedStartDate)) {
-        errors.push({ field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' });
-      }
+      const startDate = startDateProblem(body.requestedStartDate, clock());
+      if (startDate) errors.push({ field: '/body/requestedStartDate', message: startDate });
       if (body.timezone !== undefined && !isValidTimeZone(body.timezone)) {
         errors.push({ field: '/body/timezone', message: 'must be an IANA time zone such as Europe/Oslo' });
       }
@@ -106,21 +105,12 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     {
       schema: {
         tags: ['reps'],
-        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, approve-consent, redeliver-webhooks',
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, approve-consent, retry-provisioning, redeliver-webhooks',
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
-        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum(['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'redeliver-webhooks']) }),
+        params: Type.Object({ orderId: OrderIdParam, action: Type.Enum([...REP_ACTIONS, 'redeliver-webhooks']) }),
         headers: IdempotencyHeaders,
-        body: Type.Optional(
-          Type.Object(
-            {
-              reason: Type.Optional(Type.String({ maxLength: 1000 })),
-              email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-              requestedStartDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        body: Type.Optional(RepActionBodySchema),
         response: { 200: OrderSchema, ...problems(400, 401, 404, 409, 422, 503) },
       },
       config: { validationStatus: 422 },
@@ -131,10 +121,9 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
       const { orderId, action } = request.params;
       // Not an Update of the order: a workflow of its own sends the webhooks again (workflows/webhook-redelivery.ts).
       if (action === 'redeliver-webhooks') return service.redeliverWebhooks(orderId);
-      if (body.requestedStartDate !== undefined && !isValidCalendarDate(body.requestedStartDate)) {
-        throw new ProblemError(422, 'invalid-step', 'The action has errors', 'requestedStartDate is not a calendar date', [
-          { field: '/body/requestedStartDate', message: 'must be a real calendar date YYYY-MM-DD' },
-        ]);
+      const startDate = body.requestedStartDate === undefined ? undefined : startDateProblem(body.requestedStartDate, clock());
+      if (startDate) {
+        throw invalidAction('/body/requestedStartDate', startDate);
       }
       return service.act(orderId, action, body, request.rep!.id, updateIdFor(request, action));
     },

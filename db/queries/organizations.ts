@@ -83,6 +83,12 @@ export async function findPartnerOrg(db: Db, partnerId: string): Promise<OrgSumm
   return row ? toSummary(row) : null;
 }
 
+/** An organization by id, if it is of `kind` (a rep naming the right one when resuming a hold). */
+export async function findOrg(db: Db, orgId: string, kind: OrgSummary['kind']): Promise<OrgSummary | null> {
+  const [row] = await db.select(summaryColumns).from(organizations).where(and(eq(organizations.id, orgId), eq(organizations.kind, kind)));
+  return row ? toSummary(row) : null;
+}
+
 /** Step 6: which org, if any, an address already belongs to (a user belongs to one org). */
 export async function classifyAdminEmail(db: Db, email: string): Promise<AdminEmailClass> {
   const [row] = await db

@@ -121,7 +121,8 @@ export const linkTokens = pgTable(
     recipientEmail: text('recipient_email').notNull(),
     /** Who the link is for: the contact, a colleague, or the customer. */
     audience: text('audience').$type<'contact' | 'colleague' | 'customer'>().notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Null: no deadline. From the point of no return a link works until provisioned, cancelled or renewed (SPEC §7.1). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     /** Why it stopped working: `resend`, `contact-changed`, `delegated`, `order-ended`, … */
     revokedReason: text('revoked_reason'),

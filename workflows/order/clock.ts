@@ -1,4 +1,5 @@
-// The lifecycle clock: the start moment, escalation, the expiry reminder and expiry.
+// The lifecycle clock: the start moment, escalation, the expiry reminder and expiry; after the
+// point of no return, the follow-up of an order that is not provisioned.
 import { isTerminal } from '../wizard.js';
 import { consentFollowUpDue, followUpConsent } from './consent.js';
 import { nowIso, type OrderRun } from './run.js';
@@ -24,6 +25,19 @@ function idleFollowUp(run: OrderRun): { remindAt: number; abandonAt: number } | 
   return { remindAt, abandonAt: remindAt + ABANDONED_AFTER_REMINDER_MS };
 }
 
+/**
+ * A configured order nobody provisions (SPEC §7.1): when its link holder is reminded and when a rep
+ * is told, or undefined when there is nothing to follow up (not configured, provisioning asked for,
+ * ended, or a run from before the follow-up existed).
+ */
+function setupFollowUp(run: OrderRun): { remindAt: number; stalledAt: number } | undefined {
+  const { state } = run;
+  const after = run.setupFollowUpAfter;
+  if (!after || !state.configuration || state.provisioning || isTerminal(state)) return undefined;
+  const configuredAt = Date.parse(state.configuration.configuredAt);
+  return { remindAt: configuredAt + after.reminderMs, stalledAt: configuredAt + after.escalationMs };
+}
+
 /** The earliest moment the clock has something to do. */
 export function nextDeadline(run: OrderRun): number | undefined {
   const { state } = run;
@@ -36,6 +50,9 @@ export function nextDeadline(run: OrderRun): number | undefined {
   }
   const idle = idleFollowUp(run);
   if (idle) candidates.push(state.session!.idleReminderSent ? idle.abandonAt : idle.remindAt);
+  const setup = setupFollowUp(run);
+  if (setup && !state.setupFollowUp?.reminded) candidates.push(setup.remindAt);
+  if (setup && !state.setupFollowUp?.stalled) candidates.push(setup.stalledAt);
   const consent = consentFollowUpDue(run);
   if (consent !== undefined) candidates.push(consent);
   return candidates.length ? Math.min(...candidates) : undefined;
@@ -49,8 +66,41 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       if (run.state.status !== 'SCHEDULED') return;
       run.state = { ...run.state, status: 'AWAITING_SETUP', setupEmailSentAt: nowIso(), expiresAt: new Date(now + run.settings.orderExpiresAfterMs).toISOString() };
       const contact = run.state.order.provisioningContactEmail;
-      run.issueLink('contact', contact, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
+      run.issueLink('contact', contact, (expiresAt) => run.linkEmail(expiresAt));
       await run.record('order.setup-email', 'system', { to: contact, expiresAt: run.state.expiresAt });
+    });
+    return true;
+  }
+  const setup = setupFollowUp(run);
+  if (setup && !run.state.setupFollowUp?.reminded && now >= setup.remindAt) {
+    await run.exclusive(async () => {
+      const { state } = run;
+      if (!setupFollowUp(run) || state.setupFollowUp?.reminded) return;
+      run.state = { ...state, setupFollowUp: { stalled: false, ...state.setupFollowUp, reminded: true } };
+      if (!state.link) return;
+      await run.record('order.setup-reminder', 'system', { to: state.link.email });
+      run.jobs.push({
+        kind: 'email',
+        key: 'reminder-setup',
+        to: state.link.email,
+        template: { kind: 'finish-setup', order: run.summary(), reminder: true, customerOrganization: state.configuration!.customerOrgName },
+        link: state.link,
+      });
+    });
+    return true;
+  }
+  if (setup && !run.state.setupFollowUp?.stalled && now >= setup.stalledAt) {
+    await run.exclusive(async () => {
+      const { state } = run;
+      if (!setupFollowUp(run) || state.setupFollowUp?.stalled) return;
+      run.state = { ...state, setupFollowUp: { reminded: false, ...state.setupFollowUp, stalled: true } };
+      await run.record('order.setup-stalled', 'system');
+      const holder = state.link?.email ?? state.order.provisioningContactEmail;
+      run.tellRep(
+        'setup-stalled',
+        { kind: 'rep-setup-stalled', order: run.summary(), repName: run.repName(), holderEmail: holder, configuredAt: state.configuration!.configuredAt },
+        `The order was configured but the service setup was not finished; ${holder} was reminded. Call them, or resend the link to someone else.`,
+      );
     });
     return true;
   }

@@ -48,6 +48,8 @@ async function configured(
   run.state = {
     ...run.state,
     status: 'ORDER_CONFIGURED',
+    // The commit lifted the link's deadline in the database (activities/organizations.ts).
+    link: run.state.link && { ...run.state.link, expiresAt: null },
     configuration: {
       partnerOrgId: result.partnerOrgId,
       customerOrgId: result.customerOrgId,

@@ -1,7 +1,7 @@
 // The order's Query and Updates. Each validator runs the pure rules to refuse early, before
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
-import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
 import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
@@ -9,6 +9,9 @@ import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
 import { projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
+
+/** Patch: resuming a hold sends the link holder a fresh link saying what the rep decided; before it, only the status changed. */
+const RESUME_WITH_FRESH_LINK = 'resume-with-fresh-link';
 
 export function registerHandlers(run: OrderRun): void {
   setHandler(getStateQuery, () => run.state);
@@ -59,20 +62,38 @@ export function registerHandlers(run: OrderRun): void {
         run.state = outcome.state;
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
-          run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'setup', order: run.summary(), expiresAt }));
+          run.issueLink(effect.audience, effect.email, (expiresAt) => run.linkEmail(expiresAt));
           // A new address is what the rejected- and failed-email tasks ask the rep for.
           if (request.action === 'change-contact') run.jobs.push({ kind: 'close-tasks', kinds: ['email-rejected', 'email-failed', 'email-bounced'], reason: 'a rep changed the contact' });
         } else if (effect.kind === 'cancel') {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
           if (withdrawnConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });
+        } else if (effect.kind === 'retry-provisioning') {
+          // A new failure opens a new task; success closes every task (order/provisioning.ts).
+          run.jobs.push({ kind: 'close-tasks', kinds: ['provisioning-failed'], reason: 'a rep retried provisioning' });
         } else if (effect.kind === 'resume') {
           run.jobs.push({ kind: 'close-tasks', kinds: ['on-hold'], reason: 'a rep resumed the order' });
+          // A fresh link, with what the rep decided; the old ones stop working (SPEC §7.1).
+          const { link } = run.state;
+          if (link && patched(RESUME_WITH_FRESH_LINK)) {
+            run.issueLink(link.audience, link.email, (expiresAt) => ({
+              kind: 'resumed',
+              order: run.summary(),
+              reason: request.reason?.trim() ?? '',
+              ...(request.partnerOrg ? { partnerOrganization: request.partnerOrg.name } : {}),
+              ...(request.customerOrg ? { customerOrganization: request.customerOrg.name } : {}),
+              // A hold comes before the point of no return: the link has the order's deadline.
+              expiresAt: expiresAt!,
+            }));
+          }
         }
         await run.record(`rep.${request.action}`, `rep:${request.repId}`, {
           ...(request.reason ? { reason: request.reason } : {}),
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
+          ...(request.partnerOrg ? { partnerOrgId: request.partnerOrg.orgId, partnerOrgName: request.partnerOrg.name } : {}),
+          ...(request.customerOrg ? { customerOrgId: request.customerOrg.orgId, customerOrgName: request.customerOrg.name } : {}),
         });
         return listed(run.state);
       }),
@@ -133,7 +154,8 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       run.state = outcome.state;
       const delegatedBy = run.state.link?.email ?? run.state.order.provisioningContactEmail;
       const audience = effect.audience === 'customer' ? 'customer' : 'colleague';
-      run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt }));
+      // Step 4 comes before the point of no return: the link has the order's deadline.
+      run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt: expiresAt! }));
       await run.record('wizard.delegated', actor, { to: effect.email, audience: effect.audience });
       break;
     }

@@ -1,7 +1,10 @@
 // Step 10d: one idempotent activity per external effect; billing last, so a failure bills nothing.
-import { ActivityFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, patched } from '@temporalio/workflow';
 import { provisioning } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
+
+/** Patch: a failure is also told to the link holder (SPEC §7.1); orders before it only told the rep. */
+const PROVISIONING_FAILURE_TO_HOLDER = 'provisioning-failure-to-holder';
 
 /** Provisioning was asked for and has neither finished nor failed. */
 export const provisioningDue = (run: OrderRun): boolean =>
@@ -34,6 +37,10 @@ export async function provision(run: OrderRun): Promise<void> {
       run.state = { ...run.state, provisioning: { ...run.state.provisioning!, failure: { at: nowIso(), message } } };
       await run.record('provisioning.failed', 'system', { message });
       run.tellRep('provisioning-failed', { kind: 'rep-provisioning-failed', order: run.summary(), repName: run.repName(), error: message }, `Provisioning failed: ${message}`);
+      const { link, seq } = run.state;
+      if (link && patched(PROVISIONING_FAILURE_TO_HOLDER)) {
+        run.jobs.push({ kind: 'email', key: `provisioning-failed/${seq}`, to: link.email, template: { kind: 'provisioning-failed', order: run.summary(), repName: run.repName() } });
+      }
     });
   }
 }

@@ -64,6 +64,10 @@ const DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS = 2 * 86_400_000;
  * is down, its regular-activity retries run outside the lock and no Update queues behind them.
  */
 const PROJECTION_OUTBOX = 'projection-outbox';
+/** Patch: after the point of no return the clock follows up an order not provisioned (order/clock.ts). */
+const SETUP_FOLLOW_UP = 'setup-follow-up';
+const DEFAULT_SETUP_REMINDER_AFTER_MS = 3 * 86_400_000;
+const DEFAULT_SETUP_ESCALATION_AFTER_MS = 7 * 86_400_000;
 
 export class OrderRun {
   state: OrderState;
@@ -98,6 +102,8 @@ export class OrderRun {
   readonly sessionIdleReminderAfterMs: number | undefined;
   /** Decided once per run: whether changes go to the read model through the outbox. */
   readonly projectionOutbox: boolean;
+  /** After step 8 without provisioning: when the holder is reminded and the rep told; undefined: runs before that patch. */
+  readonly setupFollowUpAfter: { reminderMs: number; escalationMs: number } | undefined;
   /** Decided once per run: whether local database attempts retry only inside the workflow task. */
   readonly localRetriesInTask: boolean;
 
@@ -106,6 +112,12 @@ export class OrderRun {
     this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
     this.sessionIdleReminderAfterMs = patched(SESSION_IDLE_FOLLOW_UP) ? (input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS) : undefined;
     this.projectionOutbox = this.jobsOffTheClock && patched(PROJECTION_OUTBOX);
+    this.setupFollowUpAfter = patched(SETUP_FOLLOW_UP)
+      ? {
+          reminderMs: input.settings.setupReminderAfterMs ?? DEFAULT_SETUP_REMINDER_AFTER_MS,
+          escalationMs: input.settings.setupEscalationAfterMs ?? DEFAULT_SETUP_ESCALATION_AFTER_MS,
+        }
+      : undefined;
     this.localRetriesInTask = this.projectionOutbox && patched(LOCAL_RETRIES_IN_TASK);
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
@@ -231,10 +243,13 @@ export class OrderRun {
     return this.state.link?.audience ?? 'contact';
   }
 
-  /** A new link for `to`; every older link is revoked by the job queued with it. */
-  issueLink(audience: LinkAudience, to: string, makeTemplate: (expiresAt: string) => EmailTemplate): CurrentLink {
+  /**
+   * A new link for `to`; every older link is revoked by the job queued with it. Before the point of
+   * no return it expires with the order (never later, SPEC §7.1); after it, it has no deadline.
+   */
+  issueLink(audience: LinkAudience, to: string, makeTemplate: (expiresAt: string | null) => EmailTemplate): CurrentLink {
     const { state } = this;
-    const expiresAt = new Date(Date.now() + this.settings.orderExpiresAfterMs).toISOString();
+    const expiresAt = state.configuration ? null : (state.expiresAt ?? new Date(Date.now() + this.settings.orderExpiresAfterMs).toISOString());
     const link: CurrentLink = { issueKey: `link-${state.linksIssued + 1}`, audience, email: to, expiresAt };
     const template = makeTemplate(expiresAt);
     // The first link has no older one to revoke: its email goes one activity sooner (the start-moment burst).
@@ -244,6 +259,16 @@ export class OrderRun {
     this.state = { ...state, link, linksIssued: state.linksIssued + 1 };
     this.jobs.push({ kind: 'email', key: `${template.kind}/${link.issueKey}`, to, template, link });
     return link;
+  }
+
+  /**
+   * What a link to the contact (the start moment, a resend, a contact change) goes with: the
+   * first-setup text while the order has a deadline, "finish the service setup" once it is past the
+   * point of no return (SPEC §7.1).
+   */
+  linkEmail(expiresAt: string | null): EmailTemplate {
+    if (expiresAt !== null) return { kind: 'setup', order: this.summary(), expiresAt };
+    return { kind: 'finish-setup', order: this.summary(), reminder: false, customerOrganization: this.state.configuration!.customerOrgName };
   }
 
   tellRep(taskKind: RepTaskKind, template: EmailTemplate, detail: string): void {

@@ -6,7 +6,7 @@ import type { OrderDetail, RepAction } from '../types';
 import { Button, Dialog, fieldMessage, FormErrors, TextArea, TextField } from '../ui';
 import { useForm } from '../wizard/useForm';
 
-const ACTION_INPUTS = ['reason', 'email', 'requestedStartDate'] as const;
+const ACTION_INPUTS = ['reason', 'email', 'requestedStartDate', 'partnerOrgId', 'customerOrgId'] as const;
 
 const TITLES: Record<RepAction, string> = {
   resume: 'Resume this order?',
@@ -15,12 +15,13 @@ const TITLES: Record<RepAction, string> = {
   reschedule: 'Move the start date?',
   cancel: 'Cancel this order?',
   'approve-consent': 'Approve for the organization?',
+  'retry-provisioning': 'Run provisioning again?',
 };
 
 function explanation(action: RepAction, order: OrderDetail): string {
   switch (action) {
     case 'resume':
-      return 'The hold ends and the order waits for the setup again. The contact can open the link they already have and start over.';
+      return `The hold ends and ${linkHolder(order)} gets a fresh link by email with your reason; earlier links stop working. If you name the right organization, the wizard proposes it instead.`;
     case 'resend-link':
       return `A new “Configure now” email goes to ${linkHolder(order)}. Every earlier link stops working, and a setup in progress is discarded.`;
     case 'change-contact':
@@ -33,6 +34,8 @@ function explanation(action: RepAction, order: OrderDetail): string {
       return 'The order ends and every link stops working. This cannot be undone; the commerce system must order again.';
     case 'approve-consent':
       return 'Only when the existing customer organization has agreed: the order is set up in it (the point of no return), and its consent link stops working.';
+    case 'retry-provisioning':
+      return `Provisioning runs again with the saved service setup. What already exists is reused and billing starts once; ${linkHolder(order)} is emailed when the services are active.`;
   }
 }
 
@@ -58,6 +61,8 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
   const [reason, setReason] = useState('');
   const [email, setEmail] = useState('');
   const [date, setDate] = useState(order.requestedStartDate);
+  const [partnerOrgId, setPartnerOrgId] = useState('');
+  const [customerOrgId, setCustomerOrgId] = useState('');
 
   // The first field to fill takes focus when the dialog opens.
   useEffect(() => {
@@ -72,6 +77,8 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
           ...(reason.trim() ? { reason: reason.trim() } : {}),
           ...(action === 'change-contact' ? { email: email.trim() } : {}),
           ...(action === 'reschedule' ? { requestedStartDate: date } : {}),
+          ...(action === 'resume' && partnerOrgId.trim() ? { partnerOrgId: partnerOrgId.trim() } : {}),
+          ...(action === 'resume' && customerOrgId.trim() ? { customerOrgId: customerOrgId.trim() } : {}),
         };
         const answer = await api<{ status: string; provisioningContactEmail: string }>(
           `/api/orders/${encodeURIComponent(order.orderId)}/actions/${action}`,
@@ -110,8 +117,28 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
           error={form.fieldErrors.requestedStartDate && fieldMessage('Start date', form.fieldErrors.requestedStartDate)}
         />
       )}
+      {action === 'resume' && (
+        <>
+          <TextField
+            label="Right partner organization id (optional)"
+            name="partnerOrgId"
+            autoComplete="off"
+            value={partnerOrgId}
+            onChange={(event) => setPartnerOrgId(event.target.value)}
+            error={form.fieldErrors.partnerOrgId && fieldMessage('Partner organization id', form.fieldErrors.partnerOrgId)}
+          />
+          <TextField
+            label="Right customer organization id (optional)"
+            name="customerOrgId"
+            autoComplete="off"
+            value={customerOrgId}
+            onChange={(event) => setCustomerOrgId(event.target.value)}
+            error={form.fieldErrors.customerOrgId && fieldMessage('Customer organization id', form.fieldErrors.customerOrgId)}
+          />
+        </>
+      )}
       <TextArea
-        label={action === 'cancel' ? 'Reason' : 'Reason (optional)'}
+        label={action === 'cancel' || action === 'resume' ? 'Reason' : 'Reason (optional)'}
         name="reason"
         hint="Kept in the order’s timeline."
         maxLength={1000}
@@ -139,7 +166,7 @@ export function linkHolder(order: OrderDetail): string {
 function doneMessage(action: RepAction, contact: string, holder: string): string {
   switch (action) {
     case 'resume':
-      return `The order is resumed; ${holder} can open the link again and start the setup.`;
+      return `The order is resumed; a fresh link is on its way to ${holder}.`;
     case 'resend-link':
       return `A new setup link is on its way to ${holder}; the earlier links no longer work.`;
     case 'change-contact':
@@ -150,5 +177,7 @@ function doneMessage(action: RepAction, contact: string, holder: string): string
       return 'The order is cancelled.';
     case 'approve-consent':
       return `Consent is recorded; the order is configured and ${holder} can continue with the service setup.`;
+    case 'retry-provisioning':
+      return `Provisioning runs again; ${holder} is emailed when the services are active.`;
   }
 }

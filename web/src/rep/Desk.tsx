@@ -29,7 +29,7 @@ export const REASON_LABELS: Record<RepTaskReason, string> = {
 };
 
 /** Actions that take the same input for every order (a new contact is per order). */
-const BULK_ACTIONS = ['resend-link', 'resume', 'approve-consent', 'reschedule', 'cancel'] as const satisfies readonly RepAction[];
+const BULK_ACTIONS = ['resend-link', 'resume', 'approve-consent', 'retry-provisioning', 'reschedule', 'cancel'] as const satisfies readonly RepAction[];
 type BulkAction = (typeof BULK_ACTIONS)[number];
 
 interface Filters {

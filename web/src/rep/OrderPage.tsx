@@ -15,9 +15,10 @@ const ENDED: OrderStatus[] = ['PROVISIONED', 'CANCELLED', 'EXPIRED'];
 const CONFIGURED: OrderStatus[] = ['ORDER_CONFIGURED', 'SERVICE_SETUP', ...ENDED];
 
 /** The actions the workflow would accept in this status (it still has the last word). */
-export function availableActions(status: OrderStatus): RepAction[] {
+export function availableActions(status: OrderStatus, provisioningFailed = false): RepAction[] {
   if (ENDED.includes(status)) return [];
   return [
+    ...(provisioningFailed ? (['retry-provisioning'] as const) : []),
     ...(status === 'ON_HOLD' ? (['resume'] as const) : []),
     ...(status === 'AWAITING_CONSENT' ? (['approve-consent'] as const) : []),
     ...(status !== 'SCHEDULED' ? (['resend-link'] as const) : []),
@@ -34,6 +35,7 @@ export const ACTION_LABELS: Record<RepAction, string> = {
   reschedule: 'Reschedule',
   cancel: 'Cancel order',
   'approve-consent': 'Approve consent',
+  'retry-provisioning': 'Retry provisioning',
 };
 
 export function OrderPage({ orderId, session }: { orderId: string; session: RepSession }) {
@@ -90,7 +92,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
     );
   }
 
-  const actions = detail ? availableActions(detail.status) : [];
+  const actions = detail ? availableActions(detail.status, detail.provisioning?.state === 'failed') : [];
   const openTasks = detail?.tasks.filter((task) => task.status === 'open') ?? [];
   return (
     <>
@@ -143,7 +145,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                   {actions.map((name) => (
                     <Button
                       key={name}
-                      variant={name === 'cancel' ? 'danger' : name === 'resume' || name === 'approve-consent' ? 'primary' : 'secondary'}
+                      variant={name === 'cancel' ? 'danger' : name === 'resume' || name === 'approve-consent' || name === 'retry-provisioning' ? 'primary' : 'secondary'}
                       onClick={(event) => {
                         opener.current = event.currentTarget;
                         setDone(undefined);
@@ -199,7 +201,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
                 {detail.link && (
                   <>
                     <dt>Link works until</dt>
-                    <dd>{formatInZone(detail.link.expiresAt, detail.timezone)}</dd>
+                    <dd>{detail.link.expiresAt ? formatInZone(detail.link.expiresAt, detail.timezone) : 'the services are active (no deadline after the point of no return)'}</dd>
                   </>
                 )}
                 <dt>Start date</dt>

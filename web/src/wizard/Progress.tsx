@@ -1,5 +1,6 @@
 // Where the person is in the wizard: "Step 3 of 8" with a bar, and on wider screens every step.
 import type { WizardView } from '../types';
+import { useDeadline } from './deadline';
 import { type Translate, useTexts } from './i18n';
 
 interface StepEntry {
@@ -33,10 +34,12 @@ export function Progress({ view, current: shown }: { view: WizardView; current: 
   const currentKey = shown && SETUP_STEPS.has(shown) ? 'setup' : shown;
   const current = Math.max(0, steps.findIndex((step) => step.key === currentKey));
   const percent = Math.round(((current + 1) / steps.length) * 100);
+  const deadline = useDeadline(view);
   return (
     <nav className="progress" aria-label={t('wizard.progress.label')}>
       <p className="progress-summary">
         {t('wizard.progress.summary', { step: current + 1, steps: steps.length })} <strong>{steps[current]?.label}</strong>
+        {deadline && <span className="progress-deadline"> · {deadline.sentence}</span>}
       </p>
       <div className="progress-bar" aria-hidden="true">
         <span style={{ width: `${percent}%` }} />

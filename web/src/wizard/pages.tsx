@@ -4,10 +4,12 @@ import { useState } from 'react';
 import { ApiError } from '../api';
 import type { WizardView } from '../types';
 import { Alert, Button, Icon, type IconName, Spinner, useFocusOnMount, usePageTitle } from '../ui';
+import { useDeadline } from './deadline';
 import { useTexts, WizardShell } from './i18n';
 
 function OrderSummary({ view }: { view: WizardView }) {
   const { t, services, country, date } = useTexts();
+  const deadline = useDeadline(view);
   return (
     <dl className="summary">
       <dt>{t('wizard.summary.order')}</dt>
@@ -24,6 +26,12 @@ function OrderSummary({ view }: { view: WizardView }) {
       </dd>
       <dt>{t('wizard.summary.startDate')}</dt>
       <dd>{date(view.order.requestedStartDate)}</dd>
+      {deadline && (
+        <>
+          <dt>{t('wizard.deadline.label')}</dt>
+          <dd>{deadline.value}</dd>
+        </>
+      )}
     </dl>
   );
 }

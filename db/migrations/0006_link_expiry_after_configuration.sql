@@ -1,0 +1,1 @@
+ALTER TABLE "link_tokens" ALTER COLUMN "expires_at" DROP NOT NULL;
