@@ -14,6 +14,9 @@ export interface OrderEventInput {
   occurredAt: string;
 }
 
+/** What the read model takes from the order's state with each event: a projection write carries no more. */
+export type ProjectionSnapshot = Pick<OrderState, 'orderId' | 'order' | 'startAt' | 'escalated' | 'payloadHash' | 'receivedAt' | 'setupEmailSentAt'>;
+
 /** The read-model row of an order: what the rep list and search see. */
 export function readModelRow(
   order: OrderState['order'],
@@ -41,7 +44,7 @@ export function createProjectionActivities({ database, metrics = createBusinessM
      * Idempotent: a retry (or a replayed activity after a worker crash) finds its row by
      * (order_id, seq) and changes nothing; an older event never overwrites a newer status.
      */
-    async recordOrderEvent({ snapshot, event }: { snapshot: OrderState; event: OrderEventInput }): Promise<void> {
+    async recordOrderEvent({ snapshot, event }: { snapshot: ProjectionSnapshot; event: OrderEventInput }): Promise<void> {
       const row = readModelRow(snapshot.order, {
         status: event.status,
         startAt: new Date(snapshot.startAt),

@@ -3,11 +3,14 @@
 // (workflows/reconcile-terminated.ts) runs this instead: every order workflow that visibility lists
 // as Terminated, and whose read-model row is not terminal yet, ends like a cancellation there:
 // CANCELLED with a timeline event, its links (wizard and consent) revoked, its open tasks closed. Each step is
-// idempotent, so a retry or the next run finishes what an interrupted one began.
+// idempotent, so a retry or the next run finishes what an interrupted one began. With
+// WEBHOOK_ENDPOINTS set, the reconciler then sends each such order's status changes on (the
+// CANCELLED one among them) through a redelivery of its own (workflows/webhook-redelivery.ts).
 import { Context } from '@temporalio/activity';
 import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import { orderEvents, orders } from '../db/schema/index.js';
 import { orderIdOfWorkflow, orderWorkflowId, TERMINAL_STATUSES } from '../domain/order.js';
+import type { WebhookRetrySettings } from '../domain/order.js';
 import type { ActivityDeps } from './deps.js';
 import { createConsentActivities } from './consent.js';
 import { createLinkActivities } from './links.js';
@@ -16,7 +19,7 @@ import { createRepTaskActivities } from './rep-tasks.js';
 const REASON = 'the order workflow was terminated';
 
 export function createTerminatedOrderActivities(deps: ActivityDeps) {
-  const { database, clock = () => new Date() } = deps;
+  const { database, config, clock = () => new Date() } = deps;
   const { db } = database;
   const links = createLinkActivities(deps);
   const consent = createConsentActivities(deps);
@@ -42,8 +45,11 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
   }
 
   return {
-    /** Cleans up after every terminated order workflow of `taskQueue`; answers the orders it changed. */
-    async reconcileTerminatedOrders({ taskQueue }: { taskQueue: string }): Promise<{ reconciled: string[] }> {
+    /**
+     * Cleans up after every terminated order workflow of `taskQueue`; answers the orders it changed
+     * and, when status webhooks are configured, their retry settings for the redelivery.
+     */
+    async reconcileTerminatedOrders({ taskQueue }: { taskQueue: string }): Promise<{ reconciled: string[]; webhooks?: WebhookRetrySettings }> {
       const context = Context.current();
       const query = `WorkflowType = 'orderWorkflow' AND ExecutionStatus = 'Terminated' AND TaskQueue = '${taskQueue}'`;
       const reconciled: string[] = [];
@@ -80,7 +86,7 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
         if (page.length === 100) await settle();
       }
       await settle();
-      return { reconciled };
+      return { reconciled, ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}) };
     },
   };
 }

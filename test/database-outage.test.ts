@@ -51,6 +51,8 @@ describe('the database stopped for 90 s', () => {
     const held = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
     expect((await h.postOrder(held)).statusCode).toBe(201);
 
+    const historyLength = async (orderId: string) => (await h.client.workflow.getHandle(`order-${orderId}`).describe()).historyLength;
+    const lengthsBefore = await Promise.all(due.map((o) => historyLength(o.orderId)));
     const port = server.port;
     await server.stop();
     const stoppedAt = Date.now();
@@ -80,6 +82,10 @@ describe('the database stopped for 90 s', () => {
     expect(answered, 'the Update was answered before the database came back').toBe(true);
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageLeft())));
+    // The outage is not amplified: a failed local attempt retries inside its workflow task (no
+    // backoff timers), then one regular activity waits; the escalation adds its own few events.
+    const added = (await Promise.all(due.map((o) => historyLength(o.orderId)))).map((n, i) => n - lengthsBefore[i]!);
+    for (const n of added) expect(n, `history events added during the outage: ${added.join(', ')}`).toBeLessThanOrEqual(12);
     server = await startEmbeddedPostgres({ dataDir, port });
 
     // The refused step changed nothing: it goes now, once.

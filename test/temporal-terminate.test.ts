@@ -1,20 +1,25 @@
 // Termination from Temporal's tools (issue 14, item 6; SPEC §7.1): `temporal workflow terminate`
 // runs no workflow code, so the worker's Schedule runs reconcileTerminatedOrdersWorkflow, which ends
 // such an order in the read model as a cancellation would: CANCELLED with a timeline event, links
-// revoked, tasks closed. Running it again changes nothing.
+// revoked, tasks closed. Running it again changes nothing. With WEBHOOK_ENDPOINTS set, the
+// cancellation reaches the endpoints as the order's next status webhook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../domain/order.js';
 import { ensureReconcileSchedule, reconcileScheduleId } from '../temporal/reconcile-schedule.js';
 import { eventually, type Harness, isoDate, makeOrder, startHarness, tokenOf, waitForEmail } from './support/harness.js';
 import { detailOf, eventsOf, waitForDetail } from './support/lifecycle.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
 
 let h: Harness;
+let receiver: Receiver;
 beforeAll(async () => {
-  h = await startHarness({ ESCALATION_AFTER: '1s' });
+  receiver = await startReceiver();
+  h = await startHarness({ ESCALATION_AFTER: '1s', WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET });
 });
 afterAll(async () => {
   await h?.client.schedule.getHandle(reconcileScheduleId(h.config.temporal.taskQueue)).delete().catch(() => {});
   await h?.close();
+  await receiver?.close();
 });
 
 /** Runs the Schedule's action now and waits for that run of the reconciler to finish. */
@@ -38,6 +43,9 @@ describe('terminated from Temporal', () => {
     expect((await h.postOrder(order)).statusCode).toBe(201);
     const token = tokenOf(await waitForEmail(h, order.orderId, 'setup'));
     await waitForDetail(h, order.orderId, (d) => d.status === 'ESCALATED' && d.tasks.some((t) => t.kind === 'escalation' && t.status === 'open'));
+    const webhooks = () => receiver.accepted.filter((r) => r.event.data.orderId === order.orderId).map((r) => r.event.data);
+    // The workflow announced its statuses up to ESCALATED before it was terminated.
+    await eventually(async () => (webhooks().at(-1)?.status === 'ESCALATED' ? true : undefined));
     // A live order is left alone.
     expect(await reconcileNow()).not.toContain(order.orderId);
 
@@ -54,9 +62,20 @@ describe('terminated from Temporal', () => {
     expect(detail.timeline.map((e) => e.seq)).toEqual(detail.timeline.map((_, i) => i + 1));
     expect(detail.timeline.at(-1)?.type).toBe('order.cancelled');
     expect((await h.app.inject({ method: 'GET', url: `/api/wizard/${token}` })).statusCode).toBe(404);
+    // The endpoints hear of it: the next status webhook, seq after the last one, with the cancellation's seq.
+    const cancelled = eventsOf(detail, 'order.cancelled')[0]!;
+    await eventually(async () => (webhooks().at(-1)?.status === 'CANCELLED' ? true : undefined), { timeoutMs: 30_000 });
+    expect(webhooks().map((c) => [c.previousStatus, c.status])).toEqual([
+      [null, 'SCHEDULED'],
+      ['SCHEDULED', 'AWAITING_SETUP'],
+      ['AWAITING_SETUP', 'ESCALATED'],
+      ['ESCALATED', 'CANCELLED'],
+    ]);
+    expect(webhooks().at(-1)).toMatchObject({ seq: cancelled.seq, occurredAt: cancelled.occurredAt });
 
     // Idempotent: the next run finds the order ended.
     expect(await reconcileNow()).not.toContain(order.orderId);
     expect(eventsOf(await detailOf(h, order.orderId), 'order.cancelled')).toHaveLength(1);
+    expect(webhooks().filter((c) => c.status === 'CANCELLED')).toHaveLength(1);
   });
 });

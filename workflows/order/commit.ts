@@ -4,7 +4,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { REFUSAL, type WizardDraft } from '../definitions.js';
 import { passwordPending } from '../wizard.js';
-import { databaseWork } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
 /** The commit's outcome: written (then `apply` configures the order), or refused. */
@@ -14,7 +13,7 @@ export async function commitConfiguration(run: OrderRun, draft: WizardDraft): Pr
   const { state } = run;
   let result;
   try {
-    result = await databaseWork().interactive.commitOrderConfiguration({
+    result = await run.databaseWork().interactive.commitOrderConfiguration({
       orderId: state.orderId,
       partner: state.delegatedToCustomer
         ? null

@@ -7,7 +7,7 @@ import { applyRepAction } from '../rep-actions.js';
 import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
 import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
-import { databaseWork, projectionWrite } from './activities.js';
+import { projectionWrite } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
 /** Patch: resuming a hold sends the link holder a fresh link saying what the rep decided; before it, only the status changed. */
@@ -125,7 +125,7 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
       const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
-      const { fresh } = await (run.projectionOutbox ? answerOrUnavailable(databaseWork().projection.recordEmailEvent(write)) : projectionWrite((projection) => projection.recordEmailEvent(write)));
+      const { fresh } = await (run.projectionOutbox ? answerOrUnavailable(run.databaseWork().projection.recordEmailEvent(write)) : projectionWrite((projection) => projection.recordEmailEvent(write)));
       if (!fresh) return { recorded: false };
       await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
@@ -193,7 +193,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
 
     case 'set-password':
       try {
-        await databaseWork().interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
+        await run.databaseWork().interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
       } catch (error) {
         throw activityRefusal(error, {});
       }
@@ -204,7 +204,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
 
     case 'reserve-subdomain':
       try {
-        await databaseWork().interactive.reserveSubdomain({ orderId: run.state.orderId, subdomain: effect.subdomain });
+        await run.databaseWork().interactive.reserveSubdomain({ orderId: run.state.orderId, subdomain: effect.subdomain });
       } catch (error) {
         throw activityRefusal(error, { SubdomainTaken: 'subdomain-taken', SubdomainInvalid: 'subdomain-invalid', SiteAlreadyActive: 'site-active' });
       }

@@ -1,7 +1,7 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
 import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { OrderEventInput } from '../../activities/projection.js';
+import type { OrderEventInput, ProjectionSnapshot } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
 import type { OrderStatus, OrderWorkflowInput } from '../../domain/order.js';
@@ -9,7 +9,7 @@ import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { orderSummary } from '../../emails/summary.js';
 import type { EmailTemplate } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
-import { database, type DatabaseWork, LOCAL_DATABASE_WORK, projectionWrite } from './activities.js';
+import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK, LOCAL_RETRIES_IN_TASK, projectionWrite } from './activities.js';
 
 /** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
 export type Job =
@@ -32,10 +32,18 @@ export interface CarriedOver {
   projections?: ProjectionWrite[];
 }
 
-/** One accepted change on its way to the read model: the event and the state it left. */
+/** One accepted change on its way to the read model: the event and what the read model needs of the state it left. */
 export interface ProjectionWrite {
-  snapshot: OrderState;
+  snapshot: ProjectionSnapshot;
   event: OrderEventInput;
+}
+
+/**
+ * Only what the read model's row is made of: the session's draft, the sections and the rest stay in
+ * the workflow, and are not encoded, encrypted and decoded again with every event.
+ */
+function projectionSnapshot({ orderId, order, startAt, escalated, payloadHash, receivedAt, setupEmailSentAt }: OrderState): ProjectionSnapshot {
+  return { orderId, order, startAt, escalated, payloadHash, receivedAt, ...(setupEmailSentAt ? { setupEmailSentAt } : {}) };
 }
 
 export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
@@ -96,6 +104,8 @@ export class OrderRun {
   readonly projectionOutbox: boolean;
   /** After step 8 without provisioning: when the holder is reminded and the rep told; undefined: runs before that patch. */
   readonly setupFollowUpAfter: { reminderMs: number; escalationMs: number } | undefined;
+  /** Decided once per run: whether local database attempts retry only inside the workflow task. */
+  readonly localRetriesInTask: boolean;
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
@@ -108,6 +118,7 @@ export class OrderRun {
           escalationMs: input.settings.setupEscalationAfterMs ?? DEFAULT_SETUP_ESCALATION_AFTER_MS,
         }
       : undefined;
+    this.localRetriesInTask = this.projectionOutbox && patched(LOCAL_RETRIES_IN_TASK);
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
@@ -175,7 +186,12 @@ export class OrderRun {
       await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
       return;
     }
-    await this.databaseWrite((projection) => call({ ...database.local, projection }));
+    await this.databaseWrite((projection) => call({ ...this.databaseWork(), projection }));
+  }
+
+  /** Database work for a caller that holds the lock, as this run's patches say. */
+  databaseWork(): DatabaseWork {
+    return databaseWork(this.localRetriesInTask);
   }
 
   /**
@@ -185,7 +201,7 @@ export class OrderRun {
   async databaseWrite(call: (projection: DatabaseWork['projection']) => Promise<unknown>): Promise<void> {
     const written = await this.exclusive(async () => {
       try {
-        await call(database.local.projection);
+        await call(this.databaseWork().projection);
         return true;
       } catch (error) {
         if (isCancellation(error) || (error instanceof ApplicationFailure && error.nonRetryable)) throw error;
@@ -205,7 +221,7 @@ export class OrderRun {
     }
     const occurredAt = nowIso();
     const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
-    if (this.projectionOutbox) this.projections.push({ snapshot: state, event });
+    if (this.projectionOutbox) this.projections.push({ snapshot: projectionSnapshot(state), event });
     else await projectionWrite((projection) => projection.recordOrderEvent({ snapshot: state, event }));
     // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
