@@ -66,6 +66,14 @@ const inputFor = (order: ReturnType<typeof makeOrder>, now: number, startAtMs: n
 /** The order's rep tasks as `kind:status`. */
 const tasksOf = async (orderId: string) => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, orderId))).map((t) => `${t.kind}:${t.status}`);
 
+/** Starts the order's workflow, waits for its first link and opens a wizard session on it. */
+async function startWithSession(taskQueue: string, input: OrderWorkflowInput) {
+  const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${input.order.orderId}`, taskQueue, args: [input] });
+  await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
+  const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+  return { handle, sessionId };
+}
+
 it('runs the lifecycle on the real durations: email on the start date, escalation a day later, reminder 48 h before expiry, expiry at 30 days', async () => {
   const config = defaultConfig();
   expect(config.escalationAfterMs).toBe(DAY);
@@ -135,9 +143,7 @@ it('follows up a wizard session left before step 8: a reminder after 2 days idle
   const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle } = await startWithSession(taskQueue, input);
     const idle = async () => (await emails()).filter((e) => e.startsWith('reminder-idle'));
 
     await env.sleep(2 * DAY - HOUR);
@@ -173,9 +179,7 @@ it('waits for an existing org’s consent: its admin is reminded and rep task aw
   const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle, sessionId } = await startWithSession(taskQueue, input);
     // The steps as the API sends them, with the facts it looked up (api/wizard-service.ts).
     const unnamed = { orgId: org!.id, kind: 'customer' as const, name: `the organization that it@${domain} already belongs to`, belongsTo: `it@${domain}` };
     const steps: Array<[string, Record<string, unknown>, StepContext]> = [
@@ -235,9 +239,7 @@ it('after the point of no return: no expiry, a finish-setup reminder after 3 day
   const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle, sessionId } = await startWithSession(taskQueue, input);
     const steps: Array<[StepRequest['step'], Record<string, unknown>, StepRequest['context']]> = [
       ['role', { role: 'partner' }, {}],
       ['configurer', { choice: 'self' }, {}],
