@@ -166,7 +166,8 @@ export function createWizardService({ database, calls, clock }: { config: Config
       }
       case 'confirm': {
         const chosen = state?.session?.draft.customerOrg;
-        return chosen?.mode === 'existing' ? { consent: await consentFacts(db, chosen.orgId) } : {};
+        // Always sent (null: no existing org), so the workflow can tell a draft changed since it was read.
+        return { consent: chosen?.mode === 'existing' ? await consentFacts(db, chosen.orgId) : null };
       }
       case 'meetings':
         return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), orderId) };

@@ -180,10 +180,11 @@ export interface StepContext {
   /** calling: whether the API knows the time zone (workflow code has no tz database to trust). */
   timeZoneKnown?: boolean;
   /**
-   * confirm, with an existing customer org: who manages it now and whom to ask for consent. Absent
-   * in histories from before consent existed: those commit at once, as they did.
+   * confirm: the existing customer org of the draft the API read (who manages it, whom to ask for
+   * consent), or null when that draft had none. Absent in histories from before consent existed:
+   * those commit at once, as they did.
    */
-  consent?: { orgId: string; managedByOrgId: string | null; adminEmail: string | null };
+  consent?: { orgId: string; managedByOrgId: string | null; adminEmail: string | null } | null;
 }
 
 export interface StepRequest {

@@ -332,6 +332,10 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       if (input.confirmed !== true) return invalid(fieldError('/body/confirmed', 'mustBeTrue', 'must be true'));
       const consent = context.consent;
       const chosen = draft.customerOrg;
+      const chosenOrgId = chosen?.mode === 'existing' ? chosen.orgId : null;
+      // The API read the draft before this Update: steps 6 and 7 may have changed it since. Facts about
+      // another org than the draft's must not decide, or a race would commit without consent.
+      if (consent !== undefined && (consent?.orgId ?? null) !== chosenOrgId) return conflict('stale-draft', STALE_DRAFT_MESSAGE);
       if (!consent || chosen?.mode !== 'existing' || consent.orgId !== chosen.orgId || managedByPartner(state, draft, consent.managedByOrgId)) {
         return accepted(state, { kind: 'commit' });
       }
@@ -396,6 +400,8 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
   }
 }
+
+const STALE_DRAFT_MESSAGE = 'The choices changed while this step was sent, perhaps in another window. Reload the page and confirm again.';
 
 const AWAITING_CONSENT_MESSAGE =
   'The customer organization you chose already exists: the order waits for its administrator or your Cisco account representative to approve.';
