@@ -37,8 +37,8 @@ async function accept(wizard: Wizard, step: string, input: Record<string, unknow
 }
 
 /** A new partner's order whose step 6 names `adminEmail` (a user of an existing org) and step 8 is confirmed. */
-async function confirmedIntoExistingOrg(adminEmail: string, orgId: string) {
-  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+async function confirmedIntoExistingOrg(adminEmail: string, orgId: string, overrides: Parameters<typeof makeOrder>[0] = {}) {
+  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC', ...overrides });
   expect((await h.postOrder(order)).statusCode).toBe(201);
   const token = tokenOf(await waitForEmail(h, order.orderId, 'setup'));
   const wizard = wizardClient(h, token);
@@ -150,6 +150,17 @@ describe('an existing customer org the partner does not manage', () => {
     expect(logs).toContain('/api/consent/[redacted]');
     expect(logs).not.toContain(token);
     expect(await decodedHistoryText(h, order.orderId)).not.toContain(token);
+  });
+
+  it('once it consented, the order and its emails name the org itself, in the order’s language', async () => {
+    const stranger = await strangerOrg();
+    const { order } = await confirmedIntoExistingOrg(stranger.user, stranger.org.id, { locale: 'nb' });
+    expect((await repAction(h, order.orderId, 'approve-consent')).statusCode).toBe(200);
+    const email = await waitForEmail(h, order.orderId, 'order-configured', order.provisioningContactEmail);
+    expect(email.text).toContain(stranger.org.name);
+    // Not the English stand-in the unnamed org had in the draft.
+    expect(email.text).not.toContain('already belongs to');
+    expect((await detail(order.orderId)).configuration).toMatchObject({ customerOrgName: stranger.org.name });
   });
 
   it('declined: the order goes on hold with a rep task, the holder is told, nothing is written to the org', async () => {
