@@ -184,6 +184,10 @@ describe('an existing customer org the partner does not manage', () => {
     // A rep approval no longer applies; resume starts the setup over.
     expect((await repAction(h, order.orderId, 'approve-consent')).statusCode).toBe(409);
     expect((await repAction(h, order.orderId, 'resume', { reason: 'the customer will use a new organization' })).json()).toMatchObject({ status: 'AWAITING_SETUP' });
+    // The new link's email says why it was held: the decline, not an org the holder did not recognise.
+    const resumed = await waitForEmail(h, order.orderId, 'resumed', order.provisioningContactEmail);
+    expect(resumed.text).toContain('declined to approve the order: the customer will use a new organization');
+    expect(resumed.text).not.toContain('did not recognise');
   });
 
   it('without an admin to ask, a rep task opens at once and the rep approves (also in bulk, unknown orders refused per order)', async () => {
