@@ -149,6 +149,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       taskQueue: webhookTaskQueue(config),
       dataConverter,
       activities,
+      ...shutdownTimes(config),
     }),
   ];
   return {

@@ -1,5 +1,6 @@
 // Activities are built by a factory from their dependencies, so tests hand them a real database
 // with short durations instead of mocks; workflows import only the type.
+import { Context } from '@temporalio/activity';
 import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { createConsentActivities } from './consent.js';
@@ -18,7 +19,7 @@ export type { ActivityDeps };
 
 export function createActivities(activityDeps: ActivityDeps) {
   const deps = { ...activityDeps, metrics: activityDeps.metrics ?? createBusinessMetrics() };
-  return withoutQueryData({
+  return asActivities({
     ...createProjectionActivities(deps),
     ...createOrganizationActivities(deps),
     ...createRepTaskActivities(deps),
@@ -33,15 +34,19 @@ export function createActivities(activityDeps: ActivityDeps) {
 }
 
 /**
- * A database error leaves an activity without its query and parameters: what an activity throws
- * is logged by the worker and stored (encrypted) in the workflow's history.
+ * What every activity shares. It ends when it is cancelled, above all when its worker's shutdown
+ * grace time is up, even while a query still waits for a database that is down: otherwise the
+ * worker waits for it until its force time and then fails its shutdown. The attempt is retried
+ * elsewhere, and every activity is idempotent by its key. And a database error leaves it without
+ * its query and parameters: what an activity throws is logged by the worker and stored
+ * (encrypted) in the workflow's history.
  */
-function withoutQueryData<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+function asActivities<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, activity] of Object.entries(activities)) {
     wrapped[name] = async (...args: Parameters<typeof activity>) => {
       try {
-        return await activity(...args);
+        return await Promise.race([activity(...args), Context.current().cancelled]);
       } catch (error) {
         throw sanitizeDatabaseError(error);
       }

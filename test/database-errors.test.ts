@@ -1,14 +1,17 @@
 // Logs never carry query parameters (issue 14, item 8): Drizzle's errors say "Failed query: …
 // params: …" and PostgreSQL's may quote a value; what an activity throws (logged by the worker,
 // stored in history) and what the API logs keep only the SQLSTATE, constraint and table.
+import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { DrizzleQueryError } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { apiLoggerOptions, buildApp } from '../api/app.js';
 import { loadConfig } from '../config.js';
 import { DatabaseError } from '../db/errors.js';
-import type { Database } from '../db/client.js';
+import { type Database, openDatabase } from '../db/client.js';
 import { type Harness, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
 
 const SECRET_EMAIL = 'very.private.person@secret.example';
@@ -26,8 +29,8 @@ describe('a failing insert in an activity', () => {
     const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
     const activities = createActivities({ database, config });
     // A task for an order that does not exist: a foreign-key violation, with the address as a parameter.
-    const error = await activities
-      .openRepTask({ orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected', detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
+    const error = await new MockActivityEnvironment()
+      .run(activities.openRepTask, { orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).not.toBeInstanceOf(DrizzleQueryError);
@@ -35,6 +38,37 @@ describe('a failing insert in an activity', () => {
     const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).stack);
     expect(everything).not.toContain(SECRET_EMAIL);
     expect(everything).not.toMatch(/params:|Failed query|insert into/i);
+  });
+});
+
+describe('an activity waiting for a database that does not answer', () => {
+  // Accepts connections and never answers: a query waits for its connect timeout (10 s).
+  let silent: Server;
+  const sockets: Socket[] = [];
+  let database: Database;
+  beforeAll(async () => {
+    silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    database = await openDatabase({ url: `postgres://nobody@127.0.0.1:${port}/none`, maxConnections: 1 });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await database?.close().catch(() => {});
+    silent?.close();
+  });
+
+  it('ends as cancelled when cancelled (a worker shutting down does so at its grace time), not when the query gives up', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
+    const activities = createActivities({ database, config });
+    const environment = new MockActivityEnvironment();
+    const outcome = environment
+      .run(activities.openRepTask, { orderId: 'CCW-silent', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: 'x', openedAt: new Date().toISOString() })
+      .then(() => 'written', (e: unknown) => e);
+    const settledEarly = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('pending'), 200))]);
+    expect(settledEarly).toBe('pending');
+    environment.cancel('WORKER_SHUTDOWN');
+    expect(await outcome).toBeInstanceOf(CancelledFailure);
   });
 });
 
