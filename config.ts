@@ -181,6 +181,16 @@ function duration(env: Env, name: string, fallback: string): number {
   return value;
 }
 
+/** The clock after step 8: the rep task says the holder was reminded, so the reminder must come first. */
+function setupFollowUp(env: Env): { setupReminderAfterMs: number; setupEscalationAfterMs: number } {
+  const setupReminderAfterMs = duration(env, 'SETUP_REMINDER_AFTER', '3d');
+  const setupEscalationAfterMs = duration(env, 'SETUP_ESCALATION_AFTER', '7d');
+  if (setupEscalationAfterMs <= setupReminderAfterMs) {
+    throw new ConfigError('SETUP_ESCALATION_AFTER', `must be longer than SETUP_REMINDER_AFTER (got ${read(env, 'SETUP_ESCALATION_AFTER') ?? '7d'} and ${read(env, 'SETUP_REMINDER_AFTER') ?? '3d'})`);
+  }
+  return { setupReminderAfterMs, setupEscalationAfterMs };
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return undefined;
@@ -472,8 +482,7 @@ export function loadConfig(env: Env = process.env): Config {
     orderExpiresAfterMs: duration(env, 'ORDER_EXPIRES_AFTER', '30d'),
     emailGiveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', '24h'),
     sessionIdleReminderAfterMs: duration(env, 'SESSION_IDLE_REMINDER_AFTER', '2d'),
-    setupReminderAfterMs: duration(env, 'SETUP_REMINDER_AFTER', '3d'),
-    setupEscalationAfterMs: duration(env, 'SETUP_ESCALATION_AFTER', '7d'),
+    ...setupFollowUp(env),
     continueAsNewAfterEvents: positiveInteger(env, 'CONTINUE_AS_NEW_AFTER_EVENTS'),
     setupEmailLocalTime,
     webhooks: parseWebhooks(env),

@@ -2,7 +2,7 @@
 // contact change, delegation and when the order ends. Workflow history holds issue keys, never tokens.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { linkTokens } from '../db/schema/index.js';
 import { deriveLinkToken, hashLinkToken } from '../domain/link-token.js';
@@ -74,6 +74,12 @@ export async function ensureLink(db: Db, secret: string, input: EnsureLinkInput)
   return { linkId: row.id, token, expiresAt: row.expiresAt?.toISOString() ?? null, revoked: row.revokedAt !== null };
 }
 
+export interface LimitLinksInput {
+  orderId: string;
+  /** ISO instant. */
+  until: string;
+}
+
 export interface RevokeLinksInput {
   orderId: string;
   /** The link just issued, which stays valid (resend, contact change, delegation). */
@@ -101,6 +107,19 @@ export function createLinkActivities({ database, clock = () => new Date() }: Act
   }
 
   return {
+    /**
+     * Ends every working link of the order at `until` at the latest (a provisioned order's links). Idempotent:
+     * a link that already ends sooner keeps its deadline. Returns how many links this call changed.
+     */
+    async limitLinks({ orderId, until }: LimitLinksInput): Promise<number> {
+      const deadline = new Date(until);
+      const limited = await db
+        .update(linkTokens)
+        .set({ expiresAt: deadline })
+        .where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt), or(isNull(linkTokens.expiresAt), gt(linkTokens.expiresAt, deadline))))
+        .returning({ id: linkTokens.id });
+      return limited.length;
+    },
     /**
      * Revokes every working link of the order but `exceptIssueKey`. Idempotent: a retry finds
      * them revoked and answers 0. Returns how many links this call revoked.

@@ -8,12 +8,10 @@
 // run at --rate (20/s). The n-th email cannot leave before n/rate seconds: that floor is the
 // baseline, and lateness is reported over it.
 import { parseArgs } from 'node:util';
-import { count } from 'drizzle-orm';
-import { orders } from '../db/schema/index.js';
 import { startResendStandIn } from '../test/support/resend-stand-in.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
-import { benchOrder, startOrderDirectly } from './support/orders.js';
-import { type BenchResult, type Headline, machineInfo, percentiles, printResult, ratio, round, sleep, table, waitFor, writeResult } from './support/report.js';
+import { startOrdersAtOneMoment } from './support/orders.js';
+import { type BenchResult, type Headline, machineInfo, percentiles, percentilesTable, printResult, ratio, round, sleep, waitFor, writeResult } from './support/report.js';
 import { startService } from './support/service.js';
 
 const { values: args } = parseArgs({ options: { ...BENCH_OPTIONS, orders: { type: 'string' }, rate: { type: 'string' }, 'lead-seconds': { type: 'string' } }, strict: true });
@@ -22,7 +20,6 @@ const orderCount = intArg('orders', args.orders, quick ? 100 : 1_000);
 const rate = intArg('rate', args.rate, 20);
 const leadSeconds = intArg('lead-seconds', args['lead-seconds'], quick ? 30 : 90);
 const TARGET_P99_OVER_FLOOR_MS = 10_000;
-const CREATE_CONCURRENCY = 32;
 
 const machine = machineInfo();
 const startedAt = new Date();
@@ -35,26 +32,7 @@ try {
     env: { RESEND_API_KEY: standIn.apiKey, RESEND_BASE_URL: standIn.url, EMAIL_RATE_PER_SECOND: String(rate) },
   });
   try {
-    // Whole seconds, so the moment is the same instant for every order, as 09:00 on a start date is.
-    const moment = new Date(Math.ceil((Date.now() + leadSeconds * 1000) / 1000) * 1000);
-    const creationStarted = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CREATE_CONCURRENCY }, async () => {
-        while (next < orderCount) {
-          next += 1;
-          await startOrderDirectly(environment.client, worker.taskQueue, benchOrder({ requestedStartDate: moment.toISOString().slice(0, 10) }), moment);
-        }
-      }),
-    );
-    await waitFor(
-      'every order recorded',
-      async () => ((await environment.database.db.select({ n: count() }).from(orders))[0]!.n >= orderCount ? true : undefined),
-      { timeoutMs: moment.getTime() - Date.now(), intervalMs: 250 },
-    ).catch(() => {
-      throw new Error(`the ${orderCount} orders were not all created and recorded within the ${leadSeconds} s lead: raise --lead-seconds`);
-    });
-    const creationSeconds = round((Date.now() - creationStarted) / 1000, 1);
+    const { moment, creationSeconds } = await startOrdersAtOneMoment(environment, worker.taskQueue, { orderCount, leadSeconds });
     if (standIn.requests.length > 0) throw new Error('emails went before the start moment');
     console.error(`[bench] ${orderCount} orders created in ${creationSeconds} s; waiting for ${moment.toISOString()}`);
 
@@ -122,13 +100,10 @@ try {
     printResult(result, [
       {
         title: 'Email lateness after the start moment (ms)',
-        body: table(
-          ['measure', 'n', 'p50', 'p90', 'p99', 'max'],
-          [
-            ['lateness', latenessStats.count, latenessStats.p50, latenessStats.p90, latenessStats.p99, latenessStats.max],
-            ['lateness − floor (n/rate)', overFloorStats.count, overFloorStats.p50, overFloorStats.p90, overFloorStats.p99, overFloorStats.max],
-          ],
-        ),
+        body: percentilesTable('measure', [
+          ['lateness', latenessStats],
+          ['lateness − floor (n/rate)', overFloorStats],
+        ]),
       },
     ]);
     console.log(`\nwrote ${await writeResult(result, { quick })}`);

@@ -9,13 +9,11 @@
 // The receiver also checks what a partner relies on: every change arrives, none twice, and each
 // order's changes in seq order.
 import { parseArgs } from 'node:util';
-import { count } from 'drizzle-orm';
-import { orders } from '../db/schema/index.js';
 import type { WebhookRetrySettings } from '../domain/order.js';
 import { startReceiver, WEBHOOK_TEST_SECRET, type Received } from '../test/support/webhook-receiver.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
-import { benchOrder, startOrderDirectly } from './support/orders.js';
-import { type BenchResult, type Headline, machineInfo, percentiles, printResult, ratio, round, sleep, table, waitFor, writeResult } from './support/report.js';
+import { benchOrder, startOrderDirectly, startOrdersAtOneMoment } from './support/orders.js';
+import { type BenchResult, type Headline, machineInfo, percentiles, percentilesTable, printResult, ratio, round, sleep, waitFor, writeResult } from './support/report.js';
 import { startService } from './support/service.js';
 
 const { values: args } = parseArgs({ options: { ...BENCH_OPTIONS, orders: { type: 'string' }, 'lead-seconds': { type: 'string' } }, strict: true });
@@ -24,7 +22,6 @@ const orderCount = intArg('orders', args.orders, quick ? 100 : 1_000);
 const leadSeconds = intArg('lead-seconds', args['lead-seconds'], quick ? 30 : 90);
 const IDLE_SAMPLES = quick ? 3 : 10;
 const TARGET_P99_MS = 30_000;
-const CREATE_CONCURRENCY = 32;
 /** As intake gives an order when WEBHOOK_ENDPOINTS is set (the config's defaults). */
 const WEBHOOK_RETRY: WebhookRetrySettings = { initialIntervalMs: 10_000, maximumIntervalMs: 3_600_000, giveUpAfterMs: 3 * 86_400_000 };
 
@@ -52,26 +49,12 @@ try {
     const idleStats = percentiles(idle);
     const idleOrders = new Set(receiver.accepted.map((r) => r.event.data.orderId));
 
-    // Whole seconds, so the moment is the same instant for every order, as 09:00 on a start date is.
-    const moment = new Date(Math.ceil((Date.now() + leadSeconds * 1000) / 1000) * 1000);
-    const creationStarted = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CREATE_CONCURRENCY }, async () => {
-        while (next < orderCount) {
-          next += 1;
-          await startOrderDirectly(environment.client, worker.taskQueue, benchOrder({ requestedStartDate: moment.toISOString().slice(0, 10) }), moment, { webhooks: WEBHOOK_RETRY });
-        }
-      }),
-    );
-    await waitFor(
-      'every order recorded',
-      async () => ((await environment.database.db.select({ n: count() }).from(orders))[0]!.n >= orderCount + IDLE_SAMPLES ? true : undefined),
-      { timeoutMs: moment.getTime() - Date.now(), intervalMs: 250 },
-    ).catch(() => {
-      throw new Error(`the ${orderCount} orders were not all created and recorded within the ${leadSeconds} s lead: raise --lead-seconds`);
+    const { moment, creationSeconds } = await startOrdersAtOneMoment(environment, worker.taskQueue, {
+      orderCount,
+      leadSeconds,
+      alreadyRecorded: IDLE_SAMPLES,
+      settings: { webhooks: WEBHOOK_RETRY },
     });
-    const creationSeconds = round((Date.now() - creationStarted) / 1000, 1);
     const burst = () => receiver.accepted.filter((r) => !idleOrders.has(r.event.data.orderId) && r.event.data.status === 'AWAITING_SETUP');
     if (burst().length > 0) throw new Error('status changes arrived before the start moment');
     console.error(`[bench] ${orderCount} orders created in ${creationSeconds} s; waiting for ${moment.toISOString()}`);
@@ -145,13 +128,10 @@ try {
     printResult(result, [
       {
         title: 'Lag from status change to receipt (ms)',
-        body: table(
-          ['measure', 'n', 'p50', 'p90', 'p99', 'max'],
-          [
-            ['burst', lagStats.count, lagStats.p50, lagStats.p90, lagStats.p99, lagStats.max],
-            ['idle, one at a time', idleStats.count, idleStats.p50, idleStats.p90, idleStats.p99, idleStats.max],
-          ],
-        ),
+        body: percentilesTable('measure', [
+          ['burst', lagStats],
+          ['idle, one at a time', idleStats],
+        ]),
       },
     ]);
     console.log(`\nwrote ${await writeResult(result, { quick })}`);

@@ -49,13 +49,19 @@ export function isValidCalendarDate(date: string): boolean {
 /** How far ahead a start date may be (SPEC §7.1): an order a year and a day out is a typo, not a plan. */
 export const MAX_START_DAYS_AHEAD = 366;
 
+/** The zone whose calendar is furthest ahead (UTC+14): its "today" is the latest date anywhere. */
+const FURTHEST_AHEAD_ZONE = 'Etc/GMT-14';
+
 /**
  * What is wrong with a requested start date, or undefined: it must be a calendar date at most
- * MAX_START_DAYS_AHEAD days after today (UTC; a zone moves "today" by a day at most).
+ * MAX_START_DAYS_AHEAD days after today in the order's zone. Where the zone is not at hand (a
+ * reschedule), today is the latest date anywhere, so no zone is refused a date its calendar allows.
  */
-export function startDateProblem(date: string, now: Date): string | undefined {
+export function startDateProblem(date: string, now: Date, zone = FURTHEST_AHEAD_ZONE): string | undefined {
   if (!isValidCalendarDate(date)) return 'must be a real calendar date YYYY-MM-DD';
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const parts = wallClockFormat(zone).formatToParts(now);
+  const field = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const today = Date.UTC(field('year'), field('month') - 1, field('day'));
   const daysAhead = (Date.parse(`${date}T00:00:00Z`) - today) / 86_400_000;
   if (daysAhead > MAX_START_DAYS_AHEAD) return `must be at most ${MAX_START_DAYS_AHEAD} days ahead`;
   return undefined;

@@ -2,34 +2,26 @@
 // app listening on a port, with the real worker, Temporal and PostgreSQL behind it. Every page
 // visited is screenshotted into test-results/browser/ and checked with axe-core; a Content
 // Security Policy violation or an uncaught page error fails the test.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type CheckedPage, checkPage, DESKTOP, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
+import { type BrowserStand, type CheckedPage, checkPage, DESKTOP, PHONE, startBrowserStand, type TestBrowser } from './support/browser.js';
 import { organizations } from '../db/schema/index.js';
-import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
-import { freePort } from './support/processes.js';
+import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, waitForEmail } from './support/harness.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser');
 
+let stand: BrowserStand;
 let h: Harness;
 let base: string;
 let browser: TestBrowser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  h = await startHarness({ PUBLIC_BASE_URL: base, ESCALATION_AFTER: '2s', TEMPORAL_UI_URL: inject('temporalUiUrl') });
-  await h.app.listen({ port, host: '127.0.0.1' });
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await launchBrowser();
+  stand = await startBrowserStand(SCREENSHOTS, { ESCALATION_AFTER: '2s', TEMPORAL_UI_URL: inject('temporalUiUrl') });
+  ({ h, base, browser } = stand);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+afterAll(() => stand?.close());
 
 
 const openPage = (viewport = DESKTOP) => browser.openPage(viewport);

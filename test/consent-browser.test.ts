@@ -2,44 +2,28 @@
 // worker, Temporal and PostgreSQL. The email's "Decline" opens the page with the answer preselected;
 // nothing is decided until the button is pressed; a second visit finds the link used. Screenshots
 // go to test-results/browser/, axe-core checks each state.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { organizations, orgUsers } from '../db/schema/index.js';
-import { AXE_SOURCE, launchBrowser, PHONE, type TestBrowser } from './support/browser.js';
-import { type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
-import { freePort } from './support/processes.js';
+import { type BrowserStand, checkPage, PHONE, startBrowserStand, type TestBrowser } from './support/browser.js';
+import { type Harness, isoDate, makeOrder, REP_TOKEN, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser');
+let stand: BrowserStand;
 let h: Harness;
 let base: string;
 let browser: TestBrowser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  h = await startHarness({ PUBLIC_BASE_URL: base });
-  await h.app.listen({ port, host: '127.0.0.1' });
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await launchBrowser();
+  stand = await startBrowserStand(SCREENSHOTS);
+  ({ h, base, browser } = stand);
 });
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+afterAll(() => stand?.close());
 
-async function check(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(`axe
-    .run(document, { resultTypes: ['violations'] })
-    .then((result) => result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, help: v.help })))`)) as unknown[];
-  expect(violations, `axe on ${name}`).toEqual([]);
-  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
-  expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
-}
+/** Screenshot and axe (test/support/browser.ts). */
+const check = (page: Page, name: string) => checkPage(page, SCREENSHOTS, name);
 
 /** A new partner's order confirmed into an existing org nobody manages: AWAITING_CONSENT, its admin asked. */
 async function awaitingConsent() {

@@ -3,11 +3,11 @@
 // approves by the emailed link or a rep approves; a decline puts the order on hold; a consent link
 // answers once, and unknown, used and expired links are refused alike.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentRequests, organizations, orgUsers, repTasks } from '../db/schema/index.js';
 import { decodedHistoryText, eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, repAction, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
+import { accept, problem } from './support/wizard-flow.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,7 +17,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-type Wizard = ReturnType<typeof wizardClient>;
 const uniq = () => randomUUID().slice(0, 8);
 const newDomain = () => `consent-${uniq()}.example`;
 
@@ -28,12 +27,6 @@ async function strangerOrg(name = `Stranger ${uniq()} AS`, { withAdmin = true } 
   if (withAdmin) await h.database.db.insert(orgUsers).values({ orgId: org!.id, email: `admin@${domain}`, role: 'admin' });
   await h.database.db.insert(orgUsers).values({ orgId: org!.id, email: `it@${domain}`, role: 'user' });
   return { org: org!, admin: `admin@${domain}`, user: `it@${domain}` };
-}
-
-async function accept(wizard: Wizard, step: string, input: Record<string, unknown> = {}) {
-  const response = await wizard.step(step, input);
-  expect(response.statusCode, `${step}: ${response.body}`).toBe(200);
-  return response.json();
 }
 
 /** A new partner's order whose step 6 names `adminEmail` (a user of an existing org) and step 8 is confirmed. */
@@ -67,13 +60,6 @@ async function detail(orderId: string) {
   const response = await h.repGet(`/api/orders/${orderId}`);
   expect(response.statusCode).toBe(200);
   return response.json();
-}
-
-/** A problem answer without its per-request `instance`. */
-function problem(response: LightMyRequestResponse) {
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const { instance: _instance, ...rest } = response.json();
-  return rest;
 }
 
 const usersOf = (orgId: string) => h.database.db.select({ email: orgUsers.email, role: orgUsers.role }).from(orgUsers).where(eq(orgUsers.orgId, orgId)).orderBy(orgUsers.email);

@@ -158,7 +158,7 @@ describe('POST /api/orders', () => {
       ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: '15.01.2030' })],
       ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: '2030-02-30' })],
       // SPEC §7.1: at most 366 days ahead.
-      ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: isoDate(367) })],
+      ['/body/requestedStartDate', (o) => ({ ...o, requestedStartDate: isoDate(367), timezone: 'UTC' })],
       ['/body/timezone', (o) => ({ ...o, timezone: 'Mars/Olympus_Mons' })],
       ['/body/provisioningContactEmail', (o) => ({ ...o, provisioningContactEmail: 'not-an-email' })],
       ['/body/partner/id', (o) => ({ ...o, partner: { name: 'No Id' } })],

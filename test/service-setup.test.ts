@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseWebexGateway, type WebexGateway, WebexRejection } from '../activities/provisioning.js';
-import { billingStarts, meetingSites, subscriptions } from '../db/schema/index.js';
+import { billingStarts, linkTokens, meetingSites, subscriptions } from '../db/schema/index.js';
 import { orderWorkflowId, type Service } from '../domain/order.js';
 import { eventually, type Harness, outbox, repAction, startHarness, waitForEmail, wizardClient } from './support/harness.js';
 import { freshSubdomain, orderInServiceSetup, saveAllSections, type WizardClient } from './support/wizard-flow.js';
@@ -260,6 +260,15 @@ describe('provisioning', () => {
       ],
     });
     expect((await again.start()).statusCode).toBe(409);
+    // SPEC §7.1: links work until provisioned. The holder's open page and the emailed link show the result
+    // for a week; then the link ends (the read model's link row and the rep detail say until when).
+    const links = await h.database.db.select().from(linkTokens).where(eq(linkTokens.orderId, order.orderId));
+    const aWeekAfterBilling = Date.parse(done.provisioning.billingStartedAt) + 7 * 86_400_000;
+    for (const link of links.filter((l) => l.revokedAt === null)) {
+      expect(link.expiresAt?.getTime()).toBeGreaterThanOrEqual(aWeekAfterBilling - 60_000);
+      expect(link.expiresAt!.getTime()).toBeLessThanOrEqual(aWeekAfterBilling + 60_000);
+    }
+    expect(Date.parse((await h.repGet(`/api/orders/${order.orderId}`)).json().link.expiresAt)).toBe(links.find((l) => l.revokedAt === null)!.expiresAt!.getTime());
     // The timeline is a projection: its last event lands a moment after the live status.
     const detail = await eventually(async () => {
       const body = (await h.repGet(`/api/orders/${order.orderId}`)).json();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { signIntakeBody, verifyIntakeSignature } from '../api/signature.js';
 import { linkGone, problemFromUpdateError } from '../api/workflow-calls.js';
 import { ConfigError, loadConfig, parseDuration } from '../config.js';
-import { isValidCalendarDate, setupEmailMoment } from '../domain/schedule.js';
+import { isValidCalendarDate, setupEmailMoment, startDateProblem } from '../domain/schedule.js';
 import { REFUSAL } from '../workflows/definitions.js';
 
 const base = {
@@ -60,6 +60,8 @@ describe('config', () => {
     ['WORKER_SHUTDOWN_GRACE', '30'],
     ['WORKER_METRICS_PORT', 'metrics'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    // Not after the default SETUP_REMINDER_AFTER (3d): the setup-stalled task says the holder was reminded.
+    ['SETUP_ESCALATION_AFTER', '2d'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -190,6 +192,23 @@ describe('setup email moment', () => {
     expect(isValidCalendarDate('2028-02-29')).toBe(true);
     expect(isValidCalendarDate('2027-02-29')).toBe(false);
     expect(isValidCalendarDate('2027-13-01')).toBe(false);
+  });
+});
+
+describe('the start date bound (366 days)', () => {
+  // 23:00 UTC on 29 November is already 30 November at UTC+14.
+  const now = new Date('2026-11-29T23:00:00Z');
+
+  it("counts from today in the order's zone", () => {
+    expect(startDateProblem('2027-12-01', now, 'Pacific/Kiritimati')).toBeUndefined();
+    expect(startDateProblem('2027-12-02', now, 'Pacific/Kiritimati')).toBe('must be at most 366 days ahead');
+    expect(startDateProblem('2027-11-30', now, 'UTC')).toBeUndefined();
+    expect(startDateProblem('2027-12-01', now, 'UTC')).toBe('must be at most 366 days ahead');
+  });
+
+  it('without a zone, counts from the latest today anywhere, so no zone is refused a date its calendar allows', () => {
+    expect(startDateProblem('2027-12-01', now)).toBeUndefined();
+    expect(startDateProblem('2027-12-02', now)).toBe('must be at most 366 days ahead');
   });
 });
 

@@ -2,35 +2,29 @@
 // PostgreSQL: an order for a customer in Norway that names no language gets Norwegian emails and
 // pages, from the setup email to provisioned, and the language switch changes and keeps the choice.
 // Its own browser profile: the switch's choice lives in the browser and must not reach other tests.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPage, launchBrowser, type TestBrowser } from './support/browser.js';
-import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, waitForEmail } from './support/harness.js';
-import { freePort } from './support/processes.js';
+import { type BrowserStand, checkPage, startBrowserStand, type TestBrowser } from './support/browser.js';
+import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, waitForEmail } from './support/harness.js';
 import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser-nb');
 
+let stand: BrowserStand;
 let h: Harness;
 let base: string;
 let browser: TestBrowser;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   receiver = await startReceiver();
-  h = await startHarness({ PUBLIC_BASE_URL: base, WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_SECRET: WEBHOOK_TEST_SECRET, WEBHOOK_ALLOW_PRIVATE: 'true' });
-  await h.app.listen({ port, host: '127.0.0.1' });
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await launchBrowser();
+  stand = await startBrowserStand(SCREENSHOTS, { WEBHOOK_ENDPOINTS: receiver.url, WEBHOOK_SECRET: WEBHOOK_TEST_SECRET, WEBHOOK_ALLOW_PRIVATE: 'true' });
+  ({ h, base, browser } = stand);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await h?.close();
+  await stand?.close();
   await receiver?.close();
 });
 

@@ -2,7 +2,6 @@
 // hand-overs, new and existing partner and customer orgs, holds and resumes, the step 8 race,
 // restarts, field errors, and a password that never leaves the request that carries it.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkTokens, orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
@@ -20,6 +19,7 @@ import {
   wizardClient,
 } from './support/harness.js';
 import { readModelCaughtUp } from './support/lifecycle.js';
+import { accept, problem } from './support/wizard-flow.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -44,13 +44,6 @@ async function orderWithLink(overrides: Partial<Order> = {}) {
   expect((await h.postOrder(order)).statusCode).toBe(201);
   const email = await waitForEmail(h, order.orderId, 'setup');
   return { order, token: tokenOf(email), wizard: wizardClient(h, tokenOf(email)) };
-}
-
-/** Sends a step and insists it was accepted; answers the new view. */
-async function accept(wizard: Wizard, step: string, input: StepInput = {}) {
-  const response = await wizard.step(step, input);
-  expect(response.statusCode, `${step}: ${response.body}`).toBe(200);
-  return response.json();
 }
 
 async function start(wizard: Wizard) {
@@ -94,13 +87,6 @@ async function detail(orderId: string) {
 const orgsCreatedBy = (orderId: string) => h.database.db.select().from(organizations).where(eq(organizations.createdByOrderId, orderId));
 const partnerOrgsOf = (partnerId: string) =>
   h.database.db.select().from(organizations).where(and(eq(organizations.kind, 'partner'), eq(organizations.partnerId, partnerId)));
-
-/** A problem answer without its per-request `instance`. */
-function problem(response: LightMyRequestResponse) {
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const { instance: _instance, ...rest } = response.json();
-  return rest;
-}
 
 const unknownToken = () => randomBytes(32).toString('base64url');
 

@@ -54,6 +54,26 @@ async function startWorkers(config: ReturnType<typeof loadConfig>) {
   return { taskQueue, workers };
 }
 
+/** The workflow's input for `order` (in UTC), received at `now` and due at `startAtMs`. */
+const inputFor = (order: ReturnType<typeof makeOrder>, now: number, startAtMs: number, settings: OrderWorkflowInput['settings']): OrderWorkflowInput => ({
+  order: { ...order, timezone: 'UTC' },
+  payloadHash: 'h',
+  startAt: new Date(startAtMs).toISOString(),
+  receivedAt: new Date(now).toISOString(),
+  settings,
+});
+
+/** The order's rep tasks as `kind:status`. */
+const tasksOf = async (orderId: string) => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, orderId))).map((t) => `${t.kind}:${t.status}`);
+
+/** Starts the order's workflow, waits for its first link and opens a wizard session on it. */
+async function startWithSession(taskQueue: string, input: OrderWorkflowInput) {
+  const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${input.order.orderId}`, taskQueue, args: [input] });
+  await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
+  const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+  return { handle, sessionId };
+}
+
 it('runs the lifecycle on the real durations: email on the start date, escalation a day later, reminder 48 h before expiry, expiry at 30 days', async () => {
   const config = defaultConfig();
   expect(config.escalationAfterMs).toBe(DAY);
@@ -61,13 +81,7 @@ it('runs the lifecycle on the real durations: email on the start date, escalatio
   const { taskQueue, workers } = await startWorkers(config);
   const now = await env.currentTimeMs();
   const order = makeOrder();
-  const input: OrderWorkflowInput = {
-    order: { ...order, timezone: 'UTC' },
-    payloadHash: 'h',
-    startAt: new Date(now + 3 * DAY).toISOString(),
-    receivedAt: new Date(now).toISOString(),
-    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs },
-  };
+  const input = inputFor(order, now, now + 3 * DAY, { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs });
   const events = async () =>
     (await database.db.select().from(orderEvents).where(eq(orderEvents.orderId, order.orderId)).orderBy(asc(orderEvents.seq))).map((e) => e.type);
   const emails = async () =>
@@ -123,21 +137,13 @@ it('follows up a wizard session left before step 8: a reminder after 2 days idle
   const { taskQueue, workers } = await startWorkers(config);
   const now = await env.currentTimeMs();
   const order = makeOrder();
-  const input: OrderWorkflowInput = {
-    order: { ...order, timezone: 'UTC' },
-    payloadHash: 'h',
-    startAt: new Date(now).toISOString(),
-    receivedAt: new Date(now).toISOString(),
-    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs },
-  };
+  const input = inputFor(order, now, now, { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs });
   const emails = async () =>
     (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.purpose}:${e.recipient}`);
-  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+  const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle } = await startWithSession(taskQueue, input);
     const idle = async () => (await emails()).filter((e) => e.startsWith('reminder-idle'));
 
     await env.sleep(2 * DAY - HOUR);
@@ -167,21 +173,13 @@ it('waits for an existing org’s consent: its admin is reminded and rep task aw
     { orgId: org!.id, email: `admin@${domain}`, role: 'admin' },
     { orgId: org!.id, email: `it@${domain}`, role: 'user' },
   ]);
-  const input: OrderWorkflowInput = {
-    order: { ...order, timezone: 'UTC' },
-    payloadHash: 'h',
-    startAt: new Date(now).toISOString(),
-    receivedAt: new Date(now).toISOString(),
-    settings: { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs },
-  };
+  const input = inputFor(order, now, now, { escalationAfterMs: config.escalationAfterMs, orderExpiresAfterMs: config.orderExpiresAfterMs, sessionIdleReminderAfterMs: config.sessionIdleReminderAfterMs });
   const emails = async () =>
     (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.idempotencyKey.split('/').slice(1).join('/')}:${e.recipient}`);
-  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+  const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle, sessionId } = await startWithSession(taskQueue, input);
     // The steps as the API sends them, with the facts it looked up (api/wizard-service.ts).
     const unnamed = { orgId: org!.id, kind: 'customer' as const, name: `the organization that it@${domain} already belongs to`, belongsTo: `it@${domain}` };
     const steps: Array<[string, Record<string, unknown>, StepContext]> = [
@@ -230,26 +228,18 @@ it('after the point of no return: no expiry, a finish-setup reminder after 3 day
   const now = await env.currentTimeMs();
   const order = makeOrder();
   const domain = `ts-${randomUUID().slice(0, 8)}.example`;
-  const input: OrderWorkflowInput = {
-    order: { ...order, timezone: 'UTC' },
-    payloadHash: 'h',
-    startAt: new Date(now).toISOString(),
-    receivedAt: new Date(now).toISOString(),
-    settings: {
-      escalationAfterMs: config.escalationAfterMs,
-      orderExpiresAfterMs: config.orderExpiresAfterMs,
-      setupReminderAfterMs: config.setupReminderAfterMs,
-      setupEscalationAfterMs: config.setupEscalationAfterMs,
-    },
-  };
+  const input = inputFor(order, now, now, {
+    escalationAfterMs: config.escalationAfterMs,
+    orderExpiresAfterMs: config.orderExpiresAfterMs,
+    setupReminderAfterMs: config.setupReminderAfterMs,
+    setupEscalationAfterMs: config.setupEscalationAfterMs,
+  });
   const emails = async () =>
     (await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).map((e) => `${e.purpose}:${e.recipient}`);
-  const tasks = async () => (await database.db.select().from(repTasks).where(eq(repTasks.orderId, order.orderId))).map((t) => `${t.kind}:${t.status}`);
+  const tasks = () => tasksOf(order.orderId);
 
   const scenario = (async () => {
-    const handle = await env.client.workflow.start('orderWorkflow', { workflowId: `order-${order.orderId}`, taskQueue, args: [input] });
-    await eventually(async () => ((await handle.query(getStateQuery)).link ? true : undefined));
-    const { sessionId } = await handle.executeUpdate(startSessionUpdate, { args: [{ linkIssueKey: 'link-1' }] });
+    const { handle, sessionId } = await startWithSession(taskQueue, input);
     const steps: Array<[StepRequest['step'], Record<string, unknown>, StepRequest['context']]> = [
       ['role', { role: 'partner' }, {}],
       ['configurer', { choice: 'self' }, {}],

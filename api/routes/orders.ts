@@ -50,9 +50,10 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     async (request, reply) => {
       const body = request.body;
       const errors: FieldError[] = [];
-      const startDate = startDateProblem(body.requestedStartDate, clock());
+      const zoneValid = body.timezone === undefined || isValidTimeZone(body.timezone);
+      const startDate = startDateProblem(body.requestedStartDate, clock(), zoneValid ? (body.timezone ?? 'UTC') : undefined);
       if (startDate) errors.push({ field: '/body/requestedStartDate', message: startDate });
-      if (body.timezone !== undefined && !isValidTimeZone(body.timezone)) {
+      if (!zoneValid) {
         errors.push({ field: '/body/timezone', message: 'must be an IANA time zone such as Europe/Oslo' });
       }
       if (errors.length) throw badRequest(errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);

@@ -4,13 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { count } from 'drizzle-orm';
 import { normaliseOrder, payloadHash } from '../../api/order-service.js';
 import { signIntakeBody } from '../../api/signature.js';
+import { orders } from '../../db/schema/index.js';
 import { type OrderPayload, type OrderWorkflowInput, orderWorkflowId } from '../../domain/order.js';
 import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { getStateQuery, type OrderState, type StepRequest } from '../../workflows/definitions.js';
-import { waitFor } from './report.js';
-import { BENCH_SECRETS } from './environment.js';
+import { round, waitFor } from './report.js';
+import { BENCH_SECRETS, type BenchEnvironment } from './environment.js';
 
 /**
  * A start date intake takes (at most 366 days ahead) and far enough out that no bench order's
@@ -78,6 +80,30 @@ export async function inParallel<T>(items: T[], concurrency: number, task: (item
     }
   });
   await Promise.all(lanes);
+}
+
+/**
+ * Starts `orderCount` orders sharing one start moment `leadSeconds` ahead (whole seconds, so it is the
+ * same instant for every order, as 09:00 on a start date is) and waits until the read model has them
+ * all, on top of `alreadyRecorded`; throws if that takes longer than the lead.
+ */
+export async function startOrdersAtOneMoment(
+  environment: BenchEnvironment,
+  taskQueue: string,
+  { orderCount, leadSeconds, alreadyRecorded = 0, settings = {} }: { orderCount: number; leadSeconds: number; alreadyRecorded?: number; settings?: Partial<OrderWorkflowInput['settings']> },
+): Promise<{ moment: Date; creationSeconds: number }> {
+  const moment = new Date(Math.ceil((Date.now() + leadSeconds * 1000) / 1000) * 1000);
+  const creationStarted = Date.now();
+  const payloads = Array.from({ length: orderCount }, () => benchOrder({ requestedStartDate: moment.toISOString().slice(0, 10) }));
+  await inParallel(payloads, 32, (payload) => startOrderDirectly(environment.client, taskQueue, payload, moment, settings));
+  await waitFor(
+    'every order recorded',
+    async () => ((await environment.database.db.select({ n: count() }).from(orders))[0]!.n >= orderCount + alreadyRecorded ? true : undefined),
+    { timeoutMs: moment.getTime() - Date.now(), intervalMs: 250 },
+  ).catch(() => {
+    throw new Error(`the ${orderCount} orders were not all created and recorded within the ${leadSeconds} s lead: raise --lead-seconds`);
+  });
+  return { moment, creationSeconds: round((Date.now() - creationStarted) / 1000, 1) };
 }
 
 async function call(baseUrl: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {

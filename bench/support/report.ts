@@ -72,6 +72,14 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** A table of percentiles, one row per named measure. */
+export function percentilesTable(first: string, rows: Array<[string, Percentiles]>): string {
+  return table(
+    [first, 'n', 'p50', 'p90', 'p99', 'max'],
+    rows.map(([name, p]) => [name, p.count, p.p50, p.p90, p.p99, p.max]),
+  );
+}
+
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);

@@ -1,12 +1,14 @@
-// Chromium for the page tests (test/browser.test.ts, test/desk-browser.test.ts): the run's browser
+// Chromium for the page tests (test/*-browser.test.ts, test/browser.test.ts): the run's browser
 // (test/support/chromium.ts) with a fresh profile, and tabs that record what must never happen on
 // our pages — Content Security Policy violations and uncaught script errors.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
+import { type Harness, startHarness } from './harness.js';
+import { freePort } from './processes.js';
 
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
@@ -77,4 +79,36 @@ export async function checkPage(page: Page, dir: string, name: string, { fullPag
   expect(blocking, `axe on ${name}`).toEqual([]);
   const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
   expect(width, `${name} scrolls sideways`).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+/** The app listening on a free port that PUBLIC_BASE_URL names, and a fresh browser to visit it with. */
+export interface BrowserStand {
+  h: Harness;
+  base: string;
+  browser: TestBrowser;
+  close(): Promise<void>;
+}
+
+/** Starts a harness with `env` listening at `base`, makes `screenshots`, launches the browser. */
+export async function startBrowserStand(screenshots: string, env: Record<string, string> = {}): Promise<BrowserStand> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const h = await startHarness({ PUBLIC_BASE_URL: base, ...env });
+  try {
+    await h.app.listen({ port, host: '127.0.0.1' });
+    await mkdir(screenshots, { recursive: true });
+    const browser = await launchBrowser();
+    return {
+      h,
+      base,
+      browser,
+      async close() {
+        await browser.close();
+        await h.close();
+      },
+    };
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
 }

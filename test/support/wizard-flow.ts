@@ -1,5 +1,6 @@
 // Walks an order through steps 3–9 over HTTP, so step 10 tests start at the point of no return.
 import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Service } from '../../domain/order.js';
 import { type Harness, isoDate, makeOrder, tokenOf, waitForEmail, wizardClient } from './harness.js';
@@ -7,6 +8,20 @@ import { type Harness, isoDate, makeOrder, tokenOf, waitForEmail, wizardClient }
 export const PARTNER_PASSWORD = 'correct horse battery staple fjord';
 
 export type WizardClient = ReturnType<typeof wizardClient>;
+
+/** Sends a step and insists it was accepted; answers the new view. */
+export async function accept(wizard: WizardClient, step: string, input: Record<string, unknown> = {}) {
+  const response = await wizard.step(step, input);
+  expect(response.statusCode, `${step}: ${response.body}`).toBe(200);
+  return response.json();
+}
+
+/** A problem answer without its per-request `instance`. */
+export function problem(response: LightMyRequestResponse) {
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const { instance: _instance, ...rest } = response.json();
+  return rest;
+}
 
 /**
  * A new order for `services`, due at once, configured by the partner (new partner org, new
@@ -31,11 +46,7 @@ export async function orderInServiceSetup(h: Harness, services: Service[], overr
     ['partner-password', { password: PARTNER_PASSWORD }],
   ];
   let view: Record<string, unknown> = {};
-  for (const [step, input] of steps) {
-    const response = await wizard.step(step, input);
-    expect(response.statusCode, `${step}: ${response.body}`).toBe(200);
-    view = response.json();
-  }
+  for (const [step, input] of steps) view = await accept(wizard, step, input);
   expect(view).toMatchObject({ status: 'SERVICE_SETUP' });
   return { order, token, wizard, view };
 }

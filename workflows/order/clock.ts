@@ -11,6 +11,11 @@ const ABANDONED_AFTER_REMINDER_MS = 24 * 3_600_000;
 const escalationDue = (run: OrderRun) =>
   run.state.setupEmailSentAt !== undefined && Date.parse(run.state.setupEmailSentAt) + run.settings.escalationAfterMs;
 const expiryReminderDue = (run: OrderRun) => run.state.expiresAt !== undefined && Date.parse(run.state.expiresAt) - EXPIRY_REMINDER_LEAD_MS;
+/**
+ * The expiry reminder waits while an org's consent is awaited ("nobody has configured this order" would be
+ * untrue; the consent follow-up speaks), and stays unsent for a resume after a decline.
+ */
+const expiryReminderPending = (run: OrderRun) => !run.state.reminders.expiry && run.state.status !== 'AWAITING_CONSENT';
 
 /**
  * A wizard session left before step 8: when its holder is reminded and when a rep is told, or
@@ -45,7 +50,7 @@ export function nextDeadline(run: OrderRun): number | undefined {
   if (state.status === 'SCHEDULED') candidates.push(Date.parse(state.startAt));
   if (!state.configuration && state.expiresAt) {
     if (!state.escalated && state.sessionsStarted === 0 && !state.reminders.escalation) candidates.push(escalationDue(run) as number);
-    if (!state.reminders.expiry) candidates.push(expiryReminderDue(run) as number);
+    if (expiryReminderPending(run)) candidates.push(expiryReminderDue(run) as number);
     candidates.push(Date.parse(state.expiresAt));
   }
   const idle = idleFollowUp(run);
@@ -163,13 +168,12 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
     return true;
   }
   const reminderAt = expiryReminderDue(run) as number;
-  if (!run.state.reminders.expiry && now >= reminderAt) {
+  if (expiryReminderPending(run) && now >= reminderAt) {
     await run.exclusive(async () => {
       run.state = { ...run.state, reminders: { ...run.state.reminders, expiry: true } };
       const { state } = run;
       // Only meaningful when the order lives longer than the reminder's lead time.
-      // While an org's consent is awaited, "nobody has configured this order" would be untrue: the consent follow-up speaks.
-      if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link || state.status === 'AWAITING_CONSENT') return;
+      if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link) return;
       await run.record('order.expiry-reminder', 'system', { to: state.link.email });
       run.jobs.push({ kind: 'email', key: 'reminder-expiry', to: state.link.email, template: { kind: 'reminder-expiry', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
     });

@@ -30,6 +30,9 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
     case 'revoke-links':
       await run.databaseJob(({ projection }) => projection.revokeLinks({ orderId, ...(job.exceptIssueKey ? { exceptIssueKey: job.exceptIssueKey } : {}), reason: job.reason }));
       break;
+    case 'limit-links':
+      await run.databaseJob(({ projection }) => projection.limitLinks({ orderId, until: job.until }));
+      break;
     case 'revoke-consent':
       await run.databaseJob(({ projection }) => projection.revokeConsentRequests({ orderId, reason: job.reason }));
       break;

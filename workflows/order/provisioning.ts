@@ -6,6 +6,13 @@ import { nowIso, type OrderRun } from './run.js';
 /** Patch: a failure is also told to the link holder (SPEC §7.1); orders before it only told the rep. */
 const PROVISIONING_FAILURE_TO_HOLDER = 'provisioning-failure-to-holder';
 
+/**
+ * Patch: a provisioned order's links end LINK_VALID_AFTER_PROVISIONING_MS later (SPEC §7.1: valid until
+ * provisioned); the grace lets the holder's open page and the link in their inbox show the result.
+ */
+const LINKS_END_AFTER_PROVISIONING = 'links-end-after-provisioning';
+const LINK_VALID_AFTER_PROVISIONING_MS = 7 * 86_400_000;
+
 /** Provisioning was asked for and has neither finished nor failed. */
 export const provisioningDue = (run: OrderRun): boolean =>
   !!run.state.provisioning && !run.state.provisioning.failure && !run.state.provisioning.billingStartedAt;
@@ -28,6 +35,11 @@ export async function provision(run: OrderRun): Promise<void> {
       run.jobs.push({ kind: 'email', key: 'provisioned', to: run.state.link?.email ?? run.state.order.provisioningContactEmail, template: { kind: 'provisioned', order: summary, audience: 'contact' } });
       run.jobs.push({ kind: 'email', key: 'provisioned-rep', to: run.state.order.rep.email, template: { kind: 'provisioned', order: summary, audience: 'rep' } });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order was provisioned' });
+      if (patched(LINKS_END_AFTER_PROVISIONING)) {
+        const until = new Date(Date.now() + LINK_VALID_AFTER_PROVISIONING_MS).toISOString();
+        if (run.state.link) run.state = { ...run.state, link: { ...run.state.link, expiresAt: until } };
+        run.jobs.push({ kind: 'limit-links', until });
+      }
     });
   } catch (error) {
     // Cancelled from Temporal is not a provisioning failure: order/cancellation.ts tells the rep.

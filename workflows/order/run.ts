@@ -15,6 +15,7 @@ import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK, LOCAL_R
 export type Job =
   | { kind: 'email'; key: string; to: string; template: EmailTemplate; link?: CurrentLink; consent?: { requestKey: string; orgId: string; expiresAt: string } }
   | { kind: 'revoke-links'; exceptIssueKey?: string; reason: string }
+  | { kind: 'limit-links'; until: string }
   /** Ends the order's consent links (SPEC §7.2): answered, withdrawn, or the order ended. */
   | { kind: 'revoke-consent'; reason: string }
   | { kind: 'open-task'; taskKey: string; taskKind: RepTaskKind; detail: string }

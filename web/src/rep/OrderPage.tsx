@@ -319,45 +319,29 @@ const STEP_LABELS: Record<string, string> = {
 
 const LANGUAGES: Record<OrderDetail['locale'], string> = { nb: 'Norwegian Bokmål', en: 'English' };
 
-/** What became of each email: Resend's events move `sent` on to delivered, bounced or complained. */
-function EmailsCard({ emails }: { emails: OrderDetail['emails'] }) {
+/** A card holding one table: its title with a count, a line instead of the table when it is empty. */
+function TableCard(props: { id: string; title: string; count: number; empty: string; caption: string; columns: string[]; children: ReactNode }) {
   return (
-    <section className="card" aria-labelledby="emails-title">
-      <h2 id="emails-title">
-        Emails <span className="count">{emails.length}</span>
+    <section className="card" aria-labelledby={props.id}>
+      <h2 id={props.id}>
+        {props.title} <span className="count">{props.count}</span>
       </h2>
-      {emails.length === 0 ? (
-        <p className="muted">No emails yet.</p>
+      {props.count === 0 ? (
+        <p className="muted">{props.empty}</p>
       ) : (
         <div className="table-wrap">
           <table className="orders">
-            <caption className="visually-hidden">The order’s emails, oldest first, with their delivery status.</caption>
+            <caption className="visually-hidden">{props.caption}</caption>
             <thead>
               <tr>
-                <th scope="col">Email</th>
-                <th scope="col">To</th>
-                <th scope="col">Language</th>
-                <th scope="col">Status</th>
-                <th scope="col">When</th>
+                {props.columns.map((column) => (
+                  <th key={column} scope="col">
+                    {column}
+                  </th>
+                ))}
               </tr>
             </thead>
-            <tbody>
-              {emails.map((email, index) => (
-                <tr key={`${email.purpose}-${email.to}-${index}`}>
-                  <th scope="row" data-label="Email">
-                    {humanize(email.purpose)}
-                  </th>
-                  <td data-label="To" className="break">
-                    {email.to}
-                  </td>
-                  <td data-label="Language">{email.locale ? LANGUAGES[email.locale] : '—'}</td>
-                  <td data-label="Status">
-                    <span className={`pill email-${email.status}`}>{humanize(email.status)}</span>
-                  </td>
-                  <td data-label="When">{formatDateTime(email.at)}</td>
-                </tr>
-              ))}
-            </tbody>
+            <tbody>{props.children}</tbody>
           </table>
         </div>
       )}
@@ -365,45 +349,60 @@ function EmailsCard({ emails }: { emails: OrderDetail['emails'] }) {
   );
 }
 
+/** What became of each email: Resend's events move `sent` on to delivered, bounced or complained. */
+function EmailsCard({ emails }: { emails: OrderDetail['emails'] }) {
+  return (
+    <TableCard
+      id="emails-title"
+      title="Emails"
+      count={emails.length}
+      empty="No emails yet."
+      caption="The order’s emails, oldest first, with their delivery status."
+      columns={['Email', 'To', 'Language', 'Status', 'When']}
+    >
+      {emails.map((email, index) => (
+        <tr key={`${email.purpose}-${email.to}-${index}`}>
+          <th scope="row" data-label="Email">
+            {humanize(email.purpose)}
+          </th>
+          <td data-label="To" className="break">
+            {email.to}
+          </td>
+          <td data-label="Language">{email.locale ? LANGUAGES[email.locale] : '—'}</td>
+          <td data-label="Status">
+            <span className={`pill email-${email.status}`}>{humanize(email.status)}</span>
+          </td>
+          <td data-label="When">{formatDateTime(email.at)}</td>
+        </tr>
+      ))}
+    </TableCard>
+  );
+}
+
 /** One row per status change and endpoint: its last outcome and how many attempts it took. */
 function WebhooksCard({ webhooks }: { webhooks: OrderDetail['webhooks'] }) {
   return (
-    <section className="card" aria-labelledby="webhooks-title">
-      <h2 id="webhooks-title">
-        Webhooks <span className="count">{webhooks.length}</span>
-      </h2>
-      {webhooks.length === 0 ? (
-        <p className="muted">No webhook deliveries (none configured, or none due yet).</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="orders">
-            <caption className="visually-hidden">Status webhooks of this order, in seq order, with their delivery outcome.</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last attempt</th>
-              </tr>
-            </thead>
-            <tbody>
-              {webhooks.map((webhook, index) => (
-                <tr key={`${webhook.event}-${index}`}>
-                  <th scope="row" data-label="Event" className="break">
-                    {webhook.event}
-                  </th>
-                  <td data-label="Outcome">
-                    <span className={`pill webhook-${webhook.status}`}>{humanize(webhook.status)}</span>
-                  </td>
-                  <td data-label="Attempts">{webhook.attempts}</td>
-                  <td data-label="Last attempt">{webhook.lastAttemptAt ? formatDateTime(webhook.lastAttemptAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <TableCard
+      id="webhooks-title"
+      title="Webhooks"
+      count={webhooks.length}
+      empty="No webhook deliveries (none configured, or none due yet)."
+      caption="Status webhooks of this order, in seq order, with their delivery outcome."
+      columns={['Event', 'Outcome', 'Attempts', 'Last attempt']}
+    >
+      {webhooks.map((webhook, index) => (
+        <tr key={`${webhook.event}-${index}`}>
+          <th scope="row" data-label="Event" className="break">
+            {webhook.event}
+          </th>
+          <td data-label="Outcome">
+            <span className={`pill webhook-${webhook.status}`}>{humanize(webhook.status)}</span>
+          </td>
+          <td data-label="Attempts">{webhook.attempts}</td>
+          <td data-label="Last attempt">{webhook.lastAttemptAt ? formatDateTime(webhook.lastAttemptAt) : '—'}</td>
+        </tr>
+      ))}
+    </TableCard>
   );
 }
 
