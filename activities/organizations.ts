@@ -47,6 +47,11 @@ export interface CommitResult {
   /** True when this order created the partner org: step 9 then sets its admin's password. */
   newPartnerOrg: boolean;
   partnerAdminUserId: string | null;
+  /**
+   * The customer org's own name. The draft may only have called it "the organization that <address>
+   * belongs to" (SPEC §7.2); once it consented (or the partner manages it) its name may be shown.
+   */
+  customerOrgName: string;
 }
 
 const USER_EMAIL_CONSTRAINT = 'org_users_email_uq';
@@ -75,7 +80,7 @@ function commitInputHash({ orderId, partner, customer, admin }: CommitInput): st
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-function toResult(row: typeof orderConfigurations.$inferSelect): CommitResult {
+function toResult(row: typeof orderConfigurations.$inferSelect): Omit<CommitResult, 'customerOrgName'> {
   return {
     partnerOrgId: row.partnerOrgId,
     customerOrgId: row.customerOrgId,
@@ -96,7 +101,7 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
     async commitOrderConfiguration(input: CommitInput): Promise<CommitResult> {
       const { orderId } = input;
       const inputHash = commitInputHash(input);
-      return database.db.transaction(async (tx) => {
+      const result = await database.db.transaction(async (tx) => {
         // Serialises attempts of one order, so a duplicate attempt waits and then finds the row
         // instead of colliding with the first one's uncommitted users.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`);
@@ -213,6 +218,8 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
         await tx.update(linkTokens).set({ expiresAt: null }).where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt)));
         return toResult(row!);
       });
+      const [customerOrg] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, result.customerOrgId));
+      return { ...result, customerOrgName: customerOrg!.name };
     },
 
     /**

@@ -9,7 +9,7 @@ import { orderLocale } from '../domain/locale.js';
 import { checkPasswordPolicy, hashPassword } from '../domain/password.js';
 import type { OrderState, OrgSummary, StepContext, StepName, WizardState } from '../workflows/definitions.js';
 import { STEP_NUMBERS } from '../workflows/definitions.js';
-import { nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
+import { awaitingConsentMessage, nextStep, passwordPending, requiredSections } from '../workflows/wizard.js';
 import { resolveLinkToken } from './link-lookup.js';
 import { ProblemError } from './problem.js';
 import type { WizardView } from './schemas.js';
@@ -100,7 +100,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
     }
     if (state.status === 'AWAITING_CONSENT') {
       // Never the admin's address: it belongs to another company's organization.
-      base.message = `The customer organization you chose already exists, so its administrator or ${state.order.rep.name}, your Cisco account representative, must approve before the order is set up there. You will get an email once it is decided.`;
+      base.message = awaitingConsentMessage(state.order.rep.name);
     }
     if (active && step && !state.configuration && !state.delegatedToCustomer) base.partnerOrg = await partnerOrgOf(state);
     if (active && (step === 'customer-org' || step === 'confirm') && state.session?.draft.customerAdmin) {
@@ -166,7 +166,8 @@ export function createWizardService({ database, calls, clock }: { config: Config
       }
       case 'confirm': {
         const chosen = state?.session?.draft.customerOrg;
-        return chosen?.mode === 'existing' ? { consent: await consentFacts(db, chosen.orgId) } : {};
+        // Always sent (null: no existing org), so the workflow can tell a draft changed since it was read.
+        return { consent: chosen?.mode === 'existing' ? await consentFacts(db, chosen.orgId) : null };
       }
       case 'meetings':
         return { subdomain: await checkSubdomainAvailability(db, text('subdomain'), orderId) };

@@ -78,3 +78,6 @@ export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 export const orderIdOfWorkflow = (workflowId: string): string | undefined => (workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : undefined);
 /** The rep action `redeliver-webhooks`: one at a time per order. */
 export const redeliveryWorkflowId = (orderId: string): string => `webhooks-${orderId}`;
+
+/** Why an order is on hold: an org not recognised (steps 5, 7), consent declined, or the commit after an approval refused. */
+export type HoldReason = 'not-recognised' | 'consent-declined' | 'commit-refused';

@@ -3,7 +3,7 @@
 // activity mints the link and passes its URL to renderEmail.
 import { createIntl, createIntlCache } from '@formatjs/intl';
 import { FORMAT_TAGS, type Locale, orderLocale } from '../domain/locale.js';
-import type { Service } from '../domain/order.js';
+import type { HoldReason, Service } from '../domain/order.js';
 import { EMAIL_MESSAGES, type EmailMessageKey, REP_EMAIL_MESSAGES, type RepEmailMessageKey } from '../i18n/emails.js';
 import type { OrderSummary } from './summary.js';
 
@@ -29,7 +29,16 @@ export type EmailTemplate =
    */
   | { kind: 'finish-setup'; order: OrderSummary; reminder: boolean; customerOrganization: string }
   /** To the link holder after a rep resumed an order on hold: what the rep decided. Needs a link. */
-  | { kind: 'resumed'; order: OrderSummary; reason: string; partnerOrganization?: string; customerOrganization?: string; expiresAt: string }
+  | {
+      kind: 'resumed';
+      order: OrderSummary;
+      reason: string;
+      /** Why it was held (what the rep looked into); absent: an org was not recognised. */
+      heldFor?: HoldReason;
+      partnerOrganization?: string;
+      customerOrganization?: string;
+      expiresAt: string;
+    }
   /** To the link holder when provisioning failed: the rep is on it, nothing was billed. */
   | { kind: 'provisioning-failed'; order: OrderSummary; repName: string }
   | { kind: 'rep-escalation'; order: OrderSummary; repName: string; contactEmail: string }
@@ -60,6 +69,9 @@ export type EmailTemplate =
 export type EmailPurpose = EmailTemplate['kind'];
 
 /** Purposes whose whole point is a wizard link: rendering them without one is a programming error. */
+/** ICU `select` keys cannot hold a hyphen: the catalogs' names for the hold reasons. */
+const HELD_FOR_SELECTOR: Record<HoldReason, string> = { 'not-recognised': 'notRecognised', 'consent-declined': 'consentDeclined', 'commit-refused': 'commitRefused' };
+
 export const LINK_REQUIRED_PURPOSES: readonly EmailPurpose[] = ['setup', 'reminder-escalation', 'reminder-expiry', 'reminder-idle', 'delegated', 'finish-setup', 'resumed'];
 
 /** Purposes whose whole point is a consent link. */
@@ -273,7 +285,7 @@ function content(template: EmailTemplate, context: RenderContext, texts: Texts):
         subject: t('email.resumed.subject', names),
         heading: t('email.resumed.heading', names),
         blocks: [
-          { type: 'paragraph', text: t('email.resumed.intro', { reason: template.reason }) },
+          { type: 'paragraph', text: t('email.resumed.intro', { reason: template.reason, heldFor: HELD_FOR_SELECTOR[template.heldFor ?? 'not-recognised'] }) },
           ...(named.length ? [{ type: 'paragraph' as const, text: t('email.resumed.named') }, { type: 'facts' as const, rows: named }] : []),
           orderFacts(order, texts),
           { type: 'button', label: t('email.button.configure'), url },

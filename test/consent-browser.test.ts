@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { organizations, orgUsers } from '../db/schema/index.js';
 import { type BrowserStand, checkPage, PHONE, startBrowserStand, type TestBrowser } from './support/browser.js';
@@ -47,7 +48,7 @@ async function awaitingConsent() {
   ] as const) {
     expect((await wizard.step(step, input)).statusCode).toBe(200);
   }
-  return { order, email: await waitForEmail(h, order.orderId, 'consent-request', `admin@${domain}`) };
+  return { order, domain, email: await waitForEmail(h, order.orderId, 'consent-request', `admin@${domain}`) };
 }
 
 it('shows what is asked, decides only on the button, and refuses the used link', async () => {
@@ -71,6 +72,22 @@ it('shows what is asked, decides only on the button, and refuses the used link',
   await page.goto(decline.replace('decline', 'approve'));
   await page.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
   await check(page, 'consent-used');
+  await browser.closePage(page);
+});
+
+it('says the order is on hold when the approval could not be committed', async () => {
+  const { order, domain, email } = await awaitingConsent();
+  // Meanwhile the new admin's address moved to another org: the commit after approval is refused.
+  const [elsewhere] = await h.database.db.insert(organizations).values({ kind: 'customer', name: 'Annen Kunde AS', country: 'NO' }).returning();
+  await h.database.db.update(orgUsers).set({ orgId: elsewhere!.id }).where(eq(orgUsers.email, `it@${domain}`));
+  const approve = /(http\S+\/consent\/[A-Za-z0-9_-]{43}\?decision=approve)/.exec(email.text)![1]!;
+  const page = await browser.openPage(PHONE);
+  await page.goto(approve);
+  await page.getByRole('button', { name: 'Send my answer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Thank you: approved' }).waitFor();
+  await page.getByText(`Order ${order.orderId} could not be set up in Nordlys Fisk AS just now, so it is on hold`).waitFor();
+  expect(await page.getByText('is now set up').count()).toBe(0);
+  expect((await h.repGet(`/api/orders/${order.orderId}`)).json().status).toBe('ON_HOLD');
   await browser.closePage(page);
 });
 

@@ -6,6 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentRequests, organizations, orgUsers, repTasks } from '../db/schema/index.js';
+import { orderWorkflowId } from '../domain/order.js';
+import { getStateQuery, submitStepUpdate } from '../workflows/definitions.js';
 import { decodedHistoryText, eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, repAction, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
 import { accept, problem } from './support/wizard-flow.js';
 
@@ -30,8 +32,8 @@ async function strangerOrg(name = `Stranger ${uniq()} AS`, { withAdmin = true } 
 }
 
 /** A new partner's order whose step 6 names `adminEmail` (a user of an existing org) and step 8 is confirmed. */
-async function confirmedIntoExistingOrg(adminEmail: string, orgId: string) {
-  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+async function confirmedIntoExistingOrg(adminEmail: string, orgId: string, overrides: Parameters<typeof makeOrder>[0] = {}) {
+  const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC', ...overrides });
   expect((await h.postOrder(order)).statusCode).toBe(201);
   const token = tokenOf(await waitForEmail(h, order.orderId, 'setup'));
   const wizard = wizardClient(h, token);
@@ -138,6 +140,42 @@ describe('an existing customer org the partner does not manage', () => {
     expect(await decodedHistoryText(h, order.orderId)).not.toContain(token);
   });
 
+  it('once it consented, the order and its emails name the org itself, in the order’s language', async () => {
+    const stranger = await strangerOrg();
+    const { order } = await confirmedIntoExistingOrg(stranger.user, stranger.org.id, { locale: 'nb' });
+    expect((await repAction(h, order.orderId, 'approve-consent')).statusCode).toBe(200);
+    const email = await waitForEmail(h, order.orderId, 'order-configured', order.provisioningContactEmail);
+    expect(email.text).toContain(stranger.org.name);
+    // Not the English stand-in the unnamed org had in the draft.
+    expect(email.text).not.toContain('already belongs to');
+    expect((await detail(order.orderId)).configuration).toMatchObject({ customerOrgName: stranger.org.name });
+  });
+
+  it('a confirm whose consent facts are of a draft since changed is refused, so a race cannot skip consent', async () => {
+    const stranger = await strangerOrg();
+    const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+    expect((await h.postOrder(order)).statusCode).toBe(201);
+    const wizard = wizardClient(h, tokenOf(await waitForEmail(h, order.orderId, 'setup')));
+    expect((await wizard.start()).statusCode).toBe(201);
+    await accept(wizard, 'role', { role: 'partner' });
+    await accept(wizard, 'configurer', { choice: 'self' });
+    await accept(wizard, 'partner-org', { mode: 'new', name: order.partner.name, country: 'NO', address: 'Kaigata 1', adminEmail: `admin@partner-${newDomain()}` });
+    await accept(wizard, 'customer-admin', { email: stranger.user });
+    await accept(wizard, 'customer-org', { mode: 'existing', recognised: true, orgId: stranger.org.id });
+    // The confirm as the API sends it when it read the draft before step 7 chose this org: the
+    // facts say "no existing org" (null). The Update is sent directly to make the race certain.
+    const handle = h.client.workflow.getHandle(orderWorkflowId(order.orderId));
+    const { link } = await handle.query(getStateQuery);
+    const stale = handle.executeUpdate(submitStepUpdate, {
+      args: [{ sessionId: wizard.sessionId, linkIssueKey: link!.issueKey, step: 'confirm', input: { confirmed: true }, context: { consent: null } }],
+    });
+    await expect(stale).rejects.toMatchObject({ cause: { details: ['stale-draft'] } });
+    expect((await handle.query(getStateQuery)).status).toBe('IN_PROGRESS');
+    expect(await usersOf(stranger.org.id)).toEqual([{ email: stranger.admin, role: 'admin' }, { email: stranger.user, role: 'user' }]);
+    // Through the API the facts match the draft: the org is asked.
+    expect(await accept(wizard, 'confirm', { confirmed: true })).toMatchObject({ status: 'AWAITING_CONSENT' });
+  });
+
   it('declined: the order goes on hold with a rep task, the holder is told, nothing is written to the org', async () => {
     const stranger = await strangerOrg();
     const { order } = await confirmedIntoExistingOrg(stranger.user, stranger.org.id);
@@ -159,6 +197,10 @@ describe('an existing customer org the partner does not manage', () => {
     // A rep approval no longer applies; resume starts the setup over.
     expect((await repAction(h, order.orderId, 'approve-consent')).statusCode).toBe(409);
     expect((await repAction(h, order.orderId, 'resume', { reason: 'the customer will use a new organization' })).json()).toMatchObject({ status: 'AWAITING_SETUP' });
+    // The new link's email says why it was held: the decline, not an org the holder did not recognise.
+    const resumed = await waitForEmail(h, order.orderId, 'resumed', order.provisioningContactEmail);
+    expect(resumed.text).toContain('declined to approve the order: the customer will use a new organization');
+    expect(resumed.text).not.toContain('did not recognise');
   });
 
   it('without an admin to ask, a rep task opens at once and the rep approves (also in bulk, unknown orders refused per order)', async () => {

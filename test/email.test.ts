@@ -510,6 +510,19 @@ describe('templates in Norwegian', () => {
     }
   });
 
+  it('says what the rep looked into when resuming: a declined consent is not an org the holder did not recognise', () => {
+    const intro = (order: typeof base, heldFor?: 'consent-declined' | 'commit-refused') =>
+      renderEmail({ ...(everyKind(order).resumed as Extract<EmailTemplate, { kind: 'resumed' }>), ...(heldFor ? { heldFor } : {}) }, context).text;
+    expect(intro(base)).toContain('Kundeansvarlig hos Cisco har sett på organisasjonen du ikke kjente igjen: Kunden bruker');
+    expect(intro({ ...base, locale: 'en' })).toContain('looked into the organization you did not recognise');
+    for (const heldFor of ['consent-declined', 'commit-refused'] as const) {
+      expect(intro(base, heldFor)).not.toContain('ikke kjente igjen');
+      expect(intro({ ...base, locale: 'en' }, heldFor)).not.toContain('did not recognise');
+    }
+    expect(intro({ ...base, locale: 'en' }, 'consent-declined')).toContain('the organization that declined to approve the order: Kunden bruker');
+    expect(intro(base, 'consent-declined')).toContain('etter at organisasjonen ikke godkjente bestillingen');
+  });
+
   it('gives deadlines in the order’s time zone and the Norwegian way of writing dates', () => {
     const setup = renderEmail(nb.setup, context);
     expect(setup.text).toContain('Lenken gjelder til 14. februar 2030 kl. 09:00 CET.');

@@ -293,6 +293,7 @@ describe('commitOrderConfiguration', () => {
       adminUserId: expect.any(String),
       newPartnerOrg: true,
       partnerAdminUserId: expect.any(String),
+      customerOrgName: 'Acme Shipping',
     });
     expect(await orgRow(result.partnerOrgId!)).toMatchObject({ kind: 'partner', partnerId, managedByOrgId: null, createdByOrderId: orderId });
     expect(await orgRow(result.customerOrgId)).toMatchObject({
@@ -372,6 +373,8 @@ describe('commitOrderConfiguration', () => {
       adminUserId: colleague!.id,
       newPartnerOrg: false,
       partnerAdminUserId: null,
+      // Its own name, which the link holder's draft may not have had (SPEC §7.2).
+      customerOrgName: 'Acme Self-Made',
     });
     expect(await userRow(colleague!.id)).toMatchObject({ role: 'admin', orgId: unmanaged.customerOrgId });
     expect((await orgRow(unmanaged.customerOrgId)).managedByOrgId).toBe(partnerSide.partnerOrgId);

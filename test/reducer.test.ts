@@ -326,6 +326,24 @@ describe('applyStep: steps 3–8', () => {
     expect(applyConsentAnswer(state, { requestKey: 'consent-1', decision: 'approve' })).toMatchObject({ ok: false, refusal: { kind: 'link-gone' } });
   });
 
+  it('step 8 refuses consent facts of a draft that changed since the API read it (stale-draft)', () => {
+    const draftWith = (orgId: string | null): WizardDraft => ({
+      ...UNTIL_CONFIRM,
+      partnerOrg: { mode: 'existing', orgId: partnerOrg.orgId, name: partnerOrg.name },
+      customerOrg: orgId ? { mode: 'existing', orgId, name: 'Acme Shipping AS' } : { mode: 'new', name: 'Acme Shipping AS', country: 'NO', address: 'Strandkaien 2' },
+    });
+    const facts = (orgId: string) => ({ orgId, managedByOrgId: null, adminEmail: 'boss@acme.example' });
+    const confirm = (draft: WizardDraft, consent: StepContext['consent']) => applyStep(inSession(draft), step('confirm', { confirmed: true }, { consent }), NOW);
+    // Facts read for org-1 (it needs consent); steps 6+7 meanwhile chose org-2, or a new org: no commit.
+    expect(conflictCode(confirm(draftWith('org-2'), facts('org-1')))).toBe('stale-draft');
+    expect(conflictCode(confirm(draftWith(null), facts('org-1')))).toBe('stale-draft');
+    // Read with no existing org (null); meanwhile one was chosen: no commit without asking it.
+    expect(conflictCode(confirm(draftWith('org-1'), null))).toBe('stale-draft');
+    // Facts that match the draft decide as before.
+    expect(accepted(confirm(draftWith(null), null)).effect).toEqual({ kind: 'commit' });
+    expect(accepted(confirm(draftWith('org-1'), facts('org-1'))).effect).toEqual({ kind: 'ask-consent' });
+  });
+
   it('step 8 commits only on confirmed: true, and step 9 needs the hash made at the edge', () => {
     const state = inSession(UNTIL_CONFIRM);
     for (const confirmed of [undefined, false, 'true', 1]) {

@@ -34,7 +34,7 @@ const next = (page: Page, label = 'Fortsett') => page.getByRole('button', { name
 
 describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
   it('walks a Norwegian order from the setup email to provisioned, and the switch changes the language for good', async () => {
-    const order = makeOrder({ locale: undefined, requestedStartDate: isoDate(-1), timezone: 'Europe/Oslo', services: ['messaging', 'meetings'] });
+    const order = makeOrder({ locale: undefined, requestedStartDate: isoDate(-1), timezone: 'Europe/Oslo', services: ['messaging', 'meetings', 'calling'] });
     expect(order.customer.country).toBe('NO');
     expect((await h.postOrder(order)).statusCode).toBe(201);
     const email = await waitForEmail(h, order.orderId, 'setup');
@@ -111,6 +111,11 @@ describe('the wizard in Norwegian', { timeout: 150_000 }, () => {
     await heading(page, 'Sett opp tjenestene').waitFor();
     await page.getByRole('button', { name: 'Tjenestene stemmer' }).click();
     await page.getByRole('region', { name: /Abonnement/ }).getByText('✓ Lagret').waitFor();
+    // The location's suggested name is Norwegian too, not the API's English default.
+    const calling = page.getByRole('region', { name: /Telefoni/ });
+    expect(await calling.getByLabel('Navn på lokasjonen').inputValue()).toBe('Hovedkontor');
+    await calling.getByRole('button', { name: 'Lagre telefoniinnstillingene' }).click();
+    await calling.getByText('✓ Lagret').waitFor();
     const meetings = page.getByRole('region', { name: /Møteside/ });
     const subdomain = `nb-${Math.random().toString(36).slice(2, 9)}`;
     await meetings.getByLabel('Underdomene for møtesiden').fill('webex');

@@ -4,7 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AdminEmailClass, OrgSummary } from '../db/queries/organizations.js';
 import type { CallingSettings } from '../domain/calling.js';
 import type { FieldError } from '../domain/field-error.js';
-import type { OrderPayload, OrderStatus } from '../domain/order.js';
+import type { HoldReason, OrderPayload, OrderStatus } from '../domain/order.js';
 import { STEP_NAMES, type StepName } from '../domain/wizard-steps.js';
 
 // Organization look-ups are the API's (db/queries) and calling rules the domain's; the workflow
@@ -115,7 +115,8 @@ export interface OrderState {
   session?: WizardSession;
   escalated: boolean;
   escalatedAt?: string;
-  hold?: { step: 'partner-org' | 'customer-org'; at: string };
+  /** Why; unset: an org was not recognised (the only reason before consent existed). */
+  hold?: { step: 'partner-org' | 'customer-org'; at: string; reason?: HoldReason };
   /** Organizations a rep named when resuming a hold: steps 5 and 7 propose these instead (SPEC §7.1). */
   namedOrgs?: { partnerOrg?: OrgSummary; customerOrg?: OrgSummary };
   reminders: { escalation: boolean; expiry: boolean };
@@ -180,10 +181,11 @@ export interface StepContext {
   /** calling: whether the API knows the time zone (workflow code has no tz database to trust). */
   timeZoneKnown?: boolean;
   /**
-   * confirm, with an existing customer org: who manages it now and whom to ask for consent. Absent
-   * in histories from before consent existed: those commit at once, as they did.
+   * confirm: the existing customer org of the draft the API read (who manages it, whom to ask for
+   * consent), or null when that draft had none. Absent in histories from before consent existed:
+   * those commit at once, as they did.
    */
-  consent?: { orgId: string; managedByOrgId: string | null; adminEmail: string | null };
+  consent?: { orgId: string; managedByOrgId: string | null; adminEmail: string | null } | null;
 }
 
 export interface StepRequest {

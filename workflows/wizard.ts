@@ -159,7 +159,7 @@ function checkAccess(state: OrderState, request: StepRequest): StepOutcome | und
   if (state.status === 'ON_HOLD') {
     return conflict('on-hold', 'This order is on hold. Your Cisco account representative will contact you.');
   }
-  if (state.status === 'AWAITING_CONSENT') return conflict('awaiting-consent', AWAITING_CONSENT_MESSAGE);
+  if (state.status === 'AWAITING_CONSENT') return conflict('awaiting-consent', awaitingConsentMessage(state.order.rep.name));
   if (!state.session || state.session.id !== request.sessionId) {
     return conflict('stale-session', 'This wizard session is no longer current: it was restarted elsewhere. Start again from the link.');
   }
@@ -332,6 +332,10 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       if (input.confirmed !== true) return invalid(fieldError('/body/confirmed', 'mustBeTrue', 'must be true'));
       const consent = context.consent;
       const chosen = draft.customerOrg;
+      const chosenOrgId = chosen?.mode === 'existing' ? chosen.orgId : null;
+      // The API read the draft before this Update: steps 6 and 7 may have changed it since. Facts about
+      // another org than the draft's must not decide, or a race would commit without consent.
+      if (consent !== undefined && (consent?.orgId ?? null) !== chosenOrgId) return conflict('stale-draft', STALE_DRAFT_MESSAGE);
       if (!consent || chosen?.mode !== 'existing' || consent.orgId !== chosen.orgId || managedByPartner(state, draft, consent.managedByOrgId)) {
         return accepted(state, { kind: 'commit' });
       }
@@ -397,8 +401,11 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
   }
 }
 
-const AWAITING_CONSENT_MESSAGE =
-  'The customer organization you chose already exists: the order waits for its administrator or your Cisco account representative to approve.';
+const STALE_DRAFT_MESSAGE = 'The choices changed while this step was sent, perhaps in another window. Reload the page and confirm again.';
+
+/** Why the order waits while consent is asked: the wizard's view and its refusals say it alike. */
+export const awaitingConsentMessage = (repName: string) =>
+  `The customer organization you chose already exists, so its administrator or ${repName}, your Cisco account representative, must approve before the order is set up there. You will get an email once it is decided.`;
 
 /** The partner's own org already manages the chosen customer org: no consent is needed. */
 function managedByPartner(state: OrderState, draft: WizardDraft, managedByOrgId: string | null): boolean {
@@ -449,7 +456,7 @@ export function applyStartSession(
       refusal: { kind: 'conflict', code: 'on-hold', message: 'This order is on hold. Your Cisco account representative will contact you.' },
     };
   }
-  if (state.status === 'AWAITING_CONSENT') return { ok: false, refusal: { kind: 'conflict', code: 'awaiting-consent', message: AWAITING_CONSENT_MESSAGE } };
+  if (state.status === 'AWAITING_CONSENT') return { ok: false, refusal: { kind: 'conflict', code: 'awaiting-consent', message: awaitingConsentMessage(state.order.rep.name) } };
   if (state.sessionsStarted >= MAX_SESSIONS_PER_ORDER) {
     const message = 'This order has been opened too many times. Your Cisco account representative has been told and will contact you.';
     return { ok: false, refusal: { kind: 'conflict', code: 'too-many-sessions', message } };

@@ -43,8 +43,10 @@ async function configured(
   run: OrderRun,
   actor: string,
   draft: WizardDraft,
-  result: { partnerOrgId: string | null; customerOrgId: string; adminUserId: string; newPartnerOrg: boolean },
+  result: { partnerOrgId: string | null; customerOrgId: string; adminUserId: string; newPartnerOrg: boolean; customerOrgName?: string },
 ): Promise<void> {
+  // The org's real name from the commit; absent in histories from before it was returned.
+  const customerOrgName = result.customerOrgName ?? draft.customerOrg!.name;
   run.state = {
     ...run.state,
     status: 'ORDER_CONFIGURED',
@@ -55,7 +57,7 @@ async function configured(
       customerOrgId: result.customerOrgId,
       adminUserId: result.adminUserId,
       adminEmail: draft.customerAdmin!.email,
-      customerOrgName: draft.customerOrg!.name,
+      customerOrgName,
       partnerOrgName: draft.partnerOrg?.name ?? null,
       partnerAdminEmail: draft.partnerOrg?.mode === 'new' ? draft.partnerOrg.adminEmail : null,
       newPartnerOrg: result.newPartnerOrg,
@@ -73,7 +75,7 @@ async function configured(
       kind: 'order-configured',
       order: run.summary(),
       ...(draft.partnerOrg ? { partnerOrganization: draft.partnerOrg.name } : {}),
-      customerOrganization: draft.customerOrg!.name,
+      customerOrganization: customerOrgName,
       customerAdminEmail: draft.customerAdmin!.email,
     },
     link: run.state.link!,

@@ -61,13 +61,13 @@ export async function decideConsent(run: OrderRun, decision: 'approve' | 'declin
       await outcome.apply(configuredBy);
       return;
     }
-    run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso() } };
+    run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso(), reason: 'commit-refused' } };
     await run.record('consent.approved', actor, { orgId: consent.orgId, ...data });
     await run.record('order.on-hold', 'system', { step: 'customer-org', reason: outcome.failure.details?.[0] ?? 'refused' });
     run.tellRep('on-hold', { kind: 'rep-on-hold', order: run.summary(), repName: run.repName(), organization: 'customer' }, `The organization consented, but step 8 could not be committed: ${outcome.failure.message}`);
     return;
   }
-  run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso() } };
+  run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso(), reason: 'consent-declined' } };
   await run.record('consent.declined', actor, { orgId: consent.orgId });
   await run.record('order.on-hold', actor, { step: 'customer-org', reason: 'consent-declined' });
   run.jobs.push({ kind: 'revoke-consent', reason: 'the request was declined' });

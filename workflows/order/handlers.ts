@@ -59,6 +59,7 @@ export function registerHandlers(run: OrderRun): void {
           return listed(run.state);
         }
         const withdrawnConsent = run.state.consent !== undefined;
+        const heldFor = run.state.hold?.reason;
         run.state = outcome.state;
         const { effect } = outcome;
         if (effect.kind === 'new-link') {
@@ -81,6 +82,7 @@ export function registerHandlers(run: OrderRun): void {
               kind: 'resumed',
               order: run.summary(),
               reason: request.reason?.trim() ?? '',
+              ...(heldFor ? { heldFor } : {}),
               ...(request.partnerOrg ? { partnerOrganization: request.partnerOrg.name } : {}),
               ...(request.customerOrg ? { customerOrganization: request.customerOrg.name } : {}),
               // A hold comes before the point of no return: the link has the order's deadline.

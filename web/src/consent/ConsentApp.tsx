@@ -15,9 +15,9 @@ type Decision = 'approve' | 'decline';
 type Screen =
   | { kind: 'loading' }
   | { kind: 'gone' }
-  | { kind: 'failed'; detail: string }
+  | { kind: 'failed'; error: unknown }
   | { kind: 'ready'; view: ConsentView }
-  | { kind: 'answered'; decision: Decision; view: ConsentView };
+  | { kind: 'answered'; outcome: ConsentOutcome; view: ConsentView };
 
 export function ConsentApp({ token }: { token: string }) {
   const base = `/api/consent/${encodeURIComponent(token)}`;
@@ -31,7 +31,7 @@ export function ConsentApp({ token }: { token: string }) {
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
         if (error instanceof ApiError && error.status === 410) setScreen({ kind: 'gone' });
-        else setScreen({ kind: 'failed', detail: error instanceof Error ? error.message : '' });
+        else setScreen({ kind: 'failed', error });
       });
     return () => controller.abort();
   }, [base]);
@@ -50,7 +50,7 @@ export function ConsentApp({ token }: { token: string }) {
 }
 
 function ConsentScreen({ screen, base, initial, setScreen }: { screen: Screen; base: string; initial: Decision | undefined; setScreen: (screen: Screen) => void }) {
-  const { t } = useTexts();
+  const { t, problemText } = useTexts();
   switch (screen.kind) {
     case 'loading':
       return (
@@ -68,13 +68,21 @@ function ConsentScreen({ screen, base, initial, setScreen }: { screen: Screen; b
       return (
         <WizardShell>
           <Alert tone="danger" title={t('consent.failed')}>
-            {screen.detail || t('ui.somethingWentWrong')}
+            {screen.error instanceof ApiError ? problemText(screen.error.problem) : t('ui.somethingWentWrong')}
           </Alert>
         </WizardShell>
       );
     case 'answered': {
       const org = screen.view.organization.name;
-      return screen.decision === 'approve' ? (
+      if (screen.outcome.decision === 'approve' && screen.outcome.orderStatus === 'ON_HOLD') {
+        // Approved, but the commit was refused (e.g. the address joined another org meanwhile).
+        return (
+          <MessagePage title={t('consent.approvedTitle')} icon="check" tone="info">
+            <p className="lead">{t('consent.approvedOnHoldLead', { orderId: screen.view.orderId, org })}</p>
+          </MessagePage>
+        );
+      }
+      return screen.outcome.decision === 'approve' ? (
         <MessagePage title={t('consent.approvedTitle')} icon="check" tone="success">
           <p className="lead">{t('consent.approvedLead', { orderId: screen.view.orderId, org })}</p>
         </MessagePage>
@@ -90,15 +98,15 @@ function ConsentScreen({ screen, base, initial, setScreen }: { screen: Screen; b
           view={screen.view}
           base={base}
           initial={initial}
-          onAnswered={(decision) => setScreen({ kind: 'answered', decision, view: screen.view })}
+          onAnswered={(outcome) => setScreen({ kind: 'answered', outcome, view: screen.view })}
           onGone={() => setScreen({ kind: 'gone' })}
         />
       );
   }
 }
 
-function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: ConsentView; base: string; initial: Decision | undefined; onAnswered: (decision: Decision) => void; onGone: () => void }) {
-  const { t, services, country, dateTime } = useTexts();
+function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: ConsentView; base: string; initial: Decision | undefined; onAnswered: (outcome: ConsentOutcome) => void; onGone: () => void }) {
+  const { t, services, country, dateTime, problemText } = useTexts();
   usePageTitle(t('consent.title'));
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [decision, setDecision] = useState<Decision | undefined>(initial);
@@ -113,11 +121,10 @@ function ConsentForm({ view, base, initial, onAnswered, onGone }: { view: Consen
     setBusy(true);
     setErrors([]);
     try {
-      await api<ConsentOutcome>(base, { method: 'POST', body: { decision } });
-      onAnswered(decision);
+      onAnswered(await api<ConsentOutcome>(base, { method: 'POST', body: { decision } }));
     } catch (error) {
       if (error instanceof ApiError && error.status === 410) return onGone();
-      setErrors([error instanceof Error ? error.message : t('ui.somethingWentWrong')]);
+      setErrors([error instanceof ApiError ? problemText(error.problem) : t('ui.somethingWentWrong')]);
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { ApiError } from '../api';
-import { EXTENSION_LENGTH_MAX, EXTENSION_LENGTH_MIN, LOCATION_NAME_MAX_LENGTH } from '../../../domain/calling';
+import { DEFAULT_EXTENSION_LENGTH, DEFAULT_LOCATION_NAME, EXTENSION_LENGTH_MAX, EXTENSION_LENGTH_MIN, LOCATION_NAME_MAX_LENGTH } from '../../../domain/calling';
 import type { CallingSettings, SectionName, SubdomainAnswer, WizardView } from '../types';
 import type { WizardMessageKey } from '../../../i18n/wizard';
 import { Alert, Button, Dialog, SelectField, TextField, useFocusOnMount, usePageTitle } from '../ui';
@@ -160,9 +160,11 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
   const countries = useCountryOptions();
   const form = useWizardForm(CALLING_INPUTS);
   const [editing, setEditing] = useState(!saved);
-  const [settings, setSettings] = useState<CallingSettings>(
-    value ?? { country: '', locationName: 'Main office', timeZone: 'UTC', extensionLength: 4 },
-  );
+  const [settings, setSettings] = useState<CallingSettings>(() => {
+    const initial = value ?? { country: '', locationName: DEFAULT_LOCATION_NAME, timeZone: 'UTC', extensionLength: DEFAULT_EXTENSION_LENGTH };
+    // Before it is saved the API's default location name is English: offer the page language's.
+    return !saved && initial.locationName === DEFAULT_LOCATION_NAME ? { ...initial, locationName: t('wizard.calling.defaultLocationName') } : initial;
+  });
   const timeZones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();

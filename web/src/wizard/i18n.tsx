@@ -74,9 +74,11 @@ export function useTexts() {
     const key = error.code && known(`wizard.error.${error.code}`);
     return key ? t(key, error.values) : error.message;
   };
+  /** The API words problems in English: other languages get the catalog's, by type, else by status. */
   const problemText = (problem: Problem) => {
-    const key = known(`wizard.problem.${problem.type.split(':').pop() ?? ''}`);
-    return key ? t(key) : (problem.detail ?? problem.title);
+    const key = known(`wizard.problem.${problem.type.split(':').pop() ?? ''}`) ?? (problem.status >= 500 ? 'wizard.problem.unavailable' : undefined);
+    if (key) return t(key);
+    return intl.locale.startsWith('en') ? (problem.detail ?? problem.title) : t('ui.somethingWentWrong');
   };
   const wording: ProblemWording = { field: fieldText, problem: problemText };
   return {
