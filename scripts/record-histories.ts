@@ -41,10 +41,12 @@ export const HISTORIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta
  * database work as local activities (patch 'local-database-activities' in workflows/order/activities.ts);
  * v3 runs jobs in their own coroutine and follows up idle sessions (patches 'jobs-off-the-clock',
  * 'session-idle-follow-up' in workflows/order/run.ts); v4 writes accepted changes to the read model
- * through an outbox and holds the lock only for a write's local attempt (patch 'projection-outbox').
+ * through an outbox and holds the lock only for a write's local attempt (patch 'projection-outbox');
+ * v6 (v5, 'local-retries-in-task', was not recorded) writes a wizard Update's events after its
+ * answer by a regular activity (patch 'answer-before-projection').
  * Histories across a patch or a continue-as-new: scripts/record-crossing-histories.ts.
  */
-export const HISTORY_RELEASE = 'v4';
+export const HISTORY_RELEASE = 'v6';
 /** The paths of SPEC §2–3 that have a recorded history. */
 export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure'] as const;
 type PathName = (typeof RECORDED_PATHS)[number];
@@ -64,6 +66,13 @@ export const replayDataConverter = () => orderDataConverter(loadConfig({ ...SECR
 export const PASSWORD = 'correct horse battery staple fjord';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
+
+/** A start date well in the future and within intake's 366-day limit. */
+function monthsAhead(months: number): string {
+  const date = new Date();
+  date.setUTCMonth(date.getUTCMonth() + months);
+  return date.toISOString().slice(0, 10);
+}
 
 function yesterday(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -213,8 +222,9 @@ const PATHS: Record<PathName, (apps: Apps, failActivationOnce: Set<string>) => P
     await first.step('customer-admin', { email: `it@${o.domain}` });
     await first.step('customer-org', { mode: 'existing', recognised: false });
     await until('ON_HOLD', async () => ((await o.status()) === 'ON_HOLD' ? true : undefined));
-    await o.rep('resume');
-    const again = o.wizard(token);
+    await o.rep('resume', { reason: 'the rep checked the organization' });
+    // Resuming sends a fresh link; the first one stops working.
+    const again = o.wizard(await o.token('resumed'));
     await partnerConfigures(o, again);
     await again.step('partner-password', { password: PASSWORD });
     await serviceSetupAndProvision(o, again);
@@ -222,7 +232,7 @@ const PATHS: Record<PathName, (apps: Apps, failActivationOnce: Set<string>) => P
   },
 
   async cancel({ normal }) {
-    const o = orderOn(normal, { requestedStartDate: '2031-06-01' });
+    const o = orderOn(normal, { requestedStartDate: monthsAhead(6) });
     await o.post();
     await o.rep('reschedule', { requestedStartDate: yesterday() });
     await o.token('setup');

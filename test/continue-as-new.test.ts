@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../domain/order.js';
 import { MAX_SESSIONS_PER_ORDER } from '../workflows/wizard.js';
 import { eventually, type Harness, isoDate, makeOrder, outbox, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
-import { detailOf, eventsOf, waitForDetail, waitForStatus } from './support/lifecycle.js';
+import { detailOf, eventsOf, waitForDetail } from './support/lifecycle.js';
 import { orderInServiceSetup, saveAllSections } from './support/wizard-flow.js';
 
 const EXPIRES_AFTER_S = 45;
@@ -43,7 +43,8 @@ describe('continue-as-new', () => {
     expect((await h.app.inject({ method: 'GET', url: `/api/wizard/${token}` })).statusCode).toBe(200);
     await saveAllSections(wizard, ['messaging']);
     expect((await wizard.step('provision', { confirm: true })).statusCode).toBe(200);
-    const detail = await waitForStatus(h, order.orderId, 'PROVISIONED', 30_000);
+    // The live status turns before the projection has the event: wait for the event.
+    const detail = await waitForDetail(h, order.orderId, (d) => d.status === 'PROVISIONED' && eventsOf(d, 'order.provisioned').length > 0, 30_000);
     expectUnbrokenTimeline(detail.timeline);
     expect(eventsOf(detail, 'order.provisioned')).toHaveLength(1);
     const emails = await eventually(async () => {

@@ -17,6 +17,7 @@ import {
   PUBLIC_BASE_URL,
   repActor,
   requestsFor,
+  readModelCaughtUp,
   startMailWorld,
   waitForDetail,
   waitForMail,
@@ -148,7 +149,8 @@ describe('escalation', () => {
 describe('rep actions', () => {
   /** Checks the action's timeline entry: the rep who acted and what they said. */
   async function expectAudited(orderId: string, action: string, data: Record<string, unknown>, token = REP_TOKEN) {
-    const events = eventsOf(await detailOf(main.h, orderId), `rep.${action}`);
+    // The read model lags the answer when a wizard step's write is still ahead of the action's.
+    const events = eventsOf(await readModelCaughtUp(main.h, orderId), `rep.${action}`);
     expect(events).toEqual([expect.objectContaining({ actor: repActor(token), data: expect.objectContaining(data) })]);
   }
 

@@ -18,6 +18,7 @@ import {
   waitForEmail,
   wizardClient,
 } from './support/harness.js';
+import { readModelCaughtUp } from './support/lifecycle.js';
 import { accept, problem } from './support/wizard-flow.js';
 
 let h: Harness;
@@ -126,7 +127,7 @@ describe('step 4: who configures', () => {
     await accept(colleagueWizard, 'role', { role: 'partner' });
     expect(await accept(colleagueWizard, 'configurer', { choice: 'self' })).toMatchObject({ nextStep: 'partner-org' });
 
-    const { timeline } = await detail(order.orderId);
+    const { timeline } = await readModelCaughtUp(h, order.orderId);
     expect(timeline).toContainEqual(expect.objectContaining({ type: 'wizard.delegated', actor: 'contact', data: { to: colleague, audience: 'colleague' } }));
     expect(timeline.filter((e) => e.type === 'wizard.session-started').map((e) => e.actor)).toEqual(['contact', 'colleague']);
   });
@@ -434,7 +435,7 @@ describe('step 8: two orders racing for one new admin address', () => {
     expect(await h.database.db.select().from(orderConfigurations).where(eq(orderConfigurations.orderId, loser.order.orderId))).toEqual([]);
     const [winnerCustomerOrg] = (await orgsCreatedBy(winner.order.orderId)).filter((o) => o.kind === 'customer');
     expect(await h.database.db.select().from(orgUsers).where(eq(orgUsers.email, admin))).toEqual([expect.objectContaining({ orgId: winnerCustomerOrg!.id })]);
-    expect((await detail(loser.order.orderId)).timeline).toContainEqual(expect.objectContaining({ type: 'wizard.confirm-refused', data: { reason: 'admin-email-taken' } }));
+    expect((await readModelCaughtUp(h, loser.order.orderId)).timeline).toContainEqual(expect.objectContaining({ type: 'wizard.confirm-refused', data: { reason: 'admin-email-taken' } }));
 
     // Step 6 now knows the address: it offers only the winner's org, and the loser can finish with it.
     const again = await accept(loser.wizard, 'customer-admin', { email: admin });
@@ -504,7 +505,7 @@ describe('field errors of steps 3–9', () => {
   /** Each input is refused with 422 naming its field, and neither the view nor the timeline moves. */
   async function expectFieldErrors(wizard: Wizard, orderId: string, step: string, cases: Case[]) {
     const before = (await wizard.view()).json();
-    const eventsBefore = (await detail(orderId)).timeline.length;
+    const eventsBefore = (await readModelCaughtUp(h, orderId)).timeline.length;
     for (const [input, field] of cases) {
       const what = `${step} ${JSON.stringify(input)}`;
       const response = await wizard.step(step, input);
@@ -655,7 +656,7 @@ describe('the partner password stays in the request that carries it', () => {
     expect(admin?.passwordHash).toMatch(/^\$scrypt\$/);
     expect(await verifyPassword(password, admin!.passwordHash!)).toBe(true);
 
-    const { timeline } = await detail(first.order.orderId);
+    const { timeline } = await readModelCaughtUp(h, first.order.orderId);
     expect(timeline.find((e) => e.type === 'wizard.partner-password')?.data).toEqual({});
   });
 });

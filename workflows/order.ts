@@ -39,7 +39,11 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
     if (!isTerminal(run.state)) {
       // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
       // (one interrupted mid-way runs again; every job is idempotent by its key).
-      await condition(allHandlersFinished);
+      // With answer-before-projection an Update's write is a regular activity scheduled beside its
+      // answer: the run hands over only once no handler runs and the read model has caught up, both
+      // seen in one activation. Updates that come meanwhile write in their own task (run.handingOver).
+      run.handingOver = true;
+      await condition(() => allHandlersFinished() && (!run.answerBeforeProjection || run.projections.length === 0));
       return continueAsNew<typeof orderWorkflow>({
         ...input,
         carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], ...(run.projectionOutbox ? { projections: [...run.projections] } : {}) },

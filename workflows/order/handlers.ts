@@ -19,7 +19,7 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(
     startSessionUpdate,
     ({ linkIssueKey }) =>
-      run.exclusive(async () => {
+      run.answer(async () => {
         const outcome = applyStartSession(run.state, linkIssueKey, uuid4(), nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
         const wasEscalated = run.state.escalated;
@@ -41,7 +41,7 @@ export function registerHandlers(run: OrderRun): void {
     },
   );
 
-  setHandler(submitStepUpdate, (request: StepRequest) => run.exclusive(() => submitStep(run, request)), {
+  setHandler(submitStepUpdate, (request: StepRequest) => run.answer(() => submitStep(run, request)), {
     validator: (request: StepRequest) => {
       const outcome = applyStep(run.state, request, nowIso());
       if (!outcome.ok) throw refusal(outcome.refusal);

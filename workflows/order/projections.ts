@@ -2,11 +2,14 @@
 // coroutine of their own, so a handler answers without waiting for PostgreSQL and an outage's
 // retries hold no lock (run.databaseWrite).
 import { condition, isCancellation } from '@temporalio/workflow';
+import { database } from './activities.js';
 import type { OrderRun } from './run.js';
 
 async function writeFirst(run: OrderRun): Promise<void> {
-  const { snapshot, event } = run.projections[0]!;
-  await run.databaseWrite((projection) => projection.recordOrderEvent({ snapshot, event }));
+  const { snapshot, event, afterAnswer } = run.projections[0]!;
+  // Scheduled in the answer's workflow task, which does not wait for it; its retries hold no lock.
+  if (afterAnswer) await database.regular.projection.recordOrderEvent({ snapshot, event });
+  else await run.databaseWrite((projection) => projection.recordOrderEvent({ snapshot, event }));
 }
 
 /** An event stays first in the queue until it is written, so an empty queue means the read model has caught up. */

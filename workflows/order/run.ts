@@ -37,6 +37,8 @@ export interface CarriedOver {
 export interface ProjectionWrite {
   snapshot: ProjectionSnapshot;
   event: OrderEventInput;
+  /** Recorded while answering an Update (patch answer-before-projection): written by a regular activity. */
+  afterAnswer?: boolean;
 }
 
 /**
@@ -69,6 +71,15 @@ const PROJECTION_OUTBOX = 'projection-outbox';
 const SETUP_FOLLOW_UP = 'setup-follow-up';
 const DEFAULT_SETUP_REMINDER_AFTER_MS = 3 * 86_400_000;
 const DEFAULT_SETUP_ESCALATION_AFTER_MS = 7 * 86_400_000;
+/**
+ * Patch: an event recorded while answering a wizard Update (a session start, a step) goes to the
+ * read model by a regular activity. A local activity keeps its workflow task open, and the Update's
+ * answer rides on that task's completion: the answer waited for PostgreSQL (bench/update-floor.ts).
+ * Rep actions, consent answers and email events keep it: a rep reads the read model right after.
+ * The clock's and the jobs' events keep it too. A run with the patch continues as new only once the
+ * outbox is empty (order.ts).
+ */
+const ANSWER_BEFORE_PROJECTION = 'answer-before-projection';
 
 export class OrderRun {
   state: OrderState;
@@ -107,6 +118,15 @@ export class OrderRun {
   readonly setupFollowUpAfter: { reminderMs: number; escalationMs: number } | undefined;
   /** Decided once per run: whether local database attempts retry only inside the workflow task. */
   readonly localRetriesInTask: boolean;
+  /** Decided once per run: whether an Update's events are written after its answer. */
+  readonly answerBeforeProjection: boolean;
+  /** True while an Update's work holds the lock (see `answer`). */
+  private answering = false;
+  /**
+   * Set when the run is about to continue as new: from then on an Update's event is written in its
+   * own workflow task again, so a steady stream of Updates cannot keep the outbox from emptying.
+   */
+  handingOver = false;
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
@@ -120,6 +140,7 @@ export class OrderRun {
         }
       : undefined;
     this.localRetriesInTask = this.projectionOutbox && patched(LOCAL_RETRIES_IN_TASK);
+    this.answerBeforeProjection = this.localRetriesInTask && patched(ANSWER_BEFORE_PROJECTION);
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
@@ -172,6 +193,19 @@ export class OrderRun {
     }
   }
 
+  /** A wizard Update's work under the lock: the events it records reach the read model after its answer. */
+  answer<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      // Safe as a flag: every record() holds the lock, so none but this Update's runs meanwhile.
+      this.answering = this.answerBeforeProjection;
+      try {
+        return await fn();
+      } finally {
+        this.answering = false;
+      }
+    });
+  }
+
   /**
    * Database work outside a handler. Local activities go one at a time, under the lock: two in
    * flight could resolve together on replay though they resolved apart when recorded, and their
@@ -222,7 +256,7 @@ export class OrderRun {
     }
     const occurredAt = nowIso();
     const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
-    if (this.projectionOutbox) this.projections.push({ snapshot: projectionSnapshot(state), event });
+    if (this.projectionOutbox) this.projections.push({ snapshot: projectionSnapshot(state), event, ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}) });
     else await projectionWrite((projection) => projection.recordOrderEvent({ snapshot: state, event }));
     // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
