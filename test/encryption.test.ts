@@ -32,6 +32,7 @@ import {
   waitForEmail,
   wizardClient,
 } from './support/harness.js';
+import { readModelCaughtUp } from './support/lifecycle.js';
 
 const execFileAsync = promisify(execFile);
 const newKey = (id: string): PayloadEncryptionKey => ({ id, key: randomBytes(32) });
@@ -471,6 +472,9 @@ describe('key rotation', () => {
     // Step 2 of a rotation: `next` (already a decrypting key everywhere) now encrypts, `current`
     // still decrypts what was written with it. Last in this file: the workers keep the new order.
     const rotatedConfig = { ...h.config, payloadEncryptionKeys: [NEXT, CURRENT] };
+    // A step's event is written by an activity after its answer: let it finish on the old workers,
+    // or its completion queues a workflow task for their sticky queue, which no one polls any more.
+    await readModelCaughtUp(h, flow.order.orderId);
     await startWorkers(rotatedConfig);
     const rotatedClient = new Client({ connection: h.client.connection, namespace: h.config.temporal.namespace, dataConverter: orderDataConverter(rotatedConfig) });
     const rotatedApp = await buildApp({ config: rotatedConfig, database: h.database, temporal: rotatedClient, logger: false });
