@@ -7,6 +7,7 @@ import { createDatabaseWebexGateway, type WebexGateway, WebexRejection } from '.
 import { billingStarts, linkTokens, meetingSites, subscriptions } from '../db/schema/index.js';
 import { orderWorkflowId, type Service } from '../domain/order.js';
 import { eventually, type Harness, outbox, repAction, startHarness, waitForEmail, wizardClient } from './support/harness.js';
+import { eventsOf, waitForDetail } from './support/lifecycle.js';
 import { freshSubdomain, orderInServiceSetup, saveAllSections, type WizardClient } from './support/wizard-flow.js';
 
 /** Several orders per test each send a few emails: don't let the default 2/s pace the suite. */
@@ -195,7 +196,8 @@ describe('saving a subdomain', () => {
     expect((await taker.wizard.step('meetings', { subdomain: name })).statusCode).toBe(409);
 
     await h.client.workflow.getHandle(orderWorkflowId(ended.order.orderId)).cancel();
-    await eventually(async () => ((await h.repGet(`/api/orders/${ended.order.orderId}`)).json().status === 'CANCELLED' ? true : undefined));
+    // The name is free once the read model has the cancellation (the rep's page shows the live status before).
+    await waitForDetail(h, ended.order.orderId, (d) => eventsOf(d, 'order.cancelled').length > 0);
 
     expect((await taker.wizard.subdomain(name)).json()).toMatchObject({ available: true, subdomain: name });
     const saved = await taker.wizard.step('meetings', { subdomain: name });

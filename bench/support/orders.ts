@@ -119,6 +119,8 @@ async function call(baseUrl: string, method: string, url: string, body?: unknown
 /** One person at a wizard link whose order is in service setup, with what a raw Update needs too. */
 export interface WizardUser {
   orderId: string;
+  /** The order's provisioning contact: the link holder every wizard email goes to. */
+  contactEmail: string;
   token: string;
   sessionId: string;
   linkIssueKey: string;
@@ -128,12 +130,27 @@ export interface WizardUser {
   stepRequest: StepRequest;
 }
 
+/** The text of an order's setup email, once it has gone; by default from the dev outbox. */
+export type SetupEmailText = (order: OrderPayload) => Promise<string | undefined>;
+
+const fromDevOutbox =
+  (baseUrl: string): SetupEmailText =>
+  async (order) => {
+    const outbox = await call(baseUrl, 'GET', `/dev/outbox.json?orderId=${order.orderId}`);
+    return (outbox.json().items as Array<{ purpose: string; text: string }>).find((e) => e.purpose === 'setup')?.text;
+  };
+
 /**
  * An order walked over HTTP through the wizard, as test/support/wizard-flow.ts does: it is in
  * SERVICE_SETUP with its session open. A partner's first order creates its organization (and sets
  * the admin password); later ones confirm that organization, which skips the password step.
  */
-export async function orderInServiceSetup(baseUrl: string, client: Client, partner: { id: string; firstOrder: boolean }): Promise<WizardUser> {
+export async function orderInServiceSetup(
+  baseUrl: string,
+  client: Client,
+  partner: { id: string; firstOrder: boolean },
+  setupEmailText: SetupEmailText = fromDevOutbox(baseUrl),
+): Promise<WizardUser> {
   const order = benchOrder({
     requestedStartDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
     timezone: 'UTC',
@@ -142,15 +159,8 @@ export async function orderInServiceSetup(baseUrl: string, client: Client, partn
   const intake = signedIntake(order);
   const created = await call(baseUrl, 'POST', '/api/orders', intake.body, intake.headers);
   if (created.status !== 201) throw new Error(`intake answered ${created.status}: ${created.text}`);
-  const email = await waitFor(
-    `the setup email of ${order.orderId}`,
-    async () => {
-      const outbox = await call(baseUrl, 'GET', `/dev/outbox.json?orderId=${order.orderId}`);
-      return (outbox.json().items as Array<{ purpose: string; text: string }>).find((e) => e.purpose === 'setup');
-    },
-    { intervalMs: 100 },
-  );
-  const token = /\/wizard\/([A-Za-z0-9_-]{43})/.exec(email.text)?.[1];
+  const emailText = await waitFor(`the setup email of ${order.orderId}`, () => setupEmailText(order), { intervalMs: 100 });
+  const token = /\/wizard\/([A-Za-z0-9_-]{43})/.exec(emailText)?.[1];
   if (!token) throw new Error('no wizard link in the setup email');
   const session = await call(baseUrl, 'POST', `/api/wizard/${token}/sessions`);
   if (session.status !== 201) throw new Error(`starting a session answered ${session.status}: ${session.text}`);
@@ -180,6 +190,7 @@ export async function orderInServiceSetup(baseUrl: string, client: Client, partn
   const input = { reviewed: true };
   return {
     orderId: order.orderId,
+    contactEmail: order.provisioningContactEmail,
     token,
     sessionId,
     linkIssueKey: state.link.issueKey,
@@ -190,12 +201,12 @@ export async function orderInServiceSetup(baseUrl: string, client: Client, partn
 }
 
 /** `count` orders in service setup for one partner: its first order creates the organization. */
-export async function wizardUsers(baseUrl: string, client: Client, count: number): Promise<WizardUser[]> {
+export async function wizardUsers(baseUrl: string, client: Client, count: number, setupEmailText?: SetupEmailText): Promise<WizardUser[]> {
   const partnerId = `P-${randomUUID().slice(0, 12)}`;
-  const users = [await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: true })];
+  const users = [await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: true }, setupEmailText)];
   const rest: WizardUser[] = new Array(Math.max(0, count - 1));
   await inParallel([...rest.keys()], 4, async (_, index) => {
-    rest[index] = await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: false });
+    rest[index] = await orderInServiceSetup(baseUrl, client, { id: partnerId, firstOrder: false }, setupEmailText);
   });
   return [...users, ...rest];
 }
