@@ -7,6 +7,7 @@ import { type BulkActionResult, type DeskTask, REP_TASK_REASONS, type RepAction,
 import { Alert, Button, formatDateTime, SelectField, Spinner, StatusBadge, TextArea, TextField, useFocusOnMount, usePageTitle } from '../ui';
 import { ACTION_LABELS } from './OrderPage';
 import type { RepSession } from './RepApp';
+import { Pagination, useCursorPages } from './paging';
 import { useListPage } from './use-list-page';
 
 const PAGE_SIZE = 50;
@@ -77,8 +78,7 @@ export function Desk({ session }: { session: RepSession }) {
   const applied = filtersOf(location);
   const appliedKey = deskUrl(applied);
   const [draft, setDraft] = useState<Filters>(applied);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>();
+  const pages = useCursorPages(appliedKey);
   const [reload, setReload] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [exporting, setExporting] = useState(false);
@@ -87,15 +87,13 @@ export function Desk({ session }: { session: RepSession }) {
   if (shownKey !== appliedKey) {
     setShownKey(appliedKey);
     setDraft(applied);
-    setCursors([]);
-    setCursor(undefined);
     setSelected(new Set());
   }
 
   const { token, expired } = session;
   const listParams = query(filtersOf(new URL(appliedKey, window.location.origin)));
   listParams.set('limit', String(PAGE_SIZE));
-  if (cursor) listParams.set('cursor', cursor);
+  if (pages.cursor) listParams.set('cursor', pages.cursor);
   const { page, problem, setProblem } = useListPage<TaskPage>(`/api/tasks?${listParams}`, session, reload, 'The tasks could not be loaded.');
 
   const apply = (event: FormEvent) => {
@@ -269,29 +267,7 @@ export function Desk({ session }: { session: RepSession }) {
               </table>
             </div>
           )}
-          <nav className="pagination" aria-label="Pages">
-            <Button
-              variant="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => {
-                setCursor(cursors.at(-1) || undefined);
-                setCursors(cursors.slice(0, -1));
-              }}
-            >
-              ← Previous
-            </Button>
-            <span className="muted">Page {cursors.length + 1}</span>
-            <Button
-              variant="secondary"
-              disabled={!page.nextCursor}
-              onClick={() => {
-                setCursors([...cursors, cursor ?? '']);
-                setCursor(page.nextCursor ?? undefined);
-              }}
-            >
-              Next →
-            </Button>
-          </nav>
+          <Pagination pages={pages} nextCursor={page.nextCursor} />
         </>
       )}
     </>

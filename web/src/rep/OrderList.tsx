@@ -5,6 +5,7 @@ import { Link, navigate, useLocation } from '../router';
 import { ORDER_STATUSES, type OrderPage, type OrderView } from '../types';
 import { Alert, Button, formatDate, formatDateTime, SelectField, serviceLabel, Spinner, StatusBadge, statusLabel, TextField, useFocusOnMount, usePageTitle } from '../ui';
 import type { RepSession } from './RepApp';
+import { Pagination, useCursorPages } from './paging';
 import { useListPage } from './use-list-page';
 
 const PAGE_SIZE = 20;
@@ -35,9 +36,7 @@ export function OrderList({ session }: { session: RepSession }) {
   const applied = filtersOf(location);
   const appliedKey = listUrl(applied);
   const [draft, setDraft] = useState<Filters>(applied);
-  /** Cursors of the pages before this one, to go back; the API's cursors only go forward. */
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>();
+  const pages = useCursorPages(appliedKey);
   const [reload, setReload] = useState(0);
 
   // A new filter starts again from the first page.
@@ -45,8 +44,6 @@ export function OrderList({ session }: { session: RepSession }) {
   if (shownKey !== appliedKey) {
     setShownKey(appliedKey);
     setDraft(applied);
-    setCursors([]);
-    setCursor(undefined);
   }
 
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -54,7 +51,7 @@ export function OrderList({ session }: { session: RepSession }) {
   if (filters.status) params.set('status', filters.status);
   if (filters.escalated) params.set('escalated', filters.escalated);
   if (filters.q) params.set('q', filters.q);
-  if (cursor) params.set('cursor', cursor);
+  if (pages.cursor) params.set('cursor', pages.cursor);
   const { page, problem } = useListPage<OrderPage>(`/api/orders?${params}`, session, reload, 'The orders could not be loaded.');
 
   const apply = (event: FormEvent) => {
@@ -125,33 +122,10 @@ export function OrderList({ session }: { session: RepSession }) {
           <p className="muted" role="status">
             {page.items.length === 0
               ? 'No orders match.'
-              : `Showing ${cursors.length * PAGE_SIZE + 1}–${cursors.length * PAGE_SIZE + page.items.length}${page.nextCursor ? '' : ` of ${cursors.length * PAGE_SIZE + page.items.length}`}`}
+              : `Showing ${pages.pagesBefore * PAGE_SIZE + 1}–${pages.pagesBefore * PAGE_SIZE + page.items.length}${page.nextCursor ? '' : ` of ${pages.pagesBefore * PAGE_SIZE + page.items.length}`}`}
           </p>
           {page.items.length > 0 && <OrderTable items={page.items} />}
-          <nav className="pagination" aria-label="Pages">
-            <Button
-              variant="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => {
-                const previous = cursors.slice(0, -1);
-                setCursor(cursors.at(-1) || undefined);
-                setCursors(previous);
-              }}
-            >
-              ← Previous
-            </Button>
-            <span className="muted">Page {cursors.length + 1}</span>
-            <Button
-              variant="secondary"
-              disabled={!page.nextCursor}
-              onClick={() => {
-                setCursors([...cursors, cursor ?? '']);
-                setCursor(page.nextCursor ?? undefined);
-              }}
-            >
-              Next →
-            </Button>
-          </nav>
+          <Pagination pages={pages} nextCursor={page.nextCursor} />
         </>
       )}
     </>
