@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { LightMyRequestResponse } from 'fastify';
 import { NativeConnection } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { WebexGateway } from '../../activities/provisioning.js';
 import { apiLoggerOptions, buildApp } from '../../api/app.js';
@@ -16,12 +17,14 @@ import { signIntakeBody } from '../../api/signature.js';
 import { loadConfig } from '../../config.js';
 import { type Database, openDatabase } from '../../db/client.js';
 import { fileDatabaseUrl } from './database.js';
-import type { OrderPayload, OrderStatus } from '../../domain/order.js';
+import { hashLinkToken } from '../../domain/link-token.js';
+import { type OrderPayload, type OrderStatus, orderWorkflowId } from '../../domain/order.js';
 import type { EmailTransport } from '../../emails/transport.js';
 import { readModelRow } from '../../activities/projection.js';
-import { orders } from '../../db/schema/index.js';
+import { linkTokens, orders } from '../../db/schema/index.js';
 import { temporalConnectionOptions } from '../../temporal/connection.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
+import { getStateQuery } from '../../workflows/definitions.js';
 import { createOrderWorkers } from '../../worker.js';
 
 export const HMAC_SECRET = 'test-intake-secret-0123456789';
@@ -226,6 +229,25 @@ export function isoDate(days = 0): string {
 }
 
 /** A person in the wizard behind one link. */
+/**
+ * Waits until the read model has every event the order of `token` has recorded. A wizard Update is
+ * answered before its events reach PostgreSQL (patch answer-before-projection), and tests read the
+ * timeline, the rep's lists and the orders table right after a step.
+ */
+async function projectionCaughtUp(h: Harness, token: string): Promise<void> {
+  const [link] = await h.database.db.select({ orderId: linkTokens.orderId }).from(linkTokens).where(eq(linkTokens.tokenHash, hashLinkToken(token)));
+  if (!link) throw new Error('a wizard Update was accepted for a token the read model does not know');
+  const { seq } = await h.client.workflow.getHandle(orderWorkflowId(link.orderId)).query(getStateQuery);
+  await eventually(
+    async () => {
+      const [row] = await h.database.db.select({ lastSeq: orders.lastSeq }).from(orders).where(eq(orders.orderId, link.orderId));
+      return row && row.lastSeq >= seq ? true : undefined;
+    },
+    { intervalMs: 10 },
+  );
+}
+
+/** A wizard user over HTTP; an accepted session start or step returns once the read model has it. */
 export function wizardClient(h: Harness, token: string) {
   let sessionId = '';
   return {
@@ -235,11 +257,16 @@ export function wizardClient(h: Harness, token: string) {
     view: () => h.app.inject({ method: 'GET', url: `/api/wizard/${token}${sessionId ? `?sessionId=${sessionId}` : ''}` }),
     async start() {
       const response = await h.app.inject({ method: 'POST', url: `/api/wizard/${token}/sessions` });
-      if (response.statusCode === 201) sessionId = response.json().sessionId;
+      if (response.statusCode === 201) {
+        sessionId = response.json().sessionId;
+        await projectionCaughtUp(h, token);
+      }
       return response;
     },
-    step(step: string, input: Record<string, unknown> = {}, session = sessionId) {
-      return h.app.inject({ method: 'POST', url: `/api/wizard/${token}/steps/${step}`, payload: { sessionId: session, ...input } });
+    async step(step: string, input: Record<string, unknown> = {}, session = sessionId) {
+      const response = await h.app.inject({ method: 'POST', url: `/api/wizard/${token}/steps/${step}`, payload: { sessionId: session, ...input } });
+      if (response.statusCode === 200) await projectionCaughtUp(h, token);
+      return response;
     },
     subdomain: (name: string) => h.app.inject({ method: 'GET', url: `/api/wizard/${token}/subdomains/${encodeURIComponent(name)}` }),
   };
