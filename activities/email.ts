@@ -1,6 +1,7 @@
 // The one email activity. It runs on the email task queue, whose worker limits it to Resend's
 // rate, and takes a turn from the pace all workers share (./email-pace.ts) before each request. At most one email per (order, key): the email_deliveries row is the record of
 // truth, Resend's Idempotency-Key covers a crash between Resend's answer and that row's update.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { type EmailDeliveryRow, emailDeliveries } from '../db/schema/index.js';
@@ -14,7 +15,7 @@ import { createBusinessMetrics } from './metrics.js';
 import { ensureConsentRequest } from './consent.js';
 import { ensureLink, type LinkAudience } from './links.js';
 
-import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST } from '../emails/failures.js';
+import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, emailRetryDelayMs, INVALID_EMAIL_REQUEST } from '../emails/failures.js';
 
 export { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST };
 
@@ -219,7 +220,8 @@ export function createEmailActivities(deps: ActivityDeps) {
             type: EMAIL_DELIVERY_FAILED,
             message: `Sending ${request.template.kind} email failed, will retry: ${reason}`,
             nonRetryable: false,
-            ...(outcome.retryAfterMs !== undefined ? { nextRetryDelay: outcome.retryAfterMs } : {}),
+            // A 429's Retry-After as the provider asks; otherwise the jittered backoff.
+            nextRetryDelay: outcome.retryAfterMs ?? emailRetryDelayMs(Context.current().info.attempt, Math.random()),
           });
         }
       }

@@ -2,6 +2,7 @@
 // Resend stand-in (test/support/resend-stand-in.ts), and the dev outbox through the real API.
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST, createEmailActivities, type SendEmailRequest } from '../activities/email.js';
@@ -61,6 +62,9 @@ async function deliveryRow(database: Database, orderId: string, key: string) {
 }
 
 /** The failure a rejected promise carries, so assertions can name its type and retryability. */
+/** Attempt `attempt` of an activity, in the context a worker gives it (the email activity reads its attempt there). */
+const asAttempt = <T>(attempt: number, run: () => Promise<T>): Promise<T> => new MockActivityEnvironment({ attempt }).run(run);
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(
     () => undefined,
@@ -192,10 +196,30 @@ describe('with Resend (the real SDK against the stand-in)', () => {
   it('500 throws a retryable failure and leaves the row pending', async () => {
     const order = await insertOrder(database);
     standIn.failNext(500);
-    const failure = await failureOf(email.sendEmail(setupRequest(order)));
+    const failure = await failureOf(asAttempt(1, () => email.sendEmail(setupRequest(order))));
     expect(failure).toMatchObject({ type: EMAIL_DELIVERY_FAILED, nonRetryable: false });
     expect(await deliveryRow(database, order.orderId, 'setup/link-1')).toMatchObject({ status: 'pending', attempts: 1, sentAt: null });
     expect(deliveriesWithKey(`${order.orderId}/setup/link-1`)).toHaveLength(0);
+  });
+
+  it('an outage is retried with jittered backoff: each delay in the later half of its step (1 s, 2 s, 4 s … 5 min)', async () => {
+    const request = setupRequest(await insertOrder(database));
+    const delays: number[] = [];
+    for (const attempt of [1, 4, 20, 20, 20, 20]) {
+      standIn.failNext(503);
+      const failure = await failureOf(asAttempt(attempt, () => email.sendEmail(request)));
+      delays.push(Number(failure.nextRetryDelay));
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(500);
+    expect(delays[0]).toBeLessThanOrEqual(1_000);
+    expect(delays[1]).toBeGreaterThanOrEqual(4_000);
+    expect(delays[1]).toBeLessThanOrEqual(8_000);
+    for (const capped of delays.slice(2)) {
+      expect(capped).toBeGreaterThanOrEqual(150_000);
+      expect(capped).toBeLessThanOrEqual(300_000);
+    }
+    // Emails that fail together come back apart.
+    expect(new Set(delays.slice(2)).size).toBeGreaterThan(1);
   });
 
   it('422 marks the row rejected and throws a non-retryable EmailRejected, also on every later call', async () => {
@@ -228,7 +252,7 @@ describe('with Resend (the real SDK against the stand-in)', () => {
     const impatient = createEmailActivities({ database, config, email: createEmailTransport(config, { requestTimeoutMs: 200 }) });
     standIn.delayNext(1_500);
 
-    const failure = await failureOf(impatient.sendEmail(request));
+    const failure = await failureOf(asAttempt(1, () => impatient.sendEmail(request)));
     expect(failure).toMatchObject({ type: EMAIL_DELIVERY_FAILED, nonRetryable: false });
     const [slow] = await eventually(async () => (deliveriesWithKey(key).length ? deliveriesWithKey(key) : undefined));
 
@@ -253,7 +277,7 @@ describe('with Resend (the real SDK against the stand-in)', () => {
     const order = await insertOrder(database);
     const request = setupRequest(order);
     standIn.failNext(500);
-    await failureOf(email.sendEmail(request));
+    await failureOf(asAttempt(1, () => email.sendEmail(request)));
     // Before the retry, the contact was changed: every link of the order was revoked.
     expect(await links.revokeLinks({ orderId: order.orderId, reason: 'contact-changed' })).toBe(1);
 

@@ -5,6 +5,7 @@
 import { ActivityCancellationType, ApplicationFailure, isCancellation, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
 import type { WebhookRetrySettings } from '../../domain/order.js';
+import { EMAIL_RETRY } from '../../emails/failures.js';
 
 /** Projection writes are small statements: retry quickly and for as long as it takes. */
 const projectionProfile = {
@@ -105,7 +106,8 @@ export function emailActivities(giveUpAfterMs: number | undefined) {
     taskQueue: `${workflowInfo().taskQueue}-email`,
     startToCloseTimeout: '30 seconds',
     ...(giveUpAfterMs === undefined ? {} : { scheduleToCloseTimeout: giveUpAfterMs }),
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    // The activity sets each delay itself, with jitter; these apply to crashes and timeouts.
+    retry: { initialInterval: EMAIL_RETRY.initialIntervalMs, backoffCoefficient: EMAIL_RETRY.backoffCoefficient, maximumInterval: EMAIL_RETRY.maximumIntervalMs },
   });
 }
 
