@@ -22,6 +22,7 @@ import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadDecrypt
 import { createOrderWorkers, type OrderWorkers } from '../worker.js';
 import {
   type Harness,
+  eventually,
   isoDate,
   makeOrder,
   REP_TOKEN,
@@ -32,7 +33,6 @@ import {
   waitForEmail,
   wizardClient,
 } from './support/harness.js';
-import { readModelCaughtUp } from './support/lifecycle.js';
 
 const execFileAsync = promisify(execFile);
 const newKey = (id: string): PayloadEncryptionKey => ({ id, key: randomBytes(32) });
@@ -472,9 +472,14 @@ describe('key rotation', () => {
     // Step 2 of a rotation: `next` (already a decrypting key everywhere) now encrypts, `current`
     // still decrypts what was written with it. Last in this file: the workers keep the new order.
     const rotatedConfig = { ...h.config, payloadEncryptionKeys: [NEXT, CURRENT] };
-    // A step's event is written by an activity after its answer: let it finish on the old workers,
-    // or its completion queues a workflow task for their sticky queue, which no one polls any more.
-    await readModelCaughtUp(h, flow.order.orderId);
+    // A step's event is written by an activity after its answer, and that activity's completion is a
+    // workflow task for the old workers' sticky queue: let both finish before those workers stop, or
+    // the next call waits out the sticky queue's timeout (the read model alone can be written first).
+    const handle = h.client.workflow.getHandle(orderWorkflowId(flow.order.orderId));
+    await eventually(async () => {
+      const { raw } = await handle.describe();
+      return raw.pendingActivities?.length || raw.pendingWorkflowTask ? undefined : true;
+    });
     await startWorkers(rotatedConfig);
     const rotatedClient = new Client({ connection: h.client.connection, namespace: h.config.temporal.namespace, dataConverter: orderDataConverter(rotatedConfig) });
     const rotatedApp = await buildApp({ config: rotatedConfig, database: h.database, temporal: rotatedClient, logger: false });

@@ -228,28 +228,34 @@ export function isoDate(days = 0): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** A person in the wizard behind one link. */
 /**
- * Waits until the read model has every event the order of `token` has recorded. A wizard Update is
+ * Waits until the read model has every event the order's workflow has recorded. A wizard Update is
  * answered before its events reach PostgreSQL (patch answer-before-projection), and tests read the
- * timeline, the rep's lists and the orders table right after a step.
+ * timeline, the rep's lists and the orders table right after a step, or restart the workers.
  */
-async function projectionCaughtUp(h: Harness, token: string): Promise<void> {
-  const [link] = await h.database.db.select({ orderId: linkTokens.orderId }).from(linkTokens).where(eq(linkTokens.tokenHash, hashLinkToken(token)));
-  if (!link) throw new Error('a wizard Update was accepted for a token the read model does not know');
-  const { seq } = await h.client.workflow.getHandle(orderWorkflowId(link.orderId)).query(getStateQuery);
+export async function projectionCaughtUp(h: Harness, orderId: string): Promise<void> {
+  const { seq } = await h.client.workflow.getHandle(orderWorkflowId(orderId)).query(getStateQuery);
   await eventually(
     async () => {
-      const [row] = await h.database.db.select({ lastSeq: orders.lastSeq }).from(orders).where(eq(orders.orderId, link.orderId));
+      const [row] = await h.database.db.select({ lastSeq: orders.lastSeq }).from(orders).where(eq(orders.orderId, orderId));
       return row && row.lastSeq >= seq ? true : undefined;
     },
     { intervalMs: 10 },
   );
 }
 
-/** A wizard user over HTTP; an accepted session start or step returns once the read model has it. */
+/** A person in the wizard behind one link; an accepted session start or step returns once the read model has it. */
 export function wizardClient(h: Harness, token: string) {
   let sessionId = '';
+  let orderId: string | undefined;
+  async function caughtUp() {
+    if (!orderId) {
+      const [link] = await h.database.db.select({ orderId: linkTokens.orderId }).from(linkTokens).where(eq(linkTokens.tokenHash, hashLinkToken(token)));
+      if (!link) throw new Error('a wizard Update was accepted for a token the read model does not know');
+      orderId = link.orderId;
+    }
+    await projectionCaughtUp(h, orderId);
+  }
   return {
     get sessionId() {
       return sessionId;
@@ -259,13 +265,13 @@ export function wizardClient(h: Harness, token: string) {
       const response = await h.app.inject({ method: 'POST', url: `/api/wizard/${token}/sessions` });
       if (response.statusCode === 201) {
         sessionId = response.json().sessionId;
-        await projectionCaughtUp(h, token);
+        await caughtUp();
       }
       return response;
     },
     async step(step: string, input: Record<string, unknown> = {}, session = sessionId) {
       const response = await h.app.inject({ method: 'POST', url: `/api/wizard/${token}/steps/${step}`, payload: { sessionId: session, ...input } });
-      if (response.statusCode === 200) await projectionCaughtUp(h, token);
+      if (response.statusCode === 200) await caughtUp();
       return response;
     },
     subdomain: (name: string) => h.app.inject({ method: 'GET', url: `/api/wizard/${token}/subdomains/${encodeURIComponent(name)}` }),

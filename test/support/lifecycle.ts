@@ -3,9 +3,8 @@
 // what the stand-in accepted (the dev outbox is off when RESEND_API_KEY is set).
 import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type OrderStatus, orderWorkflowId } from '../../domain/order.js';
-import { getStateQuery } from '../../workflows/definitions.js';
-import { eventually, type Harness, type HarnessOptions, isoDate, makeOrder, REP_TOKEN, startHarness, type wizardClient } from './harness.js';
+import type { OrderStatus } from '../../domain/order.js';
+import { eventually, type Harness, type HarnessOptions, isoDate, makeOrder, projectionCaughtUp, REP_TOKEN, startHarness, type wizardClient } from './harness.js';
 import { type Delivery, type ResendStandIn, type ResendStandInOptions, startResendStandIn } from './resend-stand-in.js';
 
 export const PUBLIC_BASE_URL = 'https://orders.example';
@@ -125,8 +124,8 @@ export function waitForDetail(h: Harness, orderId: string, check: (detail: Order
  * state's seq): a step is answered before its event reaches the database.
  */
 export async function readModelCaughtUp(h: Harness, orderId: string): Promise<OrderDetail> {
-  const { seq } = await h.client.workflow.getHandle(orderWorkflowId(orderId)).query(getStateQuery);
-  return waitForDetail(h, orderId, (d) => d.timeline.at(-1)?.seq === seq);
+  await projectionCaughtUp(h, orderId);
+  return detailOf(h, orderId);
 }
 
 export const waitForStatus = (h: Harness, orderId: string, status: OrderStatus, timeoutMs?: number) =>
