@@ -15,6 +15,8 @@ import { type Database, openDatabase } from '../db/client.js';
 import { type Harness, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
 
 const SECRET_EMAIL = 'very.private.person@secret.example';
+/** What the activities need of the configuration; nothing here reaches a real provider. */
+const ACTIVITY_CONFIG = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
 
 describe('a failing insert in an activity', () => {
   let database: Database;
@@ -26,8 +28,7 @@ describe('a failing insert in an activity', () => {
   });
 
   it('throws a DatabaseError naming the SQLSTATE and constraint, without the query or its parameters', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
-    const activities = createActivities({ database, config });
+    const activities = createActivities({ database, config: ACTIVITY_CONFIG });
     // A task for an order that does not exist: a foreign-key violation, with the address as a parameter.
     const error = await new MockActivityEnvironment()
       .run(activities.openRepTask, { orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
@@ -59,8 +60,7 @@ describe('an activity waiting for a database that does not answer', () => {
   });
 
   it('ends as cancelled when cancelled (a worker shutting down does so at its grace time), not when the query gives up', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 's'.repeat(32), REP_API_TOKENS: 't'.repeat(32), LINK_TOKEN_SECRET: 'l'.repeat(32), DATA_DIR: '/tmp/unused' });
-    const activities = createActivities({ database, config });
+    const activities = createActivities({ database, config: ACTIVITY_CONFIG });
     const environment = new MockActivityEnvironment();
     const outcome = environment
       .run(activities.openRepTask, { orderId: 'CCW-silent', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: 'x', openedAt: new Date().toISOString() })

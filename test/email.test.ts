@@ -61,10 +61,10 @@ async function deliveryRow(database: Database, orderId: string, key: string) {
   return row;
 }
 
-/** The failure a rejected promise carries, so assertions can name its type and retryability. */
 /** Attempt `attempt` of an activity, in the context a worker gives it (the email activity reads its attempt there). */
 const asAttempt = <T>(attempt: number, run: () => Promise<T>): Promise<T> => new MockActivityEnvironment({ attempt }).run(run);
 
+/** The failure a rejected promise carries, so assertions can name its type and retryability. */
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(
     () => undefined,

@@ -127,7 +127,7 @@ describe('step 4: who configures', () => {
     await accept(colleagueWizard, 'role', { role: 'partner' });
     expect(await accept(colleagueWizard, 'configurer', { choice: 'self' })).toMatchObject({ nextStep: 'partner-org' });
 
-    const { timeline } = await readModelCaughtUp(h, order.orderId);
+    const { timeline } = await detail(order.orderId);
     expect(timeline).toContainEqual(expect.objectContaining({ type: 'wizard.delegated', actor: 'contact', data: { to: colleague, audience: 'colleague' } }));
     expect(timeline.filter((e) => e.type === 'wizard.session-started').map((e) => e.actor)).toEqual(['contact', 'colleague']);
   });
@@ -505,7 +505,7 @@ describe('field errors of steps 3–9', () => {
   /** Each input is refused with 422 naming its field, and neither the view nor the timeline moves. */
   async function expectFieldErrors(wizard: Wizard, orderId: string, step: string, cases: Case[]) {
     const before = (await wizard.view()).json();
-    const eventsBefore = (await readModelCaughtUp(h, orderId)).timeline.length;
+    const eventsBefore = (await detail(orderId)).timeline.length;
     for (const [input, field] of cases) {
       const what = `${step} ${JSON.stringify(input)}`;
       const response = await wizard.step(step, input);
@@ -656,7 +656,7 @@ describe('the partner password stays in the request that carries it', () => {
     expect(admin?.passwordHash).toMatch(/^\$scrypt\$/);
     expect(await verifyPassword(password, admin!.passwordHash!)).toBe(true);
 
-    const { timeline } = await readModelCaughtUp(h, first.order.orderId);
+    const { timeline } = await detail(first.order.orderId);
     expect(timeline.find((e) => e.type === 'wizard.partner-password')?.data).toEqual({});
   });
 });
