@@ -17,7 +17,7 @@ import { orderWorkflowId } from '../domain/order.js';
 import { getStateQuery } from '../workflows/definitions.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
 import { benchOrder, inParallel, signedIntake } from './support/orders.js';
-import { type BenchResult, type Headline, machineInfo, percentiles, printResult, round, sleep, table, waitFor, writeResult } from './support/report.js';
+import { type BenchResult, type Headline, machineInfo, percentiles, percentilesTable, printResult, round, sleep, waitFor, writeResult } from './support/report.js';
 import { startDeployment } from './support/service.js';
 
 const { values: args } = parseArgs({ options: { ...BENCH_OPTIONS, orders: { type: 'string' }, 'outage-seconds': { type: 'string' } }, strict: true });
@@ -132,7 +132,7 @@ try {
         'History events: describe().historyLength of each order just before the stop and just before the return.',
       ],
     };
-    printResult(result, [{ title: 'Catch-up (ms) and history events per order', body: table(['figure', 'n', 'p50', 'p90', 'p99', 'max'], [['catch-up ms', catchUp.count, catchUp.p50, catchUp.p90, catchUp.p99, catchUp.max], ['events added', events.count, events.p50, events.p90, events.p99, events.max]]) }]);
+    printResult(result, [{ title: 'Catch-up (ms) and history events per order', body: percentilesTable('figure', [['catch-up ms', catchUp], ['events added', events]]) }]);
     console.log(`\nwrote ${await writeResult(result, { quick })}`);
   } finally {
     await service.stop();
