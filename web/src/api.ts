@@ -1,21 +1,8 @@
 // Calling the API: JSON in, JSON out, and every refusal as an ApiError carrying the
 // application/problem+json body, whose `errors[]` the forms put next to their inputs.
+import type { FieldError, Problem } from './types';
 
-export interface FieldError {
-  field: string;
-  message: string;
-  /** Names the message for translation (domain/field-error.ts). */
-  code?: string;
-  values?: Record<string, string | number>;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldError[];
-}
+export type { FieldError, Problem };
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {

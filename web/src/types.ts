@@ -26,3 +26,5 @@ export type StepName = Contract.StepName;
 export type SectionName = Contract.SectionName;
 export type ConsentView = Static<typeof Contract.ConsentViewSchema>;
 export type ConsentOutcome = Static<typeof Contract.ConsentOutcomeSchema>;
+export type Problem = Contract.Problem;
+export type FieldError = NonNullable<Problem['errors']>[number];

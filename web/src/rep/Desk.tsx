@@ -78,7 +78,7 @@ export function Desk({ session }: { session: RepSession }) {
   const applied = filtersOf(location);
   const appliedKey = deskUrl(applied);
   const [draft, setDraft] = useState<Filters>(applied);
-  const pages = useCursorPages(appliedKey);
+  const pages = useCursorPages();
   const [reload, setReload] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [exporting, setExporting] = useState(false);
@@ -87,6 +87,7 @@ export function Desk({ session }: { session: RepSession }) {
   if (shownKey !== appliedKey) {
     setShownKey(appliedKey);
     setDraft(applied);
+    pages.reset();
     setSelected(new Set());
   }
 

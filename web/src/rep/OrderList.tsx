@@ -36,7 +36,7 @@ export function OrderList({ session }: { session: RepSession }) {
   const applied = filtersOf(location);
   const appliedKey = listUrl(applied);
   const [draft, setDraft] = useState<Filters>(applied);
-  const pages = useCursorPages(appliedKey);
+  const pages = useCursorPages();
   const [reload, setReload] = useState(0);
 
   // A new filter starts again from the first page.
@@ -44,6 +44,7 @@ export function OrderList({ session }: { session: RepSession }) {
   if (shownKey !== appliedKey) {
     setShownKey(appliedKey);
     setDraft(applied);
+    pages.reset();
   }
 
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });

@@ -10,18 +10,13 @@ export interface CursorPages {
   pagesBefore: number;
   previous(): void;
   next(nextCursor: string): void;
+  /** Back to the first page, as other filters need. */
+  reset(): void;
 }
 
-/** A new `key` (other filters) starts again from the first page. */
-export function useCursorPages(key: string): CursorPages {
+export function useCursorPages(): CursorPages {
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
-  const [shownKey, setShownKey] = useState(key);
-  if (shownKey !== key) {
-    setShownKey(key);
-    setCursors([]);
-    setCursor(undefined);
-  }
   return {
     cursor,
     pagesBefore: cursors.length,
@@ -32,6 +27,10 @@ export function useCursorPages(key: string): CursorPages {
     next(nextCursor) {
       setCursors([...cursors, cursor ?? '']);
       setCursor(nextCursor);
+    },
+    reset() {
+      setCursors([]);
+      setCursor(undefined);
     },
   };
 }
