@@ -129,9 +129,11 @@ interface Texts {
   country(code: string): string;
 }
 
+// Rep-facing keys exist only in English; other languages would add their own rep catalog.
+const CATALOGS: Record<Locale, Record<string, string>> = { ...EMAIL_MESSAGES, en: { ...EMAIL_MESSAGES.en, ...REP_EMAIL_MESSAGES } };
+
 function textsFor(locale: Locale, timeZone: string): Texts {
-  // Rep-facing keys exist only in English; other languages would add their own rep catalog.
-  const messages: Record<string, string> = locale === 'en' ? { ...EMAIL_MESSAGES.en, ...REP_EMAIL_MESSAGES } : EMAIL_MESSAGES[locale];
+  const messages = CATALOGS[locale];
   const intl = createIntl({ locale: FORMAT_TAGS[locale], messages, timeZone, onError: (error) => { throw error; } }, intlCache);
   return {
     locale,

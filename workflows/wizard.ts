@@ -336,7 +336,7 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
       // The API read the draft before this Update: steps 6 and 7 may have changed it since. Facts about
       // another org than the draft's must not decide, or a race would commit without consent.
       if (consent !== undefined && (consent?.orgId ?? null) !== chosenOrgId) return conflict('stale-draft', STALE_DRAFT_MESSAGE);
-      if (!consent || chosen?.mode !== 'existing' || consent.orgId !== chosen.orgId || managedByPartner(state, draft, consent.managedByOrgId)) {
+      if (!consent || chosen?.mode !== 'existing' || managedByPartner(state, draft, consent.managedByOrgId)) {
         return accepted(state, { kind: 'commit' });
       }
       const number = (state.consentsRequested ?? 0) + 1;
