@@ -1,6 +1,7 @@
 // Typed errors the API answers with; one error handler turns them into application/problem+json.
 
 import type { FieldError } from '../domain/field-error.js';
+import { startDateProblem } from '../domain/schedule.js';
 
 export type { FieldError };
 
@@ -30,6 +31,12 @@ export const unauthorized = (detail: string, scheme?: string) =>
 /** A rep action's input refused (422), as the workflow's own field errors are. */
 export const invalidAction = (field: string, message: string) =>
   new ProblemError(422, 'invalid-step', 'The action has errors', `${field} ${message}`, [{ field, message }]);
+
+/** A rep action's new start date (reschedule, single or bulk), refused (422) beyond what a reschedule may name. */
+export function checkActionStartDate(requestedStartDate: string | undefined, now: Date): void {
+  const problem = requestedStartDate === undefined ? undefined : startDateProblem(requestedStartDate, now);
+  if (problem) throw invalidAction('/body/requestedStartDate', problem);
+}
 
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', 'Not found', detail);
 

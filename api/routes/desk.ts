@@ -2,9 +2,8 @@
 import { updateIdFor } from '../idempotency.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { startDateProblem } from '../../domain/schedule.js';
 import type { DeskService } from '../desk-service.js';
-import { invalidAction } from '../problem.js';
+import { checkActionStartDate } from '../problem.js';
 import { BulkActionBodySchema, BulkActionResultSchema, MAX_BULK_ORDERS, RepActionSchema, TaskListQuerySchema, TaskPageSchema } from '../schemas.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
@@ -54,10 +53,7 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService; clock: () => Date 
     },
     async (request) => {
       const { orderIds, ...input } = request.body;
-      const startDate = input.requestedStartDate === undefined ? undefined : startDateProblem(input.requestedStartDate, clock());
-      if (startDate) {
-        throw invalidAction('/body/requestedStartDate', startDate);
-      }
+      checkActionStartDate(input.requestedStartDate, clock());
       return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`));
     },
   );

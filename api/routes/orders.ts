@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import { isValidTimeZone, startDateProblem } from '../../domain/schedule.js';
 import type { OrderService } from '../order-service.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
-import { badRequest, type FieldError, invalidAction, unauthorized } from '../problem.js';
+import { badRequest, checkActionStartDate, type FieldError, unauthorized } from '../problem.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import { OrderDetailSchema, OrderIdParam, OrderPayloadSchema, OrderSchema, REP_ACTIONS, RepActionBodySchema } from '../schemas.js';
 import { verifyIntakeSignature } from '../signature.js';
@@ -122,10 +122,7 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
       const { orderId, action } = request.params;
       // Not an Update of the order: a workflow of its own sends the webhooks again (workflows/webhook-redelivery.ts).
       if (action === 'redeliver-webhooks') return service.redeliverWebhooks(orderId);
-      const startDate = body.requestedStartDate === undefined ? undefined : startDateProblem(body.requestedStartDate, clock());
-      if (startDate) {
-        throw invalidAction('/body/requestedStartDate', startDate);
-      }
+      checkActionStartDate(body.requestedStartDate, clock());
       return service.act(orderId, action, body, request.rep!.id, updateIdFor(request, action));
     },
   );
