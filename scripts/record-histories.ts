@@ -7,9 +7,11 @@
  *   npx tsx scripts/record-histories.ts          # all paths
  *   npx tsx scripts/record-histories.ts cancel   # only the named ones
  *
- * A release that changes what the workflow records (behind `patched()`) gets a directory of its own
- * next to the older ones, which stay: they are exactly what must keep replaying (README, "Changing
- * workflow code").
+ * Until v1.0 ships, a workflow change re-records `v1`. From then on every release that still has
+ * orders running keeps its directory, and a change ships through Worker Deployment Versioning
+ * (docs/workflow-versions.md): a new release records its own directory next to the older ones.
+ * A path whose order continues as new is saved run by run: `<path>-run<k>.json` for each run that
+ * handed over, `<path>.json` for the last.
  * Payloads are encrypted as in production, with REPLAY_PAYLOAD_KEYS: a fixed key that is not a
  * secret, because the recorded orders are made up.
  */
@@ -36,19 +38,10 @@ import { startTemporalDevServer } from './temporal-dev-server.js';
 /** The key the recorded payloads are encrypted with; the replay test decrypts with it. Not a secret. */
 export const REPLAY_PAYLOAD_KEYS = 'replay:cmVwbGF5LWhpc3Rvcmllcy1hcmUtbWFkZS11cC0wMDE=';
 export const HISTORIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/histories');
-/**
- * The workflow code's release, as recorded histories know it: v1 as first deployed; v2 runs the
- * database work as local activities (patch 'local-database-activities' in workflows/order/activities.ts);
- * v3 runs jobs in their own coroutine and follows up idle sessions (patches 'jobs-off-the-clock',
- * 'session-idle-follow-up' in workflows/order/run.ts); v4 writes accepted changes to the read model
- * through an outbox and holds the lock only for a write's local attempt (patch 'projection-outbox');
- * v6 (v5, 'local-retries-in-task', was not recorded) writes a wizard Update's events after its
- * answer by a regular activity (patch 'answer-before-projection').
- * Histories across a patch or a continue-as-new: scripts/record-crossing-histories.ts.
- */
-export const HISTORY_RELEASE = 'v6';
+/** The workflow code's release, as recorded histories know it (docs/workflow-versions.md). */
+export const HISTORY_RELEASE = 'v1';
 /** The paths of SPEC §2–3 that have a recorded history. */
-export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure'] as const;
+export const RECORDED_PATHS = ['happy-path', 'delegation', 'hold-resume', 'cancel', 'expiry', 'escalation', 'provisioning-failure', 'continue-as-new'] as const;
 type PathName = (typeof RECORDED_PATHS)[number];
 
 export const INTAKE_SECRET = 'record-histories-intake-secret';
@@ -177,6 +170,8 @@ interface Apps {
   expiring: App;
   /** Escalation after 1 s. */
   escalating: App;
+  /** Continues as new past 60 history events. */
+  continuing: App;
 }
 
 /** Each path runs its order to the end and returns the order's id. */
@@ -276,6 +271,16 @@ const PATHS: Record<PathName, (apps: Apps, failActivationOnce: Set<string>) => P
     await until('provisioning to be offered again', async () => w.step('provision', { confirm: true }).then(() => true));
     return o.order.orderId;
   },
+
+  async 'continue-as-new'({ continuing }) {
+    const o = orderOn(continuing, { services: ['messaging', 'meetings', 'calling'] });
+    await o.post();
+    const w = o.wizard(await o.token('setup'));
+    await partnerConfigures(o, w);
+    await w.step('partner-password', { password: PASSWORD });
+    await serviceSetupAndProvision(o, w);
+    return o.order.orderId;
+  },
 };
 
 async function main(only: string[]) {
@@ -299,6 +304,7 @@ async function main(only: string[]) {
       normal: loadConfig(env),
       expiring: loadConfig({ ...env, ESCALATION_AFTER: '2s', ORDER_EXPIRES_AFTER: '8s' }),
       escalating: loadConfig({ ...env, ESCALATION_AFTER: '1s' }),
+      continuing: loadConfig({ ...env, CONTINUE_AS_NEW_AFTER_EVENTS: '60' }),
     };
     // As root PostgreSQL runs as the `postgres` user, which must reach its data directory.
     await chmod(dataDir, 0o755);
@@ -339,11 +345,23 @@ async function main(only: string[]) {
     await Promise.all(
       selected.map(async (name) => {
         const orderId = await PATHS[name](apps, failActivationOnce);
-        const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+        const workflowId = orderWorkflowId(orderId);
+        const handle = client.workflow.getHandle(workflowId);
         const final = await handle.result();
         const history = await handle.fetchHistory();
-        await mkdir(path.join(HISTORIES_DIR, HISTORY_RELEASE), { recursive: true });
-        await writeFile(path.join(HISTORIES_DIR, HISTORY_RELEASE, `${name}.json`), `${historyToJSON(history)}\n`);
+        const directory = path.join(HISTORIES_DIR, HISTORY_RELEASE);
+        await mkdir(directory, { recursive: true });
+        // Visibility lags the runs a little: the last run's start is listed once it lists every earlier one.
+        const runs = await until(`${orderId}'s runs`, async () => {
+          const listed: Array<{ runId: string; startTime: Date }> = [];
+          for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) listed.push({ runId: execution.runId, startTime: execution.startTime });
+          const continuedFrom = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+          return !continuedFrom || listed.some((run) => run.runId === continuedFrom) ? listed.sort((a, b) => a.startTime.getTime() - b.startTime.getTime()) : undefined;
+        });
+        for (const [index, run] of runs.slice(0, -1).entries()) {
+          await writeFile(path.join(directory, `${name}-run${index + 1}.json`), `${historyToJSON(await client.workflow.getHandle(workflowId, run.runId).fetchHistory())}\n`);
+        }
+        await writeFile(path.join(directory, `${name}.json`), `${historyToJSON(history)}\n`);
         console.log(`[record] ${name}: ${final.status}, ${history.events?.length ?? 0} events`);
       }),
     );

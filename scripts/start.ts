@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
 import { describeGeneratedSecrets, loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
@@ -15,7 +15,7 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
-import { createOrderWorkers, workerRuntimeLogger } from '../worker.js';
+import { createOrderWorkers, installWorkerRuntime, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
 import { ensureWebBuild } from './web-build.js';
@@ -32,6 +32,18 @@ function isFree(host: string, port: number): Promise<boolean> {
     const probe = net.createServer();
     probe.once('error', () => resolve(false));
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A port nothing listens on just now, on host. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -70,9 +82,6 @@ async function main() {
   const config = loadConfigOrExit();
   for (const line of describeGeneratedSecrets(config)) say(line);
 
-  // This process decides when to stop: the worker must not react to signals on its own.
-  Runtime.install({ shutdownSignals: [], logger: workerRuntimeLogger(config) });
-
   const cleanups: Array<() => Promise<unknown>> = [];
   let stopping: Promise<void> | undefined;
   const stop = (code: number) => {
@@ -100,6 +109,14 @@ async function main() {
       say(`stop it, or run this one beside it with its own port and data: PORT=${config.port + 1} DATA_DIR=.data-${config.port + 1} npm start`);
       return await stop(1);
     }
+    // The worker's metrics as worker.ts serves them. Taken (a second `npm start`): a free port, printed below.
+    let workerMetricsPort = config.workerMetricsPort;
+    if (workerMetricsPort !== 0 && !(await isFree(config.host, workerMetricsPort))) {
+      say(`port ${workerMetricsPort} (WORKER_METRICS_PORT) is taken: the worker serves its metrics on a free port, printed below.`);
+      workerMetricsPort = await freePort(config.host);
+    }
+    // This process decides when to stop: the worker must not react to signals on its own.
+    installWorkerRuntime({ ...config, workerMetricsPort }, { shutdownSignals: [], logger: workerRuntimeLogger(config) });
     await ensureWebBuild(say);
     let temporalAddress = config.temporal.address;
     let temporalUiUrl = config.temporal.uiUrl;
@@ -175,6 +192,7 @@ async function main() {
     }
     say(`API            ${base}  (public links use ${config.publicBaseUrl})`);
     say(`API docs       ${base}/docs`);
+    if (workerMetricsPort !== 0) say(`Metrics        ${base}/metrics (API), http://${formatHost(listenHost)}:${workerMetricsPort}/metrics (worker)`);
     say(`Temporal       ${temporalAddress} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`);
     if (temporalUiUrl) say(`Temporal UI    ${temporalUiUrl}${config.temporal.address ? '' : '  (payloads shown in clear through the codec server)'}`);
     // Payloads are encrypted: the UI or the CLI (--codec-endpoint) decrypts through the API.

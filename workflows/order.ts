@@ -2,13 +2,12 @@
 // message-passing/safe-message-handlers: the state and its shared operations live in OrderRun
 // (order/run.ts), the Query and Updates in order/handlers.ts, the clock in order/clock.ts, side
 // effects in order/jobs.ts and step 10d in order/provisioning.ts; this function only drives them.
-import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { OrderState } from './definitions.js';
-import { LOCAL_DATABASE_WORK } from './order/activities.js';
 import { nextDeadline, onTimers } from './order/clock.js';
 import { registerHandlers } from './order/handlers.js';
 import { whenCancelledFromTemporal } from './order/cancellation.js';
-import { drainJobs, jobsDone, runJobs } from './order/jobs.js';
+import { jobsDone, runJobs } from './order/jobs.js';
 import { projectionsDone, runProjections } from './order/projections.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun, type OrderRunInput } from './order/run.js';
@@ -21,66 +20,40 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
 
   // A run continued from an earlier one carries the order's events; a first run records its receipt,
   // and an Update delivered with the start waits for it.
-  if (!input.carried) {
-    if (patched(LOCAL_DATABASE_WORK)) await run.exclusive(() => run.record('order.received', 'commerce', { startAt: run.state.startAt }));
-    else await run.record('order.received', 'commerce', { startAt: run.state.startAt });
-  }
+  if (!input.carried) await run.exclusive(async () => run.record('order.received', 'commerce', { startAt: run.state.startAt }));
 
-  if (run.jobsOffTheClock) {
-    if (run.projectionOutbox) void runProjections(run);
-    void runJobs(run);
-    void runWebhooks(run);
-    try {
-      await lifecycle(run);
-    } catch (error) {
-      await whenCancelledFromTemporal(run, error);
-      throw error;
-    }
-    if (!isTerminal(run.state)) {
-      // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
-      // (one interrupted mid-way runs again; every job is idempotent by its key).
-      // With answer-before-projection an Update's write is a regular activity scheduled beside its
-      // answer: the run hands over only once no handler runs and the read model has caught up, both
-      // seen in one activation. Updates that come meanwhile write in their own task (run.handingOver).
-      run.handingOver = true;
-      await condition(() => allHandlersFinished() && (!run.answerBeforeProjection || run.projections.length === 0));
-      return continueAsNew<typeof orderWorkflow>({
-        ...input,
-        carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], ...(run.projectionOutbox ? { projections: [...run.projections] } : {}) },
-      });
-    }
-    // Let in-flight Updates answer and queued jobs run before the workflow completes.
+  void runProjections(run);
+  void runJobs(run);
+  void runWebhooks(run);
+  try {
+    await lifecycle(run);
+  } catch (error) {
+    await whenCancelledFromTemporal(run, error);
+    throw error;
+  }
+  if (!isTerminal(run.state)) {
+    // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
+    // (one interrupted mid-way runs again; every job is idempotent by its key). An Update's write
+    // is a regular activity scheduled beside its answer: the run hands over only once no handler
+    // runs and the read model has caught up, both seen in one activation. Updates that come
+    // meanwhile write in their own task (run.handingOver).
+    run.handingOver = true;
+    await condition(() => allHandlersFinished() && run.projections.length === 0);
+    return continueAsNew<typeof orderWorkflow>({
+      ...input,
+      carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], projections: [...run.projections] },
+    });
+  }
+  // Let in-flight Updates answer and queued jobs run before the workflow completes.
+  await condition(allHandlersFinished);
+  await jobsDone(run);
+  if (run.settings.webhooks) {
+    await webhooksDone(run);
+    // Updates that came meanwhile (Resend's events) answer, and the jobs they queued run.
     await condition(allHandlersFinished);
     await jobsDone(run);
-    if (run.settings.webhooks) {
-      await webhooksDone(run);
-      // Updates that came meanwhile (Resend's events) answer, and the jobs they queued run.
-      await condition(allHandlersFinished);
-      await jobsDone(run);
-    }
-    if (run.projectionOutbox) await projectionsDone(run);
-    return run.state;
   }
-
-  // Orders started before the jobs-off-the-clock patch, as they were recorded.
-  for (;;) {
-    await drainJobs(run);
-    if (isTerminal(run.state)) break;
-    if (await onTimers(run)) continue;
-    if (provisioningDue(run)) {
-      await provision(run);
-      continue;
-    }
-    const seen = run.wakeups;
-    const deadline = nextDeadline(run);
-    const woken = () => run.wakeups !== seen || run.jobs.length > 0;
-    if (deadline === undefined) await condition(woken);
-    else await condition(woken, Math.max(1, deadline - Date.now()));
-  }
-
-  // Let in-flight Updates answer before the workflow completes.
-  await condition(allHandlersFinished);
-  await drainJobs(run);
+  await projectionsDone(run);
   return run.state;
 }
 

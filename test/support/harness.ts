@@ -230,7 +230,7 @@ export function isoDate(days = 0): string {
 
 /**
  * Waits until the read model has every event the order's workflow has recorded. A wizard Update is
- * answered before its events reach PostgreSQL (patch answer-before-projection), and tests read the
+ * answered before its events reach PostgreSQL (order/projections.ts), and tests read the
  * timeline, the rep's lists and the orders table right after a step, or restart the workers.
  */
 export async function projectionCaughtUp(h: Harness, orderId: string): Promise<void> {

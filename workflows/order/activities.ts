@@ -2,7 +2,7 @@
 // for it. Business refusals (an address taken, a subdomain taken, a rejected email, a provisioning
 // rejection) are thrown by the activities as non-retryable ApplicationFailures with exported
 // types, so no profile lists them.
-import { ActivityCancellationType, ApplicationFailure, isCancellation, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/index.js';
 import type { WebhookRetrySettings } from '../../domain/order.js';
 import { EMAIL_RETRY } from '../../emails/failures.js';
@@ -20,68 +20,26 @@ const interactiveProfile = {
 } as const;
 
 /**
- * Patch: the database work above runs as local activities, in the workflow task that asks for it.
- * A regular activity costs two task-queue dispatches (~75 ms on the dev server, bench/README.md) and
- * a copy of its input in the history; a wizard step or a due timer now takes one workflow task.
- * Orders whose history predates the patch replay their regular activities up to it.
+ * The database work above runs as local activities, in the workflow task that asks for it: a
+ * regular activity costs two task-queue dispatches (~75 ms on the dev server, bench/README.md) and a
+ * copy of its input in the history.
+ *
+ * A local attempt keeps every retry inside the workflow task, so an outage adds no backoff timer to
+ * history, and holds the lock for a few seconds at most before the regular fallback
+ * (`OrderRun.databaseWrite`), whose retries the server runs without adding history. The backoffs
+ * stay below the threshold by the attempt count (0.2 s and 0.4 s, and 0.8 s for the interactive
+ * profile's 4 attempts), and each attempt is bounded, so a task is done before its 8 s heartbeat.
  */
-export const LOCAL_DATABASE_WORK = 'local-database-activities';
-
-/**
- * A local activity retries inside the workflow task, heartbeating it, until localRetryThreshold;
- * during a database outage that would hold the order and grow its history with every heartbeat.
- * So it gets a few seconds (a blip), then the work falls back to a regular activity, whose retries
- * the server runs without adding history (see `projectionWrite`).
- */
-const localLimits = { scheduleToCloseTimeout: '5 seconds', localRetryThreshold: '1 second' } as const;
-
-/**
- * Patch: a local attempt keeps every retry inside the workflow task, so an outage adds no backoff
- * timer to history, and holds the lock for a few seconds at most before the regular fallback. Under
- * `localLimits` a backoff past 1 s became a timer, and a slow attempt (a connection pool waiting
- * on a stopped server) outlived the schedule-to-close: up to 22 events per order during a 90 s
- * outage (bench/faults.ts). Here the backoffs stay below the threshold by the attempt count, and
- * each attempt is bounded, so a task is done before its 8 s heartbeat.
- */
-export const LOCAL_RETRIES_IN_TASK = 'local-retries-in-task';
 const inTaskLimits = { startToCloseTimeout: '2 seconds', scheduleToCloseTimeout: '2 seconds', localRetryThreshold: '2 seconds' } as const;
 
 export const database = {
   regular: { projection: proxyActivities<OrderActivities>(projectionProfile), interactive: proxyActivities<OrderActivities>(interactiveProfile) },
   local: {
-    projection: proxyLocalActivities<OrderActivities>({ ...projectionProfile, ...localLimits }),
-    interactive: proxyLocalActivities<OrderActivities>({ ...interactiveProfile, ...localLimits }),
-  },
-  localInTask: {
-    // Backoffs 0.2 s and 0.4 s (and 0.8 s for the interactive profile's 4 attempts): all below the threshold.
     projection: proxyLocalActivities<OrderActivities>({ ...projectionProfile, ...inTaskLimits, retry: { ...projectionProfile.retry, maximumAttempts: 3 } }),
     interactive: proxyLocalActivities<OrderActivities>({ ...interactiveProfile, ...inTaskLimits }),
   },
 };
 export type DatabaseWork = (typeof database)['regular'];
-/**
- * For handlers and other work that already holds the workflow's lock. `retriesInTask`: the run
- * has the local-retries-in-task patch (decided once per run, OrderRun.localRetriesInTask).
- */
-export const databaseWork = (retriesInTask = false): DatabaseWork => {
-  if (!patched(LOCAL_DATABASE_WORK)) return database.regular;
-  return retriesInTask ? database.localInTask : database.local;
-};
-
-/**
- * A projection write that must happen: as a local activity, and when that gives up (the database
- * is down) as a regular one, retried by the server until the database is back.
- */
-export async function projectionWrite<T>(call: (projection: DatabaseWork['projection']) => Promise<T>): Promise<T> {
-  const work = databaseWork();
-  if (work === database.regular) return call(work.projection);
-  try {
-    return await call(work.projection);
-  } catch (error) {
-    if (isCancellation(error) || (error instanceof ApplicationFailure && error.nonRetryable)) throw error;
-    return call(database.regular.projection);
-  }
-}
 
 /**
  * Provisioning talks to slow external systems: every call is idempotent, so retry patiently for up
@@ -98,14 +56,13 @@ export const provisioning = proxyActivities<OrderActivities>({
 
 /**
  * Emails have their own rate-limited task queue, named after the workflow's; a rejected address is
- * not retried. An outage is retried until `giveUpAfterMs` (EMAIL_GIVE_UP_AFTER), then a rep takes
- * over; orders started before the jobs-off-the-clock patch retry without an end.
+ * not retried. An outage is retried until `giveUpAfterMs` (EMAIL_GIVE_UP_AFTER), then a rep takes over.
  */
-export function emailActivities(giveUpAfterMs: number | undefined) {
+export function emailActivities(giveUpAfterMs: number) {
   return proxyActivities<OrderActivities>({
     taskQueue: `${workflowInfo().taskQueue}-email`,
     startToCloseTimeout: '30 seconds',
-    ...(giveUpAfterMs === undefined ? {} : { scheduleToCloseTimeout: giveUpAfterMs }),
+    scheduleToCloseTimeout: giveUpAfterMs,
     // The activity sets each delay itself, with jitter; these apply to crashes and timeouts.
     retry: { initialInterval: EMAIL_RETRY.initialIntervalMs, backoffCoefficient: EMAIL_RETRY.backoffCoefficient, maximumInterval: EMAIL_RETRY.maximumIntervalMs },
   });

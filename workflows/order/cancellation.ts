@@ -16,7 +16,7 @@ export async function whenCancelledFromTemporal(run: OrderRun, error: unknown): 
       const queued = run.jobs.splice(0).filter((job) => job.kind !== 'email' || job.to === state.order.rep.email);
       run.jobs.push(...queued);
       run.state = { ...state, status: 'CANCELLED', session: undefined, consent: undefined, cancellation: { reason: 'cancelled from Temporal', by: 'operator', at: nowIso() } };
-      await run.record('order.cancelled', 'operator', { via: 'temporal' });
+      run.record('order.cancelled', 'operator', { via: 'temporal' });
       run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
       if (state.consent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });

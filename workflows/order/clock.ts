@@ -19,13 +19,12 @@ const expiryReminderPending = (run: OrderRun) => !run.state.reminders.expiry && 
 
 /**
  * A wizard session left before step 8: when its holder is reminded and when a rep is told, or
- * undefined when there is nothing to follow up (no session, configured, on hold, or a run from
- * before the follow-up existed).
+ * undefined when there is nothing to follow up (no session, configured, on hold).
  */
 function idleFollowUp(run: OrderRun): { remindAt: number; abandonAt: number } | undefined {
   const { state } = run;
   const idleAfter = run.sessionIdleReminderAfterMs;
-  if (idleAfter === undefined || !state.session || state.configuration || state.status !== 'IN_PROGRESS' || state.session.abandoned) return undefined;
+  if (!state.session || state.configuration || state.status !== 'IN_PROGRESS' || state.session.abandoned) return undefined;
   const remindAt = Date.parse(state.session.lastActiveAt ?? state.session.startedAt) + idleAfter;
   return { remindAt, abandonAt: remindAt + ABANDONED_AFTER_REMINDER_MS };
 }
@@ -33,12 +32,12 @@ function idleFollowUp(run: OrderRun): { remindAt: number; abandonAt: number } | 
 /**
  * A configured order nobody provisions (SPEC §7.1): when its link holder is reminded and when a rep
  * is told, or undefined when there is nothing to follow up (not configured, provisioning asked for,
- * ended, or a run from before the follow-up existed).
+ * ended).
  */
 function setupFollowUp(run: OrderRun): { remindAt: number; stalledAt: number } | undefined {
   const { state } = run;
   const after = run.setupFollowUpAfter;
-  if (!after || !state.configuration || state.provisioning || isTerminal(state)) return undefined;
+  if (!state.configuration || state.provisioning || isTerminal(state)) return undefined;
   const configuredAt = Date.parse(state.configuration.configuredAt);
   return { remindAt: configuredAt + after.reminderMs, stalledAt: configuredAt + after.escalationMs };
 }
@@ -72,7 +71,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       run.state = { ...run.state, status: 'AWAITING_SETUP', setupEmailSentAt: nowIso(), expiresAt: new Date(now + run.settings.orderExpiresAfterMs).toISOString() };
       const contact = run.state.order.provisioningContactEmail;
       run.issueLink('contact', contact, (expiresAt) => run.linkEmail(expiresAt));
-      await run.record('order.setup-email', 'system', { to: contact, expiresAt: run.state.expiresAt });
+      run.record('order.setup-email', 'system', { to: contact, expiresAt: run.state.expiresAt });
     });
     return true;
   }
@@ -83,7 +82,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       if (!setupFollowUp(run) || state.setupFollowUp?.reminded) return;
       run.state = { ...state, setupFollowUp: { stalled: false, ...state.setupFollowUp, reminded: true } };
       if (!state.link) return;
-      await run.record('order.setup-reminder', 'system', { to: state.link.email });
+      run.record('order.setup-reminder', 'system', { to: state.link.email });
       run.jobs.push({
         kind: 'email',
         key: 'reminder-setup',
@@ -99,7 +98,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       const { state } = run;
       if (!setupFollowUp(run) || state.setupFollowUp?.stalled) return;
       run.state = { ...state, setupFollowUp: { reminded: false, ...state.setupFollowUp, stalled: true } };
-      await run.record('order.setup-stalled', 'system');
+      run.record('order.setup-stalled', 'system');
       const holder = state.link?.email ?? state.order.provisioningContactEmail;
       run.tellRep(
         'setup-stalled',
@@ -118,7 +117,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       run.jobs.push({ kind: 'revoke-links', reason: 'the order expired' });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order expired' });
       if (waitedForConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order expired' });
-      await run.record('order.expired', 'system');
+      run.record('order.expired', 'system');
       run.tellRep('expired', { kind: 'rep-expired', order: run.summary(), repName: run.repName(), expiredAt: nowIso() }, 'Nobody configured the order before it expired.');
     });
     return true;
@@ -131,7 +130,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
         return;
       }
       run.state = { ...state, status: 'ESCALATED', escalated: true, escalatedAt: nowIso(), reminders: { ...state.reminders, escalation: true } };
-      await run.record('order.escalated', 'system');
+      run.record('order.escalated', 'system');
       const { link } = run.state;
       run.tellRep('escalation', { kind: 'rep-escalation', order: run.summary(), repName: run.repName(), contactEmail: link?.email ?? run.state.order.provisioningContactEmail }, 'Nobody has opened the wizard within the escalation window after the setup email.');
       if (link) {
@@ -151,7 +150,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       const { state } = run;
       if (!idleFollowUp(run) || !state.link || state.session!.idleReminderSent) return;
       run.state = { ...state, session: { ...state.session!, idleReminderSent: true } };
-      await run.record('wizard.idle-reminder', 'system', { to: state.link.email });
+      run.record('wizard.idle-reminder', 'system', { to: state.link.email });
       run.jobs.push({ kind: 'email', key: `reminder-idle/${state.session!.id}`, to: state.link.email, template: { kind: 'reminder-idle', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
     });
     return true;
@@ -161,7 +160,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       const { state } = run;
       if (!idleFollowUp(run)) return;
       run.state = { ...state, session: { ...state.session!, abandoned: true } };
-      await run.record('wizard.abandoned', 'system', { session: state.session!.id });
+      run.record('wizard.abandoned', 'system', { session: state.session!.id });
       const detail = `The wizard was opened and left before step 8; the reminder to ${state.link?.email ?? 'the contact'} brought no answer. Call the contact.`;
       run.jobs.push({ kind: 'open-task', taskKey: `setup-abandoned/${state.session!.id}`, taskKind: 'setup-abandoned', detail });
     });
@@ -174,7 +173,7 @@ export async function onTimers(run: OrderRun): Promise<boolean> {
       const { state } = run;
       // Only meaningful when the order lives longer than the reminder's lead time.
       if (reminderAt <= Date.parse(state.setupEmailSentAt!) || state.configuration || isTerminal(state) || !state.link) return;
-      await run.record('order.expiry-reminder', 'system', { to: state.link.email });
+      run.record('order.expiry-reminder', 'system', { to: state.link.email });
       run.jobs.push({ kind: 'email', key: 'reminder-expiry', to: state.link.email, template: { kind: 'reminder-expiry', order: run.summary(), expiresAt: state.expiresAt! }, link: state.link });
     });
     return true;

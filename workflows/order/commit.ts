@@ -4,6 +4,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { REFUSAL, type WizardDraft } from '../definitions.js';
 import { passwordPending } from '../wizard.js';
+import { database } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
 /** The commit's outcome: written (then `apply` configures the order), or refused. */
@@ -13,7 +14,7 @@ export async function commitConfiguration(run: OrderRun, draft: WizardDraft): Pr
   const { state } = run;
   let result;
   try {
-    result = await run.databaseWork().interactive.commitOrderConfiguration({
+    result = await database.local.interactive.commitOrderConfiguration({
       orderId: state.orderId,
       partner: state.delegatedToCustomer
         ? null
@@ -65,7 +66,7 @@ async function configured(
       configuredAt: nowIso(),
     },
   };
-  await run.record('order.configured', actor, { customerOrgId: result.customerOrgId, partnerOrgId: result.partnerOrgId, newPartnerOrg: result.newPartnerOrg });
+  run.record('order.configured', actor, { customerOrgId: result.customerOrgId, partnerOrgId: result.partnerOrgId, newPartnerOrg: result.newPartnerOrg });
   run.jobs.push({ kind: 'close-tasks', reason: 'the order was configured' });
   run.jobs.push({
     kind: 'email',
@@ -82,7 +83,7 @@ async function configured(
   });
   if (!passwordPending(run.state)) {
     run.state = { ...run.state, status: 'SERVICE_SETUP' };
-    await run.record('order.service-setup', 'system');
+    run.record('order.service-setup', 'system');
   }
 }
 

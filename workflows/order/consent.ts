@@ -14,7 +14,7 @@ import { nowIso, type OrderRun } from './run.js';
 /** After step 8 chose an org that must consent: the request goes out (the state is already AWAITING_CONSENT). */
 export async function askConsent(run: OrderRun, actor: string): Promise<void> {
   const consent = run.state.consent!;
-  await run.record('order.awaiting-consent', actor, { orgId: consent.orgId, asked: consent.adminEmail ?? 'rep' });
+  run.record('order.awaiting-consent', actor, { orgId: consent.orgId, asked: consent.adminEmail ?? 'rep' });
   if (consent.adminEmail) {
     run.jobs.push(consentEmail(run, consent, false));
   } else {
@@ -57,19 +57,19 @@ export async function decideConsent(run: OrderRun, decision: 'approve' | 'declin
     run.jobs.push({ kind: 'close-tasks', kinds: ['awaiting-consent'], reason: 'the organization’s consent was given' });
     if (outcome.ok) {
       run.state = { ...run.state, consent: undefined };
-      await run.record('consent.approved', actor, { orgId: consent.orgId, ...data });
+      run.record('consent.approved', actor, { orgId: consent.orgId, ...data });
       await outcome.apply(configuredBy);
       return;
     }
     run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso(), reason: 'commit-refused' } };
-    await run.record('consent.approved', actor, { orgId: consent.orgId, ...data });
-    await run.record('order.on-hold', 'system', { step: 'customer-org', reason: outcome.failure.details?.[0] ?? 'refused' });
+    run.record('consent.approved', actor, { orgId: consent.orgId, ...data });
+    run.record('order.on-hold', 'system', { step: 'customer-org', reason: outcome.failure.details?.[0] ?? 'refused' });
     run.tellRep('on-hold', { kind: 'rep-on-hold', order: run.summary(), repName: run.repName(), organization: 'customer' }, `The organization consented, but step 8 could not be committed: ${outcome.failure.message}`);
     return;
   }
   run.state = { ...run.state, status: 'ON_HOLD', consent: undefined, hold: { step: 'customer-org', at: nowIso(), reason: 'consent-declined' } };
-  await run.record('consent.declined', actor, { orgId: consent.orgId });
-  await run.record('order.on-hold', actor, { step: 'customer-org', reason: 'consent-declined' });
+  run.record('consent.declined', actor, { orgId: consent.orgId });
+  run.record('order.on-hold', actor, { step: 'customer-org', reason: 'consent-declined' });
   run.jobs.push({ kind: 'revoke-consent', reason: 'the request was declined' });
   run.jobs.push({ kind: 'close-tasks', kinds: ['awaiting-consent'], reason: 'the organization declined' });
   run.tellRep('on-hold', { kind: 'rep-on-hold', order: run.summary(), repName: run.repName(), organization: 'customer', consentDeclined: true }, 'The existing customer organization declined consent.');
@@ -94,7 +94,7 @@ export async function followUpConsent(run: OrderRun): Promise<void> {
     if (due === undefined || Date.now() < due) return;
     const consent = { ...run.state.consent!, escalated: true };
     run.state = { ...run.state, consent };
-    await run.record('consent.escalated', 'system', { orgId: consent.orgId });
+    run.record('consent.escalated', 'system', { orgId: consent.orgId });
     if (consent.adminEmail) run.jobs.push(consentEmail(run, consent, true));
     const detail = consent.adminEmail
       ? `The existing customer organization has not answered the consent request within the escalation window; its administrator was reminded. Approve the consent if the organization agrees, or cancel.`

@@ -1,17 +1,14 @@
 // The order's Query and Updates. Each validator runs the pure rules to refuse early, before
 // anything reaches history; each handler runs under the order's lock and refuses with an
 // ApplicationFailure the API maps to HTTP.
-import { ApplicationFailure, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
 import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
 import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
 import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
-import { projectionWrite } from './activities.js';
+import { database } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
-
-/** Patch: resuming a hold sends the link holder a fresh link saying what the rep decided; before it, only the status changed. */
-const RESUME_WITH_FRESH_LINK = 'resume-with-fresh-link';
 
 export function registerHandlers(run: OrderRun): void {
   setHandler(getStateQuery, () => run.state);
@@ -25,7 +22,7 @@ export function registerHandlers(run: OrderRun): void {
         const wasEscalated = run.state.escalated;
         run.state = outcome.state;
         if (wasEscalated) run.jobs.push({ kind: 'close-tasks', kinds: ['escalation'], reason: 'the wizard was opened' });
-        await run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
+        run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
         if (run.state.sessionsStarted === MAX_SESSIONS_PER_ORDER) {
           const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
           run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
@@ -77,7 +74,7 @@ export function registerHandlers(run: OrderRun): void {
           run.jobs.push({ kind: 'close-tasks', kinds: ['on-hold'], reason: 'a rep resumed the order' });
           // A fresh link, with what the rep decided; the old ones stop working (SPEC §7.1).
           const { link } = run.state;
-          if (link && patched(RESUME_WITH_FRESH_LINK)) {
+          if (link) {
             run.issueLink(link.audience, link.email, (expiresAt) => ({
               kind: 'resumed',
               order: run.summary(),
@@ -90,7 +87,7 @@ export function registerHandlers(run: OrderRun): void {
             }));
           }
         }
-        await run.record(`rep.${request.action}`, `rep:${request.repId}`, {
+        run.record(`rep.${request.action}`, `rep:${request.repId}`, {
           ...(request.reason ? { reason: request.reason } : {}),
           ...(request.email ? { email: request.email } : {}),
           ...(request.requestedStartDate ? { requestedStartDate: request.requestedStartDate, startAt: request.startAt } : {}),
@@ -127,9 +124,9 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
       const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
-      const { fresh } = await (run.projectionOutbox ? answerOrUnavailable(run.databaseWork().projection.recordEmailEvent(write)) : projectionWrite((projection) => projection.recordEmailEvent(write)));
+      const { fresh } = await answerOrUnavailable(database.local.projection.recordEmailEvent(write));
       if (!fresh) return { recorded: false };
-      await run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
+      run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
       if ((event.status === 'bounced' || event.status === 'complained') && event.to !== run.state.order.rep.email) {
         const what = event.status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
@@ -149,7 +146,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
   switch (effect.kind) {
     case 'none':
       run.state = outcome.state;
-      await run.record(`wizard.${request.step}`, actor, stepAuditData(request));
+      run.record(`wizard.${request.step}`, actor, stepAuditData(request));
       break;
 
     case 'delegate': {
@@ -158,13 +155,13 @@ async function submitStep(run: OrderRun, request: StepRequest) {
       const audience = effect.audience === 'customer' ? 'customer' : 'colleague';
       // Step 4 comes before the point of no return: the link has the order's deadline.
       run.issueLink(effect.audience, effect.email, (expiresAt) => ({ kind: 'delegated', order: run.summary(), audience, delegatedBy, expiresAt: expiresAt! }));
-      await run.record('wizard.delegated', actor, { to: effect.email, audience: effect.audience });
+      run.record('wizard.delegated', actor, { to: effect.email, audience: effect.audience });
       break;
     }
 
     case 'hold': {
       run.state = outcome.state;
-      await run.record('order.on-hold', actor, { step: effect.step });
+      run.record('order.on-hold', actor, { step: effect.step });
       const organization = effect.step === 'partner-org' ? 'partner' : 'customer';
       run.tellRep('on-hold', { kind: 'rep-on-hold', order: run.summary(), repName: run.repName(), organization }, `The user did not recognise the ${organization} organization.`);
       break;
@@ -180,7 +177,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
           const { customerAdmin: _a, customerOrg: _o, ...kept } = draft;
           if (failure.details?.[0] === 'partner-admin-email-taken') delete kept.partnerOrg;
           run.state = { ...run.state, session: { ...run.state.session!, draft: kept } };
-          await run.record('wizard.confirm-refused', actor, { reason: failure.details?.[0] });
+          run.record('wizard.confirm-refused', actor, { reason: failure.details?.[0] });
         }
         throw failure;
       }
@@ -195,28 +192,28 @@ async function submitStep(run: OrderRun, request: StepRequest) {
 
     case 'set-password':
       try {
-        await run.databaseWork().interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
+        await database.local.interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
       } catch (error) {
         throw activityRefusal(error, {});
       }
       run.state = { ...outcome.state, passwordSet: true, status: 'SERVICE_SETUP' };
       // The audit says that a password was set, never anything about it.
-      await run.record('wizard.partner-password', actor);
+      run.record('wizard.partner-password', actor);
       break;
 
     case 'reserve-subdomain':
       try {
-        await run.databaseWork().interactive.reserveSubdomain({ orderId: run.state.orderId, subdomain: effect.subdomain });
+        await database.local.interactive.reserveSubdomain({ orderId: run.state.orderId, subdomain: effect.subdomain });
       } catch (error) {
         throw activityRefusal(error, { SubdomainTaken: 'subdomain-taken', SubdomainInvalid: 'subdomain-invalid', SiteAlreadyActive: 'site-active' });
       }
       run.state = { ...outcome.state, sections: { ...outcome.state.sections, meetings: { subdomain: effect.subdomain, savedAt: nowIso() } } };
-      await run.record('wizard.meetings', actor, { subdomain: effect.subdomain });
+      run.record('wizard.meetings', actor, { subdomain: effect.subdomain });
       break;
 
     case 'provision':
       run.state = outcome.state;
-      await run.record('provisioning.requested', actor);
+      run.record('provisioning.requested', actor);
       break;
   }
   // The idle follow-up counts from here (order/clock.ts).

@@ -23,7 +23,7 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         // Cancelled from Temporal: not a failure to send; the cleanup runs the job again (order/cancellation.ts).
-        if (run.projectionOutbox && isCancellation(error)) throw error;
+        if (isCancellation(error)) throw error;
         await run.exclusive(() => emailNotSent(run, job, error));
       }
       break;
@@ -55,11 +55,11 @@ async function emailNotSent(run: OrderRun, job: EmailJob, error: ActivityFailure
   const reason = cause?.message ?? error.message;
   const notConfigured = cause instanceof ApplicationFailure && cause.type === EMAIL_NOT_CONFIGURED;
   // Past the give-up time the server ends the retries with the last attempt's failure (a 5xx, a timeout).
-  const rejected = (cause instanceof ApplicationFailure && cause.type === EMAIL_REJECTED) || !run.jobsOffTheClock;
+  const rejected = cause instanceof ApplicationFailure && cause.type === EMAIL_REJECTED;
   if (!rejected) {
     const why = notConfigured ? 'configuration' : 'outage';
     log.error('An email could not be sent', { orderId: run.state.orderId, purpose: job.template.kind, cause: why, reason });
-    await run.record('email.failed', 'system', { purpose: job.template.kind, to: job.to, cause: why, reason });
+    run.record('email.failed', 'system', { purpose: job.template.kind, to: job.to, cause: why, reason });
     const detail = notConfigured
       ? `The ${job.template.kind} email to ${job.to} was not sent: the email provider refused this service's settings (${reason}). The address is not at fault; operations must fix the email configuration.`
       : `The ${job.template.kind} email to ${job.to} was not sent: the email provider did not take it within the give-up time. Reach the recipient another way or resend later.`;
@@ -68,13 +68,13 @@ async function emailNotSent(run: OrderRun, job: EmailJob, error: ActivityFailure
     return;
   }
   // A rejected address cannot be fixed by retrying: a rep finds out and changes the contact.
-  await run.record('email.rejected', 'system', { purpose: job.template.kind, to: job.to });
+  run.record('email.rejected', 'system', { purpose: job.template.kind, to: job.to });
   if (job.to !== run.state.order.rep.email) {
     run.tellRep('email-rejected', { kind: 'rep-email-rejected', order: run.summary(), repName: run.repName(), rejectedRecipient: job.to, reason }, `The email to ${job.to} was rejected: ${reason}`);
   }
 }
 
-/** Orders before the jobs-off-the-clock patch: the main loop runs every queued job, including those queued meanwhile. */
+/** After a cancellation from Temporal, in a non-cancellable scope: every queued job, including those queued meanwhile. */
 export async function drainJobs(run: OrderRun): Promise<void> {
   while (run.jobs.length) await runJob(run, run.jobs.shift()!);
 }

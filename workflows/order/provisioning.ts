@@ -1,16 +1,12 @@
 // Step 10d: one idempotent activity per external effect; billing last, so a failure bills nothing.
-import { ActivityFailure, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import { provisioning } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
-/** Patch: a failure is also told to the link holder (SPEC §7.1); orders before it only told the rep. */
-const PROVISIONING_FAILURE_TO_HOLDER = 'provisioning-failure-to-holder';
-
 /**
- * Patch: a provisioned order's links end LINK_VALID_AFTER_PROVISIONING_MS later (SPEC §7.1: valid until
+ * A provisioned order's links end LINK_VALID_AFTER_PROVISIONING_MS later (SPEC §7.1: valid until
  * provisioned); the grace lets the holder's open page and the link in their inbox show the result.
  */
-const LINKS_END_AFTER_PROVISIONING = 'links-end-after-provisioning';
 const LINK_VALID_AFTER_PROVISIONING_MS = 7 * 86_400_000;
 
 /** Provisioning was asked for and has neither finished nor failed. */
@@ -30,16 +26,14 @@ export async function provision(run: OrderRun): Promise<void> {
     const billing = await provisioning.startBilling({ orderId, subscriptionId, startedAt: run.state.provisioning!.requestedAt });
     await run.exclusive(async () => {
       run.state = { ...run.state, status: 'PROVISIONED', session: undefined, provisioning: { ...run.state.provisioning!, billingStartedAt: billing.startedAt } };
-      await run.record('order.provisioned', 'system', { subscriptionId, billingStartedAt: billing.startedAt });
+      run.record('order.provisioned', 'system', { subscriptionId, billingStartedAt: billing.startedAt });
       const summary = run.summary();
       run.jobs.push({ kind: 'email', key: 'provisioned', to: run.state.link?.email ?? run.state.order.provisioningContactEmail, template: { kind: 'provisioned', order: summary, audience: 'contact' } });
       run.jobs.push({ kind: 'email', key: 'provisioned-rep', to: run.state.order.rep.email, template: { kind: 'provisioned', order: summary, audience: 'rep' } });
       run.jobs.push({ kind: 'close-tasks', reason: 'the order was provisioned' });
-      if (patched(LINKS_END_AFTER_PROVISIONING)) {
-        const until = new Date(Date.now() + LINK_VALID_AFTER_PROVISIONING_MS).toISOString();
-        if (run.state.link) run.state = { ...run.state, link: { ...run.state.link, expiresAt: until } };
-        run.jobs.push({ kind: 'limit-links', until });
-      }
+      const until = new Date(Date.now() + LINK_VALID_AFTER_PROVISIONING_MS).toISOString();
+      if (run.state.link) run.state = { ...run.state, link: { ...run.state.link, expiresAt: until } };
+      run.jobs.push({ kind: 'limit-links', until });
     });
   } catch (error) {
     // Cancelled from Temporal is not a provisioning failure: order/cancellation.ts tells the rep.
@@ -47,10 +41,10 @@ export async function provision(run: OrderRun): Promise<void> {
     const message = error.cause?.message ?? error.message;
     await run.exclusive(async () => {
       run.state = { ...run.state, provisioning: { ...run.state.provisioning!, failure: { at: nowIso(), message } } };
-      await run.record('provisioning.failed', 'system', { message });
+      run.record('provisioning.failed', 'system', { message });
       run.tellRep('provisioning-failed', { kind: 'rep-provisioning-failed', order: run.summary(), repName: run.repName(), error: message }, `Provisioning failed: ${message}`);
       const { link, seq } = run.state;
-      if (link && patched(PROVISIONING_FAILURE_TO_HOLDER)) {
+      if (link) {
         run.jobs.push({ kind: 'email', key: `provisioning-failed/${seq}`, to: link.email, template: { kind: 'provisioning-failed', order: run.summary(), repName: run.repName() } });
       }
     });

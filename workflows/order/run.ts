@@ -1,6 +1,6 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderEventInput, ProjectionSnapshot } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
@@ -9,7 +9,7 @@ import { OrderStatusKey } from '../../domain/search-attributes.js';
 import { orderSummary } from '../../emails/summary.js';
 import type { EmailTemplate } from '../../emails/templates.js';
 import type { CurrentLink, LinkAudience, OrderState } from '../definitions.js';
-import { database, type DatabaseWork, databaseWork, LOCAL_DATABASE_WORK, LOCAL_RETRIES_IN_TASK, projectionWrite } from './activities.js';
+import { database, type DatabaseWork } from './activities.js';
 
 /** Side effects that need not hold up the person or rep who caused them, run in order by the job runner. */
 export type Job =
@@ -27,17 +27,21 @@ export const nowIso = () => new Date().toISOString();
 export interface CarriedOver {
   state: OrderState;
   jobs: Job[];
-  /** Status changes not yet delivered (absent when carried by a run from before webhooks). */
-  webhooks?: StatusChange[];
-  /** Events not yet written to the read model (absent when carried by a run from before the projection outbox). */
-  projections?: ProjectionWrite[];
+  /** Status changes not yet delivered. */
+  webhooks: StatusChange[];
+  /** Events not yet written to the read model. */
+  projections: ProjectionWrite[];
 }
 
 /** One accepted change on its way to the read model: the event and what the read model needs of the state it left. */
 export interface ProjectionWrite {
   snapshot: ProjectionSnapshot;
   event: OrderEventInput;
-  /** Recorded while answering an Update (patch answer-before-projection): written by a regular activity. */
+  /**
+   * Recorded while answering a wizard Update: written by a regular activity. A local activity keeps
+   * its workflow task open, and the Update's answer rides on that task's completion: the answer
+   * would wait for PostgreSQL (bench/update-floor.ts).
+   */
   afterAnswer?: boolean;
 }
 
@@ -51,35 +55,10 @@ function projectionSnapshot({ orderId, order, startAt, escalated, payloadHash, r
 
 export type OrderRunInput = OrderWorkflowInput & { carried?: CarriedOver };
 
-/**
- * Patch: jobs run in their own coroutine (order/jobs.ts), so the clock and provisioning never wait
- * behind a retrying email, and an email gives up after EMAIL_GIVE_UP_AFTER. Orders started before
- * it drain their jobs in the main loop, as they were recorded.
- */
-const JOBS_OFF_THE_CLOCK = 'jobs-off-the-clock';
 const DEFAULT_EMAIL_GIVE_UP_AFTER_MS = 24 * 3_600_000;
-/** Patch: the clock follows up wizard sessions left before step 8 (order/clock.ts). */
-const SESSION_IDLE_FOLLOW_UP = 'session-idle-follow-up';
 const DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS = 2 * 86_400_000;
-/**
- * Patch: accepted changes reach the read model through an outbox (order/projections.ts) instead of
- * inside the handler, and database work holds the lock only for its local attempt: while PostgreSQL
- * is down, its regular-activity retries run outside the lock and no Update queues behind them.
- */
-const PROJECTION_OUTBOX = 'projection-outbox';
-/** Patch: after the point of no return the clock follows up an order not provisioned (order/clock.ts). */
-const SETUP_FOLLOW_UP = 'setup-follow-up';
 const DEFAULT_SETUP_REMINDER_AFTER_MS = 3 * 86_400_000;
 const DEFAULT_SETUP_ESCALATION_AFTER_MS = 7 * 86_400_000;
-/**
- * Patch: an event recorded while answering a wizard Update (a session start, a step) goes to the
- * read model by a regular activity. A local activity keeps its workflow task open, and the Update's
- * answer rides on that task's completion: the answer waited for PostgreSQL (bench/update-floor.ts).
- * Rep actions, consent answers and email events keep it: a rep reads the read model right after.
- * The clock's and the jobs' events keep it too. A run with the patch continues as new only once the
- * outbox is empty (order.ts).
- */
-const ANSWER_BEFORE_PROJECTION = 'answer-before-projection';
 
 export class OrderRun {
   state: OrderState;
@@ -108,18 +87,10 @@ export class OrderRun {
   /** The status Temporal's visibility holds: each upsert costs the server a visibility write, so only changes go. */
   private indexedStatus = workflowInfo().typedSearchAttributes.get(OrderStatusKey);
 
-  /** Decided once per run: whether this run has the jobs-off-the-clock patch. */
-  readonly jobsOffTheClock: boolean;
-  /** How long a session may sit idle before the follow-up; undefined: runs before that patch have none. */
-  readonly sessionIdleReminderAfterMs: number | undefined;
-  /** Decided once per run: whether changes go to the read model through the outbox. */
-  readonly projectionOutbox: boolean;
-  /** After step 8 without provisioning: when the holder is reminded and the rep told; undefined: runs before that patch. */
-  readonly setupFollowUpAfter: { reminderMs: number; escalationMs: number } | undefined;
-  /** Decided once per run: whether local database attempts retry only inside the workflow task. */
-  readonly localRetriesInTask: boolean;
-  /** Decided once per run: whether an Update's events are written after its answer. */
-  readonly answerBeforeProjection: boolean;
+  /** How long a wizard session may sit idle before the holder is reminded (order/clock.ts). */
+  readonly sessionIdleReminderAfterMs: number;
+  /** After step 8 without provisioning: when the holder is reminded and the rep told (order/clock.ts). */
+  readonly setupFollowUpAfter: { reminderMs: number; escalationMs: number };
   /** True while an Update's work holds the lock (see `answer`). */
   private answering = false;
   /**
@@ -130,17 +101,11 @@ export class OrderRun {
 
   constructor(input: OrderRunInput) {
     this.settings = input.settings;
-    this.jobsOffTheClock = patched(JOBS_OFF_THE_CLOCK);
-    this.sessionIdleReminderAfterMs = patched(SESSION_IDLE_FOLLOW_UP) ? (input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS) : undefined;
-    this.projectionOutbox = this.jobsOffTheClock && patched(PROJECTION_OUTBOX);
-    this.setupFollowUpAfter = patched(SETUP_FOLLOW_UP)
-      ? {
-          reminderMs: input.settings.setupReminderAfterMs ?? DEFAULT_SETUP_REMINDER_AFTER_MS,
-          escalationMs: input.settings.setupEscalationAfterMs ?? DEFAULT_SETUP_ESCALATION_AFTER_MS,
-        }
-      : undefined;
-    this.localRetriesInTask = this.projectionOutbox && patched(LOCAL_RETRIES_IN_TASK);
-    this.answerBeforeProjection = this.localRetriesInTask && patched(ANSWER_BEFORE_PROJECTION);
+    this.sessionIdleReminderAfterMs = input.settings.sessionIdleReminderAfterMs ?? DEFAULT_SESSION_IDLE_REMINDER_AFTER_MS;
+    this.setupFollowUpAfter = {
+      reminderMs: input.settings.setupReminderAfterMs ?? DEFAULT_SETUP_REMINDER_AFTER_MS,
+      escalationMs: input.settings.setupEscalationAfterMs ?? DEFAULT_SETUP_ESCALATION_AFTER_MS,
+    };
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
@@ -164,9 +129,9 @@ export class OrderRun {
     };
   }
 
-  /** How long an email may retry before a rep is told; undefined: forever (orders before the patch). */
-  emailGiveUpAfterMs(): number | undefined {
-    return this.jobsOffTheClock ? (this.settings.emailGiveUpAfterMs ?? DEFAULT_EMAIL_GIVE_UP_AFTER_MS) : undefined;
+  /** How long an email may retry before a rep is told. */
+  emailGiveUpAfterMs(): number {
+    return this.settings.emailGiveUpAfterMs ?? DEFAULT_EMAIL_GIVE_UP_AFTER_MS;
   }
 
   /** Time to hand over to a fresh run: Temporal suggests it (history size), or the test knob says so. */
@@ -197,7 +162,7 @@ export class OrderRun {
   answer<T>(fn: () => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       // Safe as a flag: every record() holds the lock, so none but this Update's runs meanwhile.
-      this.answering = this.answerBeforeProjection;
+      this.answering = true;
       try {
         return await fn();
       } finally {
@@ -209,24 +174,10 @@ export class OrderRun {
   /**
    * Database work outside a handler. Local activities go one at a time, under the lock: two in
    * flight could resolve together on replay though they resolved apart when recorded, and their
-   * coroutines would then issue commands in another order. Before the local-database-activities
-   * patch they ran unlocked; before the projection-outbox patch the regular fallback held the lock too.
+   * coroutines would then issue commands in another order.
    */
   async databaseJob(call: (work: DatabaseWork) => Promise<unknown>): Promise<void> {
-    if (!patched(LOCAL_DATABASE_WORK)) {
-      await call(database.regular);
-      return;
-    }
-    if (!this.projectionOutbox) {
-      await this.exclusive(() => projectionWrite((projection) => call({ ...database.local, projection })));
-      return;
-    }
-    await this.databaseWrite((projection) => call({ ...this.databaseWork(), projection }));
-  }
-
-  /** Database work for a caller that holds the lock, as this run's patches say. */
-  databaseWork(): DatabaseWork {
-    return databaseWork(this.localRetriesInTask);
+    await this.databaseWrite((projection) => call({ ...database.local, projection }));
   }
 
   /**
@@ -236,7 +187,7 @@ export class OrderRun {
   async databaseWrite(call: (projection: DatabaseWork['projection']) => Promise<unknown>): Promise<void> {
     const written = await this.exclusive(async () => {
       try {
-        await call(this.databaseWork().projection);
+        await call(database.local.projection);
         return true;
       } catch (error) {
         if (isCancellation(error) || (error instanceof ApplicationFailure && error.nonRetryable)) throw error;
@@ -247,7 +198,7 @@ export class OrderRun {
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
-  async record(type: string, actor: string, data: Record<string, unknown> = {}): Promise<void> {
+  record(type: string, actor: string, data: Record<string, unknown> = {}): void {
     this.state = { ...this.state, seq: this.state.seq + 1 };
     const { state } = this;
     if (state.status !== this.indexedStatus) {
@@ -256,9 +207,8 @@ export class OrderRun {
     }
     const occurredAt = nowIso();
     const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
-    if (this.projectionOutbox) this.projections.push({ snapshot: projectionSnapshot(state), event, ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}) });
-    else await projectionWrite((projection) => projection.recordOrderEvent({ snapshot: state, event }));
-    // Only orders taken in with WEBHOOK_ENDPOINTS set queue webhooks: older histories replay unchanged.
+    this.projections.push({ snapshot: projectionSnapshot(state), event, ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}) });
+    // Webhook settings are fixed at intake: an order taken in without WEBHOOK_ENDPOINTS queues none.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
       this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });
       this.announcedStatus = state.status;

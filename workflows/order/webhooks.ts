@@ -14,7 +14,7 @@ async function deliverFirst(run: OrderRun, settings: WebhookRetrySettings): Prom
     // Past WEBHOOK_GIVE_UP_AFTER: the next change goes on; a rep can send this one again (redeliver-webhooks).
     const reason = error.cause?.message ?? error.message;
     log.warn('A status webhook was given up', { orderId: change.orderId, seq: change.seq, reason });
-    await run.exclusive(() => run.record('webhook.given-up', 'system', { seq: change.seq, status: change.status, reason }));
+    await run.exclusive(async () => run.record('webhook.given-up', 'system', { seq: change.seq, status: change.status, reason }));
   }
 }
 
