@@ -1,4 +1,4 @@
-// The README's webhook receiver snippet, run as written: it is cut out of README.md, served behind
+// The webhook receiver snippet in docs/http-api.md, run as written: it is cut out of the file, served behind
 // a plain Node HTTP server with the raw body, and sent the service's real status webhooks. What
 // partners copy is then known to accept genuine deliveries and refuse forged and replayed ones.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,12 +12,12 @@ import { WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
 
 type Handler = (req: { body: Buffer; headers: Record<string, string> }, res: { sendStatus(code: number): void }) => void;
 
-/** The TypeScript block that follows the README's "A receiver verifies" sentence. */
+/** The TypeScript block that follows the "A receiver verifies" sentence in docs/http-api.md. */
 async function readmeSnippet(): Promise<string> {
-  const readme = await readFile(path.resolve('README.md'), 'utf8');
+  const readme = await readFile(path.resolve('docs/http-api.md'), 'utf8');
   const after = readme.slice(readme.indexOf('A receiver verifies with the `standardwebhooks` package'));
   const block = /```ts\n([\s\S]*?)```/.exec(after)?.[1];
-  if (!block) throw new Error('README.md has no receiver snippet after "A receiver verifies…"');
+  if (!block) throw new Error('docs/http-api.md has no receiver snippet after "A receiver verifies…"');
   return block;
 }
 

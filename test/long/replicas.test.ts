@@ -221,7 +221,7 @@ it(
     for (const order of orders) expect(keys).toContain(`${order.orderId}/setup/link-1`);
 
     // Every status change reached the receiver, at least once and in seq order: with repeats
-    // dropped (by webhook-id, as the README tells receivers), each order's changes form one unbroken
+    // dropped (by webhook-id, as docs/http-api.md tells receivers), each order's changes form one unbroken
     // chain from SCHEDULED (each previousStatus the status before it) to where the order ended.
     for (const [index, order] of orders.entries()) {
       const wanted = escalates(index) ? 'ESCALATED' : 'PROVISIONED';

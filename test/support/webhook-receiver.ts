@@ -1,5 +1,5 @@
 // A partner's webhook receiver for tests: verifies every request with the standardwebhooks package,
-// as the README tells partners to, and keeps what it accepted.
+// as docs/http-api.md tells partners to, and keeps what it accepted.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
