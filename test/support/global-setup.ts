@@ -51,7 +51,7 @@ async function runPostgres(): Promise<RunPostgres> {
   const named = process.env.TEST_DATABASE_URL;
   if (named) return { adminUrl: named, description: 'TEST_DATABASE_URL', stop: async () => {} };
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orders-test-postgres-'));
-  // As root the server runs as the `postgres` user, which must reach its data directory.
+  // Reachable by the `postgres` user the server runs as under root, so the cluster stays in it.
   await chmod(dataDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir });
   return {
@@ -60,6 +60,7 @@ async function runPostgres(): Promise<RunPostgres> {
     stop: async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(server.clusterDir, { recursive: true, force: true });
     },
   };
 }
