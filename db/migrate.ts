@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { Database } from './client.js';
 
 export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -83,6 +83,11 @@ export type SchemaState =
   /** One release ahead, with expanding migrations only: this build runs on it. */
   | { state: 'ahead'; version: number; buildVersion: number; extra: string[] }
   | { state: 'behind'; applied: number; known: number }
+  /**
+   * All but this build's own trailing contracting migrations: they remove what the release before
+   * used and this one does not, so it runs; `npm run migrate` applies them once that release is gone.
+   */
+  | { state: 'contract-pending'; version: number; pending: string[] }
   /** The database has a migration this build cannot run beside: a later release migrated it. */
   | { state: 'unknown'; detail: string };
 
@@ -104,7 +109,14 @@ export async function schemaState(database: Database, migrations: Migration[] = 
       return { state: 'unknown', detail: `migration ${index + 1} in the database (created ${new Date(Number(row.created_at)).toISOString()}) is not one this build has` };
     }
   }
-  if (applied.length < migrations.length) return { state: 'behind', applied: applied.length, known: migrations.length };
+  if (applied.length < migrations.length) {
+    const missing = migrations.slice(applied.length);
+    const ownVersion = buildSchemaVersion(migrations);
+    if (applied.length > 0 && missing.every((m) => m.contract && m.schemaVersion === ownVersion)) {
+      return { state: 'contract-pending', version: ownVersion, pending: missing.map((m) => m.tag) };
+    }
+    return { state: 'behind', applied: applied.length, known: migrations.length };
+  }
   const buildVersion = buildSchemaVersion(migrations);
   const extra = applied.slice(migrations.length);
   if (extra.length === 0) return { state: 'current', version: buildVersion };
@@ -137,9 +149,15 @@ async function releaseRows(database: Database, hashes: string[]): Promise<Map<st
   return new Map(rows.map((row) => [row.hash, row]));
 }
 
-/** Applies the pending migrations and records what each known migration is, for older builds. */
-export async function applyMigrations(database: Database, migrationsFolder = MIGRATIONS_FOLDER, migrations: Migration[] = readMigrations(migrationsFolder)): Promise<void> {
-  await drizzleMigrate(database.db, { migrationsFolder });
+/**
+ * Applies the pending migrations (the first `count` of the build's, when given) and records what
+ * each known migration is, for older builds.
+ */
+export async function applyMigrations(database: Database, migrationsFolder = MIGRATIONS_FOLDER, migrations: Migration[] = readMigrations(migrationsFolder), count = migrations.length): Promise<void> {
+  // drizzle's own migrate(), on a prefix: pending migrations up to a refused contraction.
+  const files = readMigrationFiles({ migrationsFolder }).slice(0, count);
+  const db = database.db as unknown as { dialect: { migrate(m: unknown, s: unknown, c: unknown): Promise<void> }; session: unknown };
+  await db.dialect.migrate(files, db.session, { migrationsFolder });
   // The table comes with the baseline's last migration: every build that writes here has it.
   for (const migration of migrations) {
     await database.db.execute(sql`
@@ -215,14 +233,20 @@ export async function migrateWithLock(database: Database, options: MigrateOption
     const before = await schemaState(database, migrations);
     if (before.state === 'unknown') throw new SchemaVersionError(`The database schema is newer than this build (${before.detail}).`);
     if (before.state === 'ahead' || before.state === 'current') return { before, after: before };
-    const pending = migrations.slice(before.applied);
+    const applied = before.state === 'behind' ? before.applied : migrations.length - before.pending.length;
+    const pending = migrations.slice(applied);
     const blocking = blockingProcesses(pending, await liveProcesses(database, options.livenessWindowMs));
     if (blocking && !options.force) {
+      // What comes before the refused migration is applied (a release's expanding migrations go
+      // out before its processes replace the previous release's; its contracting ones after).
+      const upTo = migrations.indexOf(blocking.migration);
+      if (upTo > applied) await applyMigrations(database, migrationsFolder, migrations, upTo);
       const { migration, processes } = blocking;
       const builds = [...new Set(processes.map((p) => `${p.buildId} (schema ${p.schemaVersion})`))].join(', ');
       const what = migration.contract ? `contracting migration ${migration.tag} (schema ${migration.schemaVersion})` : `migration ${migration.tag} (schema ${migration.schemaVersion}, more than one release ahead)`;
+      const done = upTo > applied ? `applied ${migrations.slice(applied, upTo).map((m) => m.tag).join(', ')}; ` : '';
       throw new MigrationBlockedError(
-        `refusing to apply ${what} while ${processes.length} process(es) of build ${builds} still run (seen within ${Math.round((options.livenessWindowMs ?? PROCESS_LIVENESS_WINDOW_MS) / 1000)} s): stop them first, or pass --force`,
+        `${done}refusing to apply ${what} while ${processes.length} process(es) of build ${builds} still run (seen within ${Math.round((options.livenessWindowMs ?? PROCESS_LIVENESS_WINDOW_MS) / 1000)} s): stop them first, or pass --force`,
       );
     }
     await applyMigrations(database, migrationsFolder, migrations);

@@ -24,8 +24,11 @@ import { registerProcess } from '../db/processes.js';
 import { createDatabase } from './support/database.js';
 
 let scratch: string;
-/** Release 2 expands (adds a column), release 3 contracts (drops what release 1 read), release 4 only expands. */
-const folders = {} as Record<'release2' | 'release3' | 'release4', string>;
+/**
+ * Release 2 expands (adds a column); release 3 contracts (drops it: release 3 no longer uses what
+ * release 2 did); release 4 only expands. Release 3b is release 3 with an expanding migration first.
+ */
+const folders = {} as Record<'release2' | 'release3' | 'release3b' | 'release4', string>;
 const databases: Database[] = [];
 
 /** A later release's migrations folder: the previous one's plus `added`, dated after them. */
@@ -58,6 +61,10 @@ beforeAll(async () => {
   ]);
   folders.release3 = await release('release3', folders.release2, [
     { tag: '9002_drop_order_note', sql: `-- schema-version: ${base + 2}\n-- contract: release ${base + 1} stopped reading it\nALTER TABLE "orders" DROP COLUMN "note";` },
+  ]);
+  folders.release3b = await release('release3b', folders.release2, [
+    { tag: '9004_add_order_flag', sql: `-- schema-version: ${base + 2}\nALTER TABLE "orders" ADD COLUMN "flag" text;` },
+    { tag: '9005_drop_order_note', sql: `-- contract\nALTER TABLE "orders" DROP COLUMN "note";` },
   ]);
   folders.release4 = await release('release4', folders.release3, [
     { tag: '9003_add_order_tag', sql: `-- schema-version: ${base + 3}\nALTER TABLE "orders" ADD COLUMN "tag" text;` },
@@ -125,7 +132,8 @@ describe('npm run migrate and the processes still running', () => {
     await expect(refused).rejects.toThrow(
       new RegExp(`^refusing to apply contracting migration 9002_drop_order_note \\(schema ${base + 2}\\) while 2 process\\(es\\) of build 0\\.1\\.0\\+aaaaaaa \\(schema ${base}\\), 0\\.2\\.0\\+bbbbbbb \\(schema ${base + 1}\\) still run`),
     );
-    expect((await schemaState(db, readMigrations(folders.release3))).state).toBe('behind');
+    // Release 3 itself runs without its contraction: it no longer uses what it drops.
+    expect(await assertSchemaCurrent(db, readMigrations(folders.release3))).toEqual({ state: 'contract-pending', version: base + 2, pending: ['9002_drop_order_note'] });
 
     // Release 2's API is replaced by release 3's; the old worker is still there.
     await api2.stop();
@@ -135,6 +143,18 @@ describe('npm run migrate and the processes still running', () => {
     await oldWorker.stop();
     const { after } = await migrateWithLock(db, { migrationsFolder: folders.release3 });
     expect(after).toEqual({ state: 'current', version: base + 2 });
+  });
+
+  it('applies a release’s expanding migrations before its refused contraction (before the rollout), the contraction after', async () => {
+    const db = await database();
+    await migrateWithLock(db, { migrationsFolder: folders.release2 });
+    const release2 = await registerProcess(db, { role: 'worker', buildId: '0.2.0+bbbbbbb', schemaVersion: buildSchemaVersion() + 1 });
+    await expect(migrateWithLock(db, { migrationsFolder: folders.release3b })).rejects.toThrow(/^applied 9004_add_order_flag; refusing to apply contracting migration 9005_drop_order_note/);
+    // Release 2 still runs there (one release ahead, expanding), release 3 too (its contraction pending).
+    expect((await assertSchemaCurrent(db, readMigrations(folders.release2))).state).toBe('ahead');
+    expect((await assertSchemaCurrent(db, readMigrations(folders.release3b))).state).toBe('contract-pending');
+    await release2.stop();
+    expect((await migrateWithLock(db, { migrationsFolder: folders.release3b })).after.state).toBe('current');
   });
 
   it('ignores a process whose heartbeat is older than the liveness window, and --force applies past a live one', async () => {
