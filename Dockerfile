@@ -9,7 +9,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# The workers' build id (docs/workflow-versions.md): docker build --build-arg BUILD_ID=0.1.0+$(git rev-parse --short HEAD) .
+ARG BUILD_ID=""
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 TEMPORAL_BUILD_ID=${BUILD_ID}
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { isAddressLiteral, isPublicAddress } from './domain/network-address.js';
 import { type ClientConnectConfig, loadClientConnectConfig } from '@temporalio/envconfig';
+import { gitBuildId } from './temporal/build-id.js';
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -30,6 +31,18 @@ export interface Config {
     uiUrl: string | undefined;
     /** Workflows the worker keeps in memory between tasks (sticky cache); unset: the SDK sizes it from the heap limit. */
     maxCachedWorkflows: number | undefined;
+    /**
+     * Worker Deployment Versioning (docs/workflow-versions.md): the workers poll as version
+     * `{ deploymentName, buildId }`, and get tasks once that version is current (or ramping).
+     */
+    deployment: {
+      /** TEMPORAL_DEPLOYMENT_NAME, default `order-provisioning`. */
+      name: string;
+      /** TEMPORAL_BUILD_ID, else `<package version>+<git short commit>[.dirty]` (temporal/build-id.ts). */
+      buildId: string;
+      /** WORKER_SET_CURRENT: a starting worker makes its own version current (development and tests); in production a deploy step does (`npm run deploy:current`). */
+      setCurrentOnStart: boolean;
+    };
   };
   resend: { apiKey: string | undefined; baseUrl: string | undefined };
   /** Emails stay in the database for /dev/outbox: never in production (where RESEND_API_KEY is required). */
@@ -189,6 +202,29 @@ function setupFollowUp(env: Env): { setupReminderAfterMs: number; setupEscalatio
     throw new ConfigError('SETUP_ESCALATION_AFTER', `must be longer than SETUP_REMINDER_AFTER (got ${read(env, 'SETUP_ESCALATION_AFTER') ?? '7d'} and ${read(env, 'SETUP_REMINDER_AFTER') ?? '3d'})`);
   }
   return { setupReminderAfterMs, setupEscalationAfterMs };
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+/** Temporal refuses a deployment name with a dot (it separates name and build id in version strings). */
+function deploymentName(env: Env): string {
+  const name = read(env, 'TEMPORAL_DEPLOYMENT_NAME') ?? 'order-provisioning';
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(name)) throw new ConfigError('TEMPORAL_DEPLOYMENT_NAME', `must be letters, digits, - and _ (got "${name}")`);
+  return name;
+}
+
+/** TEMPORAL_BUILD_ID, else from package.json and git; undefined without either. */
+function deploymentBuildId(env: Env): string | undefined {
+  const raw = read(env, 'TEMPORAL_BUILD_ID');
+  if (raw === undefined) return gitBuildId().buildId;
+  if (!/^[A-Za-z0-9._+-]{1,200}$/.test(raw)) throw new ConfigError('TEMPORAL_BUILD_ID', `must be letters, digits and . _ + - (got "${raw}")`);
+  return raw;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -399,6 +435,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const payloadKeysRaw = read(env, 'PAYLOAD_ENCRYPTION_KEYS');
   let payloadEncryptionKeys = payloadKeysRaw === undefined ? undefined : parsePayloadEncryptionKeys(payloadKeysRaw);
+  const buildId = deploymentBuildId(env);
   if (nodeEnv === 'production') {
     // Every missing setting at once, one line each: an operator fixes them in one go.
     const missing: ConfigProblem[] = [];
@@ -408,6 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
     need('INTAKE_HMAC_SECRET', !!intakeHmacSecret);
     need('REP_API_TOKENS', !!repApiTokens?.length);
     need('LINK_TOKEN_SECRET', !!linkTokenSecret);
+    need('TEMPORAL_BUILD_ID', buildId !== undefined, 'is required in production where there is no git checkout to derive it from (e.g. 0.1.0+3e488ca)');
     need('PAYLOAD_ENCRYPTION_KEYS', !!payloadEncryptionKeys, 'is required in production (e.g. k1:<output of `openssl rand -base64 32`>)');
     // Without a provider every email would stay in the database, with live links, and nobody would hear a thing.
     need('RESEND_API_KEY', read(env, 'RESEND_API_KEY') !== undefined, 'is required in production (emails are sent through Resend)');
@@ -454,6 +492,11 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: read(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
       maxCachedWorkflows: positiveInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS'),
+      deployment: {
+        name: deploymentName(env),
+        buildId: buildId ?? `${gitBuildId().version}+local`,
+        setCurrentOnStart: boolean(env, 'WORKER_SET_CURRENT', nodeEnv !== 'production'),
+      },
     },
     resend: {
       apiKey: read(env, 'RESEND_API_KEY'),

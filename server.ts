@@ -8,7 +8,8 @@ import { buildApp } from './api/app.js';
 import { trackConnections } from './api/connections.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
-import { assertSchemaCurrent } from './db/migrate.js';
+import { assertSchemaCurrent, buildSchemaVersion } from './db/migrate.js';
+import { registerProcess } from './db/processes.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
@@ -25,6 +26,8 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
+  // `npm run migrate` refuses a contracting migration while this build (its schema version) still runs.
+  const registration = await registerProcess(database, { role: 'api', buildId: config.temporal.deployment.buildId, schemaVersion: buildSchemaVersion() });
   const tracing = startTracing(config, 'order-provisioning-api');
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({
@@ -54,6 +57,7 @@ async function main() {
     connections.closeIdle();
     await closed;
     clearTimeout(cut);
+    await registration.stop().catch(() => {});
     await tracing?.shutdown();
     await connection.close();
     await database.close();

@@ -12,11 +12,13 @@ import { createBusinessMetrics, EMAIL_TO_PROVISIONED_BUCKETS, METRIC, startOrder
 import type { WebexGateway } from './activities/provisioning.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
-import { assertSchemaCurrent } from './db/migrate.js';
+import { assertSchemaCurrent, buildSchemaVersion } from './db/migrate.js';
+import { registerProcess } from './db/processes.js';
 import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
+import { deploymentVersion, type ExpectedTaskQueue, setCurrentVersion } from './temporal/deployment.js';
 import { ensureReconcileSchedule } from './temporal/reconcile-schedule.js';
 import type { EmailTransport } from './emails/transport.js';
 
@@ -104,10 +106,25 @@ export function workerRuntimeLogger(config: Config): DefaultLogger {
 export const webhookTaskQueue = (config: Config): string => `${config.temporal.taskQueue}-webhooks`;
 
 export interface OrderWorkers {
-  /** Runs both workers until shutdown(); rejects if either fails. */
+  /** Runs the workers until shutdown(); rejects if one fails. */
   run(): Promise<void>;
+  /**
+   * Makes this build's deployment version current once its workers poll every queue (after run();
+   * the same promise each call). With WORKER_SET_CURRENT (development, tests) run() does it by
+   * itself: await this to know tasks reach these workers. Until a version is current its workers
+   * get no tasks; those waiting are dispatched once it is.
+   */
+  makeCurrent(): Promise<void>;
   shutdown(): void;
 }
+
+/** The task queues every version of the deployment polls: a new build must poll them all before it takes over. */
+export const deploymentTaskQueues = (config: Config): ExpectedTaskQueue[] => [
+  { name: config.temporal.taskQueue, type: 'workflow' },
+  { name: config.temporal.taskQueue, type: 'activity' },
+  { name: emailTaskQueue(config), type: 'activity' },
+  { name: webhookTaskQueue(config), type: 'activity' },
+];
 
 export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
   // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
@@ -118,12 +135,21 @@ export async function createOrderWorkers({ config, database, connection, workflo
   const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Every worker, or the email and webhook activities' results would reach the history in clear.
   const dataConverter = orderDataConverter(config);
+  // One version for the three queues: an order's activities run the code of the build its workflow
+  // runs on, while that build polls. Orders follow the current version at their next task
+  // (AUTO_UPGRADE; docs/workflow-versions.md); the email and webhook workers run no workflows.
+  const workerDeploymentOptions = {
+    useWorkerVersioning: true,
+    version: deploymentVersion(config),
+    defaultVersioningBehavior: 'AUTO_UPGRADE',
+  } as const;
   const workers = [
     await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       dataConverter,
+      workerDeploymentOptions,
       ...(bundlePath
         ? { workflowBundle: { codePath: bundlePath } }
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
@@ -137,6 +163,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       namespace: config.temporal.namespace,
       taskQueue: emailTaskQueue(config),
       dataConverter,
+      workerDeploymentOptions,
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
@@ -148,22 +175,44 @@ export async function createOrderWorkers({ config, database, connection, workflo
       namespace: config.temporal.namespace,
       taskQueue: webhookTaskQueue(config),
       dataConverter,
+      workerDeploymentOptions,
       activities,
       ...shutdownTimes(config),
     }),
   ];
+  const stopped = new AbortController();
+  let madeCurrent: Promise<void> | undefined;
+  const makeCurrent = () =>
+    (madeCurrent ??= setCurrentVersion(connection.workflowService, {
+      namespace: config.temporal.namespace,
+      version: deploymentVersion(config),
+      // These workers are starting: no wait for their first polls to reach the server (seconds).
+      // The server still refuses the switch while the version lacks a queue the current one has.
+      allowNoPollers: true,
+      signal: stopped.signal,
+    }).then(() => {}));
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   return {
     run: async () => {
       const stopGauge = startOrdersByStatusGauge(database, metrics);
       try {
-        await Promise.all(workers.map((w) => w.run()));
+        const running = Promise.all(workers.map((w) => w.run())).finally(() => stopped.abort());
+        if (!config.temporal.deployment.setCurrentOnStart) return void (await running);
+        // A version that cannot be made current gets no tasks: stop, and say why.
+        const current = makeCurrent().catch(async (error: unknown) => {
+          shutdown();
+          await running.catch(() => {});
+          throw error;
+        });
+        await Promise.all([running, current]);
       } finally {
         stopGauge();
       }
     },
-    shutdown: () => {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    },
+    makeCurrent,
+    shutdown,
   };
 }
 
@@ -177,6 +226,8 @@ async function main() {
   const database = await openDatabase({ url: config.databaseUrl });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
+  // `npm run migrate` refuses a contracting migration while this build (its schema version) still runs.
+  const registration = await registerProcess(database, { role: 'worker', buildId: config.temporal.deployment.buildId, schemaVersion: buildSchemaVersion() });
   const tracing = startTracing(config, 'order-provisioning-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // Terminated orders are cleaned up by a scheduled workflow (workflows/reconcile-terminated.ts).
@@ -185,7 +236,17 @@ async function main() {
   await clientConnection.close();
   const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.
-  await workers.run();
+  const running = workers.run();
+  const log = pino(logOptions(config));
+  const { name: deployment, buildId } = config.temporal.deployment;
+  if (config.temporal.deployment.setCurrentOnStart) {
+    await Promise.race([workers.makeCurrent(), running]);
+    log.info({ deployment, buildId }, 'worker polling; its version is current (WORKER_SET_CURRENT)');
+  } else {
+    log.info({ deployment, buildId }, 'worker polling; it gets tasks once its version is current (npm run deploy:current, docs/workflow-versions.md)');
+  }
+  await running;
+  await registration.stop().catch(() => {});
   await tracing?.shutdown();
   await connection.close();
   await database.close();

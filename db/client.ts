@@ -1,11 +1,9 @@
 // One database handle for the whole process, over postgres.js: a DATABASE_URL in production, the
 // embedded server (db/embedded-postgres.ts) under DATA_DIR for `npm start` and the tests.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { applyMigrations } from './migrate.js';
 import * as schema from './schema/index.js';
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -14,6 +12,7 @@ export interface Database {
   db: Db;
   /** Where the data lives, without credentials: for start-up lines and /readyz. */
   description: string;
+  /** Applies the pending migrations, no questions asked (`npm start`, the tests); deploys use `npm run migrate` (db/migrate.ts). */
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -26,8 +25,6 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
-const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
@@ -36,13 +33,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   });
   const db = drizzle(client, { schema });
   const parsed = new URL(options.url);
-  return {
+  const database: Database = {
     db,
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
-    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () => applyMigrations(database),
     ping: async () => {
       await client`select 1`;
     },
     close: () => client.end({ timeout: 5 }),
   };
+  return database;
 }

@@ -167,7 +167,6 @@ async function main() {
     cleanups.push(() => nativeConnection.close());
     const workers = await createOrderWorkers({ config, database, connection: nativeConnection });
     const workerRun = workers.run();
-    say(`worker polling task queue ${config.temporal.taskQueue}`);
     cleanups.push(async () => {
       workers.shutdown();
       await workerRun;
@@ -176,6 +175,14 @@ async function main() {
       console.error('[start] the worker stopped:', error);
       void stop(1);
     });
+    const { name: deploymentName, buildId, setCurrentOnStart } = config.temporal.deployment;
+    if (setCurrentOnStart) {
+      // Development: this build takes over at once (production: npm run deploy:current, docs/workflow-versions.md).
+      await Promise.race([workers.makeCurrent(), workerRun]);
+      say(`worker polling task queue ${config.temporal.taskQueue} as ${deploymentName} ${buildId} (current version)`);
+    } else {
+      say(`worker polling task queue ${config.temporal.taskQueue} as ${deploymentName} ${buildId}; it gets tasks once current: npm run deploy:current`);
+    }
 
     const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());

@@ -32,6 +32,7 @@ export interface DevServerOptions {
   searchAttributes?: Record<string, SearchAttributeTypeName>;
   log?: (line: string) => void;
   readyTimeoutMs?: number; // default 60_000
+  dynamicConfig?: Record<string, string | number | boolean>; // --dynamic-config-value KEY=JSON
 }
 
 export interface DevServer {
@@ -84,6 +85,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     args.push('--db-filename', dbFile);
   }
   for (const [name, type] of Object.entries(searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   log(`${PREFIX}starting dev server on ${address} (UI ${uiUrl}, ${opts.dbFile ? `db ${path.resolve(opts.dbFile)}` : 'in memory'})`);
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });

@@ -78,7 +78,17 @@ export type TemporalStarter = (postgres: { adminUrl: string; databasePrefix: str
 
 /** The default: the Temporal CLI's dev server on free ports, in memory. */
 const devServer: TemporalStarter = async () =>
-  startTemporalDevServer({ cliPath: await ensureTemporalCli(log), searchAttributes: SEARCH_ATTRIBUTES, log: () => {} });
+  startTemporalDevServer({ cliPath: await ensureTemporalCli(log), searchAttributes: SEARCH_ATTRIBUTES, dynamicConfig: TEST_DYNAMIC_CONFIG, log: () => {} });
+
+/**
+ * Every harness is a Worker Deployment of its own (100 per namespace by default), and
+ * test/worker-deployment.test.ts watches a version drain within seconds, not the default minutes.
+ */
+export const TEST_DYNAMIC_CONFIG = {
+  'matching.maxDeployments': 10_000,
+  'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '2s',
+};
 
 export default function setup(project: TestProject) {
   return setupRun(project, devServer);

@@ -68,6 +68,7 @@ export interface HarnessOptions {
 
 export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orders-test-'));
+  const taskQueue = `test-${randomUUID()}`;
   const configEnv: Record<string, string> = {
     NODE_ENV: 'test',
     INTAKE_HMAC_SECRET: HMAC_SECRET,
@@ -77,7 +78,10 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     // The file's own database: a worker or API process the test starts shares it through this variable.
     DATABASE_URL: await fileDatabaseUrl(),
-    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    // A deployment of the file's own: its workers' version is made current as they start
+    // (WORKER_SET_CURRENT, on outside production), whatever other files run beside it.
+    TEMPORAL_DEPLOYMENT_NAME: taskQueue,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     // Closing a test's worker does not wait the production 30 s for an activity a test left hanging.
@@ -103,6 +107,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
           ...(options.email ? { email: options.email } : {}),
         });
   const workerRun = workers?.run();
+  // The workers' version becomes current meanwhile (WORKER_SET_CURRENT): awaited below.
+  const madeCurrent = workers?.makeCurrent();
   const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
   // Payloads encrypted as in production.
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
@@ -122,6 +128,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     // The production log settings (redaction included), written where the tests can read them.
     logger: { ...apiLoggerOptions({ nodeEnv: 'test', logLevel: 'info' }), stream },
   });
+  // Orders a test starts at once would otherwise wait for the version to become current.
+  await madeCurrent;
 
   return {
     app,

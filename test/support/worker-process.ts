@@ -63,6 +63,8 @@ async function main() {
     ...(slowBillingMs > 0 ? { webex: slowBillingGateway(createDatabaseWebexGateway({ database }), slowBillingMs) } : {}),
   });
   const running = workers.run();
+  // WORKER_SET_CURRENT (on outside production): ready once this build's version is current.
+  if (config.temporal.deployment.setCurrentOnStart) await Promise.race([workers.makeCurrent(), running]);
   process.stdout.write(`${WORKER_READY}\n`);
   // Worker.run() handles SIGTERM itself: it drains, then resolves.
   await running;
