@@ -154,7 +154,7 @@ export const OrderDetailSchema = Type.Intersect([
 ]);
 export type OrderDetail = Static<typeof OrderDetailSchema>;
 
-export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'retry-provisioning'] as const;
+export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'retry-provisioning', 'lift-session-cap'] as const;
 export const RepActionSchema = Type.Enum(REP_ACTIONS);
 export type RepAction = Static<typeof RepActionSchema>;
 

@@ -4,7 +4,7 @@
 import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
 import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
+import { applyConsentAnswer, applyStartSession, applyStep, sessionLimit, type StepRefusal, wizardState } from '../wizard.js';
 import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
 import { database } from './activities.js';
@@ -23,9 +23,10 @@ export function registerHandlers(run: OrderRun): void {
         run.state = outcome.state;
         if (wasEscalated) run.jobs.push({ kind: 'close-tasks', kinds: ['escalation'], reason: 'the wizard was opened' });
         run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
-        if (run.state.sessionsStarted === MAX_SESSIONS_PER_ORDER) {
-          const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
-          run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
+        if (!run.state.configuration && run.state.sessionsStarted === sessionLimit(run.state)) {
+          const detail = `The wizard of this order was opened ${run.state.sessionsStarted} times without finishing; a further start is refused. Call the contact, then lift the cap if they need more.`;
+          // Keyed by the count: after a lifted cap is reached again, a new task opens.
+          run.jobs.push({ kind: 'open-task', taskKey: `sessions-capped/${run.state.sessionsStarted}`, taskKind: 'sessions-capped', detail });
         }
         return { sessionId: run.state.session!.id, state: wizardState(run.state) };
       }),
@@ -67,6 +68,8 @@ export function registerHandlers(run: OrderRun): void {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
           if (withdrawnConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });
+        } else if (effect.kind === 'lift-session-cap') {
+          run.jobs.push({ kind: 'close-tasks', kinds: ['sessions-capped'], reason: 'a rep lifted the session cap' });
         } else if (effect.kind === 'retry-provisioning') {
           // A new failure opens a new task; success closes every task (order/provisioning.ts).
           run.jobs.push({ kind: 'close-tasks', kinds: ['provisioning-failed'], reason: 'a rep retried provisioning' });
