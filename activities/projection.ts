@@ -3,6 +3,7 @@ import type { OrderStatus } from '../domain/order.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { type EmailEventWrite, takeInEmailEvent } from './email-events.js';
 import { createBusinessMetrics } from './metrics.js';
 
 export interface OrderEventInput {
@@ -43,8 +44,9 @@ export function createProjectionActivities({ database, metrics = createBusinessM
      * Projects one workflow event: appends it to the timeline and moves the read model forward.
      * Idempotent: a retry (or a replayed activity after a worker crash) finds its row by
      * (order_id, seq) and changes nothing; an older event never overwrites a newer status.
+     * A Resend event's Svix id and the email's new status are written in the same transaction.
      */
-    async recordOrderEvent({ snapshot, event }: { snapshot: ProjectionSnapshot; event: OrderEventInput }): Promise<void> {
+    async recordOrderEvent({ snapshot, event, emailEvent }: { snapshot: ProjectionSnapshot; event: OrderEventInput; emailEvent?: EmailEventWrite }): Promise<void> {
       const row = readModelRow(snapshot.order, {
         status: event.status,
         startAt: new Date(snapshot.startAt),
@@ -73,6 +75,7 @@ export function createProjectionActivities({ database, metrics = createBusinessM
           })
           .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] })
           .returning({ seq: orderEvents.seq });
+        if (emailEvent) await takeInEmailEvent(tx, emailEvent);
         return inserted.length > 0;
       });
       // Counted once: a retry finds the event already there.

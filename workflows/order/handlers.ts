@@ -124,15 +124,15 @@ export function registerHandlers(run: OrderRun): void {
     },
   );
 
+  // The Update id is the Svix id: a redelivery in this run is answered by Temporal; the workflow
+  // decides, with no database answer to lose, and the projection writes the Svix id with the event.
   setHandler(emailEventUpdate, (event) =>
     run.exclusive(async () => {
-      const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
-      const { fresh } = await answerOrUnavailable(database.local.projection.recordEmailEvent(write));
-      if (!fresh) return { recorded: false };
-      run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
+      const { svixId, status, providerMessageId } = event;
+      run.record(`email.${status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) }, { svixId, status, providerMessageId });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
-      if ((event.status === 'bounced' || event.status === 'complained') && event.to !== run.state.order.rep.email) {
-        const what = event.status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
+      if ((status === 'bounced' || status === 'complained') && event.to !== run.state.order.rep.email) {
+        const what = status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
         run.jobs.push({ kind: 'open-task', taskKey: `email-bounced/${run.state.seq}`, taskKind: 'email-bounced', detail: `The ${event.purpose} email to ${event.to} ${what}. Check the address, or change the contact.` });
       }
       return { recorded: true };
@@ -235,15 +235,6 @@ function refusal(r: StepRefusal): ApplicationFailure {
   }
   if (r.kind === 'link-gone') return ApplicationFailure.create({ type: REFUSAL.linkGone, message: r.message, nonRetryable: true });
   return ApplicationFailure.create({ type: REFUSAL.conflict, message: r.message, details: [r.code], nonRetryable: true });
-}
-
-/** Database work a caller waits for: when the database does not answer, the caller (Svix) retries, and the lock is free. */
-async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw activityRefusal(error, {});
-  }
 }
 
 /** What a step adds to the audit timeline: its choices, never a password or its hash. */

@@ -1,6 +1,7 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
 import { ApplicationFailure, CancellationScope, condition, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { EmailEventWrite } from '../../activities/email-events.js';
 import type { OrderEventInput, ProjectionSnapshot } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
@@ -37,6 +38,8 @@ export interface CarriedOver {
 export interface ProjectionWrite {
   snapshot: ProjectionSnapshot;
   event: OrderEventInput;
+  /** A Resend event: its Svix id and the email's status are written with the timeline event. */
+  emailEvent?: EmailEventWrite;
   /**
    * Recorded while answering a wizard Update: written by a regular activity. A local activity keeps
    * its workflow task open, and the Update's answer rides on that task's completion: the answer
@@ -198,7 +201,7 @@ export class OrderRun {
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
-  record(type: string, actor: string, data: Record<string, unknown> = {}): void {
+  record(type: string, actor: string, data: Record<string, unknown> = {}, emailEvent?: EmailEventWrite): void {
     this.state = { ...this.state, seq: this.state.seq + 1 };
     const { state } = this;
     if (state.status !== this.indexedStatus) {
@@ -207,7 +210,12 @@ export class OrderRun {
     }
     const occurredAt = nowIso();
     const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
-    this.projections.push({ snapshot: projectionSnapshot(state), event, ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}) });
+    this.projections.push({
+      snapshot: projectionSnapshot(state),
+      event,
+      ...(emailEvent ? { emailEvent } : {}),
+      ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}),
+    });
     // Webhook settings are fixed at intake: an order taken in without WEBHOOK_ENDPOINTS queues none.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
       this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });
