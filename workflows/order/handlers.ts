@@ -10,13 +10,15 @@ import { askConsent, decideConsent } from './consent.js';
 import { database } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
+// Every Update goes through run.answerOnce: a client's retry with the same Idempotency-Key is
+// answered with the first answer, also after continue-as-new, and its validator lets it through.
 export function registerHandlers(run: OrderRun): void {
   setHandler(getStateQuery, () => run.state);
 
   setHandler(
     startSessionUpdate,
     ({ linkIssueKey }) =>
-      run.answer(async () => {
+      run.answerOnce(() => run.answer(async () => {
         const outcome = applyStartSession(run.state, linkIssueKey, uuid4(), nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
         const wasEscalated = run.state.escalated;
@@ -29,9 +31,10 @@ export function registerHandlers(run: OrderRun): void {
           run.jobs.push({ kind: 'open-task', taskKey: `sessions-capped/${run.state.sessionsStarted}`, taskKind: 'sessions-capped', detail });
         }
         return { sessionId: run.state.session!.id, state: wizardState(run.state) };
-      }),
+      })),
     {
       validator: ({ linkIssueKey }) => {
+        if (run.earlierAnswer()) return;
         // No uuid4() here: a validator must not draw from the workflow's random sequence.
         const outcome = applyStartSession(run.state, linkIssueKey, 'validation', nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
@@ -39,8 +42,9 @@ export function registerHandlers(run: OrderRun): void {
     },
   );
 
-  setHandler(submitStepUpdate, (request: StepRequest) => run.answer(() => submitStep(run, request)), {
+  setHandler(submitStepUpdate, (request: StepRequest) => run.answerOnce(() => run.answer(() => submitStep(run, request))), {
     validator: (request: StepRequest) => {
+      if (run.earlierAnswer()) return;
       const outcome = applyStep(run.state, request, nowIso());
       if (!outcome.ok) throw refusal(outcome.refusal);
     },
@@ -49,7 +53,7 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(
     repActionUpdate,
     (request) =>
-      run.exclusive(async () => {
+      run.answerOnce(() => run.exclusive(async () => {
         const outcome = applyRepAction(run.state, request, nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
         if (outcome.effect.kind === 'approve-consent') {
@@ -98,9 +102,10 @@ export function registerHandlers(run: OrderRun): void {
           ...(request.customerOrg ? { customerOrgId: request.customerOrg.orgId, customerOrgName: request.customerOrg.name } : {}),
         });
         return listed(run.state);
-      }),
+      })),
     {
       validator: (request) => {
+        if (run.earlierAnswer()) return;
         const outcome = applyRepAction(run.state, request, nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
@@ -110,24 +115,26 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(
     consentAnswerUpdate,
     (answer) =>
-      run.exclusive(async () => {
+      run.answerOnce(() => run.exclusive(async () => {
         const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
         await decideConsent(run, outcome.decision, 'org-admin');
         return { status: run.state.status };
-      }),
+      })),
     {
       validator: (answer) => {
+        if (run.earlierAnswer()) return;
         const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
     },
   );
 
-  // The Update id is the Svix id: a redelivery in this run is answered by Temporal; the workflow
-  // decides, with no database answer to lose, and the projection writes the Svix id with the event.
+  // The Update id is the Svix id: a redelivery is answered by Temporal in this run, from the applied
+  // Updates after continue-as-new. The workflow decides with no database answer to lose, and the
+  // projection writes the Svix id with the event.
   setHandler(emailEventUpdate, (event) =>
-    run.exclusive(async () => {
+    run.answerOnce(() => run.exclusive(async () => {
       const { svixId, status, providerMessageId } = event;
       run.record(`email.${status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) }, { svixId, status, providerMessageId });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
@@ -136,7 +143,7 @@ export function registerHandlers(run: OrderRun): void {
         run.jobs.push({ kind: 'open-task', taskKey: `email-bounced/${run.state.seq}`, taskKind: 'email-bounced', detail: `The ${event.purpose} email to ${event.to} ${what}. Check the address, or change the contact.` });
       }
       return { recorded: true };
-    }),
+    })),
   );
 }
 

@@ -1,6 +1,6 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, currentUpdateInfo, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EmailEventWrite } from '../../activities/email-events.js';
 import type { OrderEventInput, ProjectionSnapshot } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
@@ -32,7 +32,22 @@ export interface CarriedOver {
   webhooks: StatusChange[];
   /** Events not yet written to the read model. */
   projections: ProjectionWrite[];
+  /** The last Updates applied, with their answers (`OrderRun.answerOnce`). */
+  appliedUpdates: AppliedUpdate[];
 }
+
+/** An Update the order applied: a client retrying with the same Idempotency-Key in a later run gets this answer. */
+export interface AppliedUpdate {
+  id: string;
+  answer: unknown;
+}
+
+/**
+ * Applied Updates kept across continue-as-new (SPEC §8.1: at least 100): Temporal answers a repeated
+ * Update id only within the run that applied it. Each answer is a few kilobytes (the wizard's view,
+ * the listed order), so the hand-over carries a few hundred at most.
+ */
+export const APPLIED_UPDATES_KEPT = 100;
 
 /** One accepted change on its way to the read model: the event and what the read model needs of the state it left. */
 export interface ProjectionWrite {
@@ -77,6 +92,8 @@ export class OrderRun {
    * Jobs and webhooks wait for it to be empty: their rows refer to the order's row and events.
    */
   readonly projections: ProjectionWrite[];
+  /** The last APPLIED_UPDATES_KEPT Updates applied, oldest first; carried across continue-as-new. */
+  readonly appliedUpdates: AppliedUpdate[];
   /** The status the last webhook announced. */
   private announcedStatus: OrderStatus | null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
@@ -112,6 +129,7 @@ export class OrderRun {
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
+    this.appliedUpdates = [...(input.carried?.appliedUpdates ?? [])];
     // Every status change of an earlier run was queued there: the carried status is announced already.
     this.announcedStatus = input.carried?.state.status ?? null;
     this.state = input.carried?.state ?? {
@@ -159,6 +177,26 @@ export class OrderRun {
       this.serving += 1;
       this.wake();
     }
+  }
+
+  /** The answer this Update's id got when it was applied, in this run or an earlier one. */
+  earlierAnswer(): AppliedUpdate | undefined {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : this.appliedUpdates.find((applied) => applied.id === id);
+  }
+
+  /**
+   * An Update applied once per id across the order's runs: a repeated id (the client's
+   * Idempotency-Key) is answered with the first answer and changes nothing. A refusal is not
+   * kept: it changed nothing, and a retry is judged again.
+   */
+  async answerOnce<T>(apply: () => Promise<T>): Promise<T> {
+    const earlier = this.earlierAnswer();
+    if (earlier) return earlier.answer as T;
+    const answer = await apply();
+    this.appliedUpdates.push({ id: currentUpdateInfo()!.id, answer });
+    if (this.appliedUpdates.length > APPLIED_UPDATES_KEPT) this.appliedUpdates.shift();
+    return answer;
   }
 
   /** A wizard Update's work under the lock: the events it records reach the read model after its answer. */
