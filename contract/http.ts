@@ -77,6 +77,7 @@ export const TimelineEventSchema = Type.Object({
   actor: Type.String({ description: '`system`, `commerce`, `contact`, … or `rep:<name> <email>` for a named rep' }),
   data: Type.Record(Type.String(), Type.Unknown()),
   occurredAt: Instant,
+  supersededAt: Type.Optional({ ...Instant, description: 'Present when `temporal workflow reset` abandoned the history branch that recorded it: it happened, but no longer counts' }),
 });
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
 

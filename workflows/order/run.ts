@@ -34,6 +34,8 @@ export interface CarriedOver {
   projections: ProjectionWrite[];
   /** The last Updates applied, with their answers (`OrderRun.answerOnce`). */
   appliedUpdates: AppliedUpdate[];
+  /** The history branch (`OrderRun.branch`): continue-as-new keeps it. */
+  branch: string;
 }
 
 /** An Update the order applied: a client retrying with the same Idempotency-Key in a later run gets this answer. */
@@ -94,6 +96,15 @@ export class OrderRun {
   readonly projections: ProjectionWrite[];
   /** The last APPLIED_UPDATES_KEPT Updates applied, oldest first; carried across continue-as-new. */
   readonly appliedUpdates: AppliedUpdate[];
+  /**
+   * The history branch this run belongs to: '' for the order's own history, the run id of a
+   * `temporal workflow reset` from that reset on. A reset's run starts from the reset point with the
+   * same seq numbers as the run it abandons: its events carry the branch, so the read model writes
+   * them and marks the abandoned branch's superseded (activities/projection.ts), and its links and
+   * rep tasks are its own (order/jobs.ts). A reset run is told apart from a run continued as new by
+   * its started event, which a reset copies from the run it resets (`originalExecutionRunId`).
+   */
+  readonly branch: string;
   /** The status the last webhook announced. */
   private announcedStatus: OrderStatus | null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
@@ -130,6 +141,8 @@ export class OrderRun {
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
     this.appliedUpdates = [...(input.carried?.appliedUpdates ?? [])];
+    const info = workflowInfo();
+    this.branch = info.originalExecutionRunId !== info.runId ? info.runId : (input.carried?.branch ?? '');
     // Every status change of an earlier run was queued there: the carried status is announced already.
     this.announcedStatus = input.carried?.state.status ?? null;
     this.state = input.carried?.state ?? {
@@ -247,7 +260,7 @@ export class OrderRun {
       this.indexedStatus = state.status;
     }
     const occurredAt = nowIso();
-    const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
+    const event = { seq: state.seq, ...(this.branch ? { branch: this.branch } : {}), type, status: state.status, actor, data, occurredAt };
     this.projections.push({
       snapshot: projectionSnapshot(state),
       event,

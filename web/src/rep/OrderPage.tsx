@@ -254,7 +254,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
             <h2 id="timeline-title">Timeline</h2>
             <ol className="timeline" reversed>
               {[...detail.timeline].reverse().map((event) => (
-                <TimelineItem key={event.seq} event={event} zone={detail.timezone} />
+                <TimelineItem key={`${event.seq}-${event.supersededAt ?? ''}`} event={event} zone={detail.timezone} />
               ))}
             </ol>
           </section>
@@ -553,9 +553,10 @@ function TimelineItem({ event, zone }: { event: TimelineEvent; zone: string }) {
   return (
     <li>
       <div className="timeline-head">
-        <span className="timeline-title">{title}</span>
+        <span className="timeline-title">{event.supersededAt ? <s>{title}</s> : title}</span>
         <StatusBadge status={event.status} />
       </div>
+      {event.supersededAt && <p className="muted">Undone by a reset of the order’s workflow; it no longer counts.</p>}
       <p className="muted">
         <time dateTime={event.occurredAt}>{formatInZone(event.occurredAt, zone)}</time>{' '}
         <span title={event.actor.startsWith('rep:') ? event.actor.slice('rep:'.length) : undefined}>{actorText(event.actor)}</span>
