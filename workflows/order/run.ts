@@ -47,7 +47,7 @@ export interface AppliedUpdate {
 /**
  * Applied Updates kept across continue-as-new (SPEC §8.1: at least 100): Temporal answers a repeated
  * Update id only within the run that applied it. Each answer is a few kilobytes (the wizard's view,
- * the listed order), so the hand-over carries a few hundred at most.
+ * the listed order), so the hand-over carries a few hundred kilobytes at most.
  */
 export const APPLIED_UPDATES_KEPT = 100;
 
