@@ -29,6 +29,12 @@ export interface SendEmailRequest {
   link?: { issueKey: string; audience: LinkAudience; expiresAt: string | null };
   /** Mint (or find again) the consent link of request `requestKey` and put its URL in the email. */
   consent?: { requestKey: string; orgId: string; expiresAt: string };
+  /**
+   * The workflow's history branch ('' unless the order was reset; order_events.branch). An email
+   * with a wizard link is the branch's own: after a reset the link is issued and sent anew, since
+   * the abandoned branch may have revoked the one it sent. Any other email is once per order and key.
+   */
+  branch?: string;
 }
 
 export interface SendEmailResult {
@@ -121,7 +127,8 @@ export function createEmailActivities(deps: ActivityDeps) {
      */
     async sendEmail(request: SendEmailRequest): Promise<SendEmailResult> {
       validate(request);
-      const idempotencyKey = `${request.orderId}/${request.key}`;
+      const branch = request.link ? (request.branch ?? '') : '';
+      const idempotencyKey = `${request.orderId}/${request.key}${branch ? `@${branch}` : ''}`;
 
       // Settled before: answer without minting a link or rendering anything.
       const earlier = await findDelivery(idempotencyKey);
@@ -132,6 +139,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         ? await ensureLink(db, config.linkTokenSecret, {
             orderId: request.orderId,
             issueKey: request.link.issueKey,
+            ...(branch ? { branch } : {}),
             audience: request.link.audience,
             recipientEmail: request.to,
             expiresAt: request.link.expiresAt,

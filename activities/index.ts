@@ -5,7 +5,6 @@ import { sanitizeDatabaseError } from '../db/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { createConsentActivities } from './consent.js';
 import { createEmailActivities } from './email.js';
-import { createEmailEventActivities } from './email-events.js';
 import { createLinkActivities } from './links.js';
 import { createBusinessMetrics } from './metrics.js';
 import { createOrganizationActivities } from './organizations.js';
@@ -27,7 +26,6 @@ export function createActivities(activityDeps: ActivityDeps) {
     ...createEmailActivities(deps),
     ...createLinkActivities(deps),
     ...createConsentActivities(deps),
-    ...createEmailEventActivities(deps),
     ...createWebhookActivities(deps),
     ...createTerminatedOrderActivities(deps),
   });

@@ -17,6 +17,8 @@ export interface EnsureLinkInput {
   orderId: string;
   /** Workflow-assigned, e.g. `link-1`: one link per issue, whatever the retries. */
   issueKey: string;
+  /** The workflow's history branch (order_events.branch; unset: the order's own): a reset's `link-1` is another link than the abandoned branch's. */
+  branch?: string;
   audience: LinkAudience;
   recipientEmail: string;
   /** ISO instant; null: no deadline (after the point of no return). */
@@ -38,22 +40,24 @@ export interface EnsuredLink {
  */
 export async function ensureLink(db: Db, secret: string, input: EnsureLinkInput): Promise<EnsuredLink> {
   const id = randomUUID();
+  const branch = input.branch ?? '';
   await db
     .insert(linkTokens)
     .values({
       id,
       orderId: input.orderId,
       issueKey: input.issueKey,
+      branch,
       tokenHash: hashLinkToken(deriveLinkToken(secret, id)),
       recipientEmail: input.recipientEmail,
       audience: input.audience,
       expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
     })
-    .onConflictDoNothing({ target: [linkTokens.orderId, linkTokens.issueKey] });
+    .onConflictDoNothing({ target: [linkTokens.orderId, linkTokens.issueKey, linkTokens.branch] });
   const [row] = await db
     .select()
     .from(linkTokens)
-    .where(and(eq(linkTokens.orderId, input.orderId), eq(linkTokens.issueKey, input.issueKey)));
+    .where(and(eq(linkTokens.orderId, input.orderId), eq(linkTokens.issueKey, input.issueKey), eq(linkTokens.branch, branch)));
   if (!row) throw new Error(`link ${input.issueKey} of order ${input.orderId} vanished right after it was written`);
 
   if (row.recipientEmail.toLowerCase() !== input.recipientEmail.toLowerCase()) {

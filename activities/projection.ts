@@ -1,12 +1,15 @@
-import { lt } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { OrderStatus } from '../domain/order.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { type EmailEventWrite, takeInEmailEvent } from './email-events.js';
 import { createBusinessMetrics } from './metrics.js';
 
 export interface OrderEventInput {
   seq: number;
+  /** The history branch that recorded it (OrderRun.branch); unset: the order's own. */
+  branch?: string;
   type: string;
   status: OrderStatus;
   actor: string;
@@ -42,9 +45,16 @@ export function createProjectionActivities({ database, metrics = createBusinessM
     /**
      * Projects one workflow event: appends it to the timeline and moves the read model forward.
      * Idempotent: a retry (or a replayed activity after a worker crash) finds its row by
-     * (order_id, seq) and changes nothing; an older event never overwrites a newer status.
+     * (order_id, branch, seq) and changes nothing; an older event never overwrites a newer status.
+     * A Resend event's Svix id and the email's new status are written in the same transaction.
+     *
+     * After `temporal workflow reset` the new branch numbers its events again from the reset
+     * point: its first event at seq n supersedes the live events of other branches from n on, and
+     * the order's row follows the new branch. A late write of a branch already abandoned is kept,
+     * superseded, and moves nothing.
      */
-    async recordOrderEvent({ snapshot, event }: { snapshot: ProjectionSnapshot; event: OrderEventInput }): Promise<void> {
+    async recordOrderEvent({ snapshot, event, emailEvent }: { snapshot: ProjectionSnapshot; event: OrderEventInput; emailEvent?: EmailEventWrite }): Promise<void> {
+      const branch = event.branch ?? '';
       const row = readModelRow(snapshot.order, {
         status: event.status,
         startAt: new Date(snapshot.startAt),
@@ -55,25 +65,45 @@ export function createProjectionActivities({ database, metrics = createBusinessM
         updatedAt: new Date(event.occurredAt),
       });
       const firstTime = await database.db.transaction(async (tx) => {
-        const { createdAt: _createdAt, ...changes } = row;
-        await tx
-          .insert(orders)
-          .values(row)
-          .onConflictDoUpdate({ target: orders.orderId, set: changes, setWhere: lt(orders.lastSeq, event.seq) });
+        const ofOrder = eq(orderEvents.orderId, snapshot.orderId);
+        // Serializes the order's writes: a reset's supersede and a late write of the abandoned branch see each other.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`order-events:${snapshot.orderId}`}))`);
+        const [abandoned] = await tx
+          .select({ id: orderEvents.id })
+          .from(orderEvents)
+          .where(and(ofOrder, eq(orderEvents.branch, branch), isNotNull(orderEvents.supersededAt)))
+          .limit(1);
+        const superseded = abandoned
+          ? []
+          : await tx
+              .update(orderEvents)
+              .set({ supersededAt: sql`now()` })
+              .where(and(ofOrder, gte(orderEvents.seq, event.seq), ne(orderEvents.branch, branch), isNull(orderEvents.supersededAt)))
+              .returning({ id: orderEvents.id });
+        if (!abandoned) {
+          const { createdAt: _createdAt, ...changes } = row;
+          await tx
+            .insert(orders)
+            .values(row)
+            .onConflictDoUpdate({ target: orders.orderId, set: changes, ...(superseded.length ? {} : { setWhere: lt(orders.lastSeq, event.seq) }) });
+        }
         const inserted = await tx
           .insert(orderEvents)
           .values({
             orderId: snapshot.orderId,
             seq: event.seq,
+            branch,
             type: event.type,
             status: event.status,
             actor: event.actor,
             data: event.data,
             occurredAt: new Date(event.occurredAt),
+            ...(abandoned ? { supersededAt: sql`now()` } : {}),
           })
-          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] })
+          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.branch, orderEvents.seq] })
           .returning({ seq: orderEvents.seq });
-        return inserted.length > 0;
+        if (emailEvent) await takeInEmailEvent(tx, emailEvent);
+        return inserted.length > 0 && !abandoned;
       });
       // Counted once: a retry finds the event already there.
       if (firstTime) metrics.orderEvent(event.type, event.data, event.occurredAt, snapshot.setupEmailSentAt);

@@ -5,11 +5,16 @@ import type { ActivityDeps } from './deps.js';
 export function createRepTaskActivities({ database }: ActivityDeps) {
   const { db } = database;
   return {
-    /** Opens a task in the rep queue; the workflow's key makes a retry open it once. */
-    async openRepTask(input: { orderId: string; taskKey: string; kind: RepTaskKind; detail: string; openedAt: string }): Promise<void> {
+    /**
+     * Opens a task in the rep queue; the workflow's key makes a retry open it once. After a reset
+     * (`branch`, order_events.branch) the new branch's tasks open even where the abandoned branch
+     * opened, and perhaps closed, a task of the same key.
+     */
+    async openRepTask(input: { orderId: string; taskKey: string; branch?: string; kind: RepTaskKind; detail: string; openedAt: string }): Promise<void> {
+      const taskKey = input.branch ? `${input.taskKey}@${input.branch}` : input.taskKey;
       await db
         .insert(repTasks)
-        .values({ orderId: input.orderId, taskKey: input.taskKey, kind: input.kind, detail: input.detail, openedAt: new Date(input.openedAt) })
+        .values({ orderId: input.orderId, taskKey, kind: input.kind, detail: input.detail, openedAt: new Date(input.openedAt) })
         .onConflictDoNothing({ target: [repTasks.orderId, repTasks.taskKey] });
     },
 

@@ -39,7 +39,7 @@ export function createTerminatedOrderActivities(deps: ActivityDeps) {
       await tx
         .insert(orderEvents)
         .values({ orderId, seq, type: 'order.cancelled', status: 'CANCELLED', actor: 'operator', data: { via: 'temporal-terminate', previousStatus: row.status }, occurredAt: at })
-        .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.seq] });
+        .onConflictDoNothing();
       return true;
     });
   }

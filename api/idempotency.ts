@@ -1,7 +1,8 @@
 // Client retries never act twice: a wizard step, a session start or a rep action carries an
 // `Idempotency-Key` (one is made per request when the client sends none), which becomes the
 // Update's id. Temporal answers a second Update with the same id in the same run with the first
-// one's outcome instead of running the handler again.
+// one's outcome instead of running the handler again; the order carries its last applied ids and
+// answers into later runs for the same (OrderRun.answerOnce).
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';

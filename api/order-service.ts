@@ -182,7 +182,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       const [state, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
         queryLive(orderId),
         readRow(orderId),
-        db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq)),
+        // In seq order; after a reset an abandoned event comes before the event that replaced it.
+        db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq), asc(orderEvents.id)),
         db.select().from(repTasks).where(eq(repTasks.orderId, orderId)).orderBy(asc(repTasks.openedAt)),
         db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, orderId)).orderBy(asc(emailDeliveries.createdAt)),
         db
@@ -237,6 +238,7 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           actor: e.actor,
           data: e.data,
           occurredAt: e.occurredAt.toISOString(),
+          ...(e.supersededAt ? { supersededAt: e.supersededAt.toISOString() } : {}),
         })),
       };
     },

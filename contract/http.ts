@@ -77,6 +77,7 @@ export const TimelineEventSchema = Type.Object({
   actor: Type.String({ description: '`system`, `commerce`, `contact`, … or `rep:<name> <email>` for a named rep' }),
   data: Type.Record(Type.String(), Type.Unknown()),
   occurredAt: Instant,
+  supersededAt: Type.Optional({ ...Instant, description: 'Present when `temporal workflow reset` abandoned the history branch that recorded it: it happened, but no longer counts' }),
 });
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
 
@@ -154,7 +155,7 @@ export const OrderDetailSchema = Type.Intersect([
 ]);
 export type OrderDetail = Static<typeof OrderDetailSchema>;
 
-export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'retry-provisioning'] as const;
+export const REP_ACTIONS = ['resend-link', 'change-contact', 'reschedule', 'cancel', 'resume', 'approve-consent', 'retry-provisioning', 'lift-session-cap'] as const;
 export const RepActionSchema = Type.Enum(REP_ACTIONS);
 export type RepAction = Static<typeof RepActionSchema>;
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../domain/order.js';
 import { MAX_SESSIONS_PER_ORDER } from '../workflows/wizard.js';
-import { eventually, type Harness, isoDate, makeOrder, outbox, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
+import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startHarness, tokenOf, waitForEmail, wizardClient } from './support/harness.js';
 import { detailOf, eventsOf, waitForDetail } from './support/lifecycle.js';
 import { orderInServiceSetup, saveAllSections } from './support/wizard-flow.js';
 
@@ -74,5 +74,35 @@ describe('continue-as-new', () => {
     const final = await waitForDetail(h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'expired'));
     expect(final.tasks.filter((t) => t.kind === 'expired')).toHaveLength(1);
     expect(await detailOf(h, order.orderId)).toMatchObject({ status: 'EXPIRED' });
+  });
+
+  it('answers an Idempotency-Key applied in an earlier run with the first answer, and acts once', { timeout: 120_000 }, async () => {
+    const order = makeOrder({ requestedStartDate: isoDate(-1), timezone: 'UTC' });
+    expect((await h.postOrder(order)).statusCode).toBe(201);
+    await waitForEmail(h, order.orderId, 'setup');
+    const resend = () =>
+      h.app.inject({
+        method: 'POST',
+        url: `/api/orders/${order.orderId}/actions/resend-link`,
+        headers: { authorization: `Bearer ${REP_TOKEN}`, 'idempotency-key': 'resend-after-generations' },
+        payload: {},
+      });
+    const first = await resend();
+    expect(first.statusCode, first.body).toBe(200);
+    const setupEmails = async () => (await outbox(h, order.orderId)).filter((e) => e.purpose === 'setup');
+    const fresh = await eventually(async () => ((await setupEmails()).length === 2 ? (await setupEmails())[0] : undefined));
+    // Sessions on the new link until the order has continued as new.
+    const wizard = wizardClient(h, tokenOf(fresh!));
+    const runsBefore = (await runsOf(order.orderId)).length;
+    while ((await runsOf(order.orderId)).length === runsBefore) expect((await wizard.start()).statusCode).toBe(201);
+
+    const again = await resend();
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    const detail = await waitForDetail(h, order.orderId, (d) => eventsOf(d, 'wizard.session-started').length > 0);
+    expect(eventsOf(detail, 'rep.resend-link')).toHaveLength(1);
+    expect(await setupEmails()).toHaveLength(2);
+    // The session the resend would have ended is still the live one.
+    expect(detail.status).toBe('IN_PROGRESS');
   });
 });

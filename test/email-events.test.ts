@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailDeliveries, emailEvents } from '../db/schema/index.js';
+import { orderWorkflowId } from '../domain/order.js';
+import { emailEventUpdate } from '../workflows/definitions.js';
 import type { SignedEvent } from './support/resend-stand-in.js';
 import { eventually } from './support/harness.js';
 import { detailOf, eventsOf, type MailWorld, orderWithLink, startMailWorld, waitForDetail } from './support/lifecycle.js';
@@ -103,5 +105,24 @@ describe('POST /api/email-events', () => {
     expect((await emailRow(setup.id))?.status).toBe('complained');
     const detail = await waitForDetail(world.h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'email-bounced'));
     expect(eventsOf(detail, 'email.complained')).toHaveLength(1);
+  });
+
+  it('a lost answer of the database never loses the bounce task: the task opens once, the timeline has the event once', async () => {
+    const { order, setup } = await orderWithSentEmail();
+    const bounced = world.standIn.event('email.bounced', setup.id);
+    const svixId = bounced.headers['svix-id'];
+    // A first attempt that took the event in and whose answer was lost leaves the Svix id behind;
+    // the API, which checked before it was there, runs the Update (the workflow's retry of it).
+    await world.h.database.db.insert(emailEvents).values({ svixId, type: 'email.bounced', providerMessageId: setup.id });
+    const request = { svixId, status: 'bounced' as const, providerMessageId: setup.id, purpose: 'setup', to: order.provisioningContactEmail, reason: 'mailbox full' };
+    const handle = world.h.client.workflow.getHandle(orderWorkflowId(order.orderId));
+    expect(await handle.executeUpdate(emailEventUpdate, { args: [request], updateId: `email-event:${svixId}` })).toEqual({ recorded: true });
+    // Svix delivers it again.
+    expect(await world.standIn.sendEvent(url, bounced)).toBe(200);
+
+    const detail = await waitForDetail(world.h, order.orderId, (d) => d.tasks.some((t) => t.kind === 'email-bounced'));
+    expect(detail.tasks.filter((t) => t.kind === 'email-bounced')).toHaveLength(1);
+    expect(eventsOf(detail, 'email.bounced')).toHaveLength(1);
+    expect(await eventRows(setup.id)).toHaveLength(1);
   });
 });

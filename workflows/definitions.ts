@@ -111,7 +111,10 @@ export interface OrderState {
   linksIssued: number;
   /** The partner chose "the customer will configure": no partner access to the customer org. */
   delegatedToCustomer: boolean;
+  /** Sessions started before the point of no return (after it they are not counted). */
   sessionsStarted: number;
+  /** Where a rep lifted the session cap to; unset: MAX_SESSIONS_PER_ORDER (workflows/wizard.ts). */
+  sessionLimit?: number;
   session?: WizardSession;
   escalated: boolean;
   escalatedAt?: string;
@@ -196,7 +199,7 @@ export interface StepRequest {
   context: StepContext;
 }
 
-export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'approve-consent' | 'retry-provisioning';
+export type RepActionName = 'resend-link' | 'change-contact' | 'reschedule' | 'cancel' | 'resume' | 'approve-consent' | 'retry-provisioning' | 'lift-session-cap';
 
 export interface RepActionRequest {
   action: RepActionName;

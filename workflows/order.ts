@@ -41,7 +41,7 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
     await condition(() => allHandlersFinished() && run.projections.length === 0);
     return continueAsNew<typeof orderWorkflow>({
       ...input,
-      carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], projections: [...run.projections] },
+      carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], projections: [...run.projections], appliedUpdates: [...run.appliedUpdates], branch: run.branch },
     });
   }
   // Let in-flight Updates answer and queued jobs run before the workflow completes.

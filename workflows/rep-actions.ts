@@ -2,7 +2,7 @@
 import { isEmailAddress } from '../domain/email-address.js';
 import type { OrderStatus } from '../domain/order.js';
 import type { LinkAudience, OrderState, RepActionRequest } from './definitions.js';
-import { isConfigured, isTerminal, type StepRefusal } from './wizard.js';
+import { isConfigured, isTerminal, MAX_SESSIONS_PER_ORDER, sessionLimit, type StepRefusal } from './wizard.js';
 
 export type RepEffect =
   | { kind: 'none' }
@@ -13,7 +13,9 @@ export type RepEffect =
   /** The order's consent request is approved by the rep: step 8's commit runs. */
   | { kind: 'approve-consent' }
   /** Provisioning runs again (order/provisioning.ts); every step is idempotent, billing starts once. */
-  | { kind: 'retry-provisioning' };
+  | { kind: 'retry-provisioning' }
+  /** The session cap is lifted: the rep task that asked for it closes. */
+  | { kind: 'lift-session-cap' };
 
 export type RepOutcome = { ok: true; state: OrderState; effect: RepEffect } | { ok: false; refusal: StepRefusal };
 
@@ -82,6 +84,16 @@ export function applyRepAction(state: OrderState, request: RepActionRequest, now
       if (!state.provisioning?.failure) return refuse('not-failed', 'Provisioning has not failed on this order; there is nothing to retry.');
       // As when the link holder provisions again: a fresh request, billed from when it succeeds.
       return { ok: true, state: { ...state, provisioning: { requestedAt: now } }, effect: { kind: 'retry-provisioning' } };
+    }
+
+    case 'lift-session-cap': {
+      if (isConfigured(state) || state.sessionsStarted < sessionLimit(state)) {
+        return refuse('sessions-not-capped', 'The wizard of this order is not refused for too many sessions; there is no cap to lift.');
+      }
+      const reason = request.reason?.trim() ?? '';
+      if (!reason) return invalid('/body/reason', 'is required: say why the wizard may be opened again');
+      // As many sessions again as the cap allows an order.
+      return { ok: true, state: { ...state, sessionLimit: state.sessionsStarted + MAX_SESSIONS_PER_ORDER }, effect: { kind: 'lift-session-cap' } };
     }
 
     case 'resume': {

@@ -430,13 +430,19 @@ export function applyConsentAnswer(state: OrderState, answer: ConsentAnswer): Co
 
 export const CONSENT_LINK_GONE = 'This consent link is no longer valid: the request was answered, withdrawn or has expired.';
 
-/** Starting a session: who may, and what it resets. Before the point of no return the draft goes. */
 /**
- * Sessions one order may start: each keeps its draft in the workflow's state and history, and far
- * more than a person needs means something is wrong. Reaching it opens a rep task; beyond it, 409.
+ * Sessions one order may start before the point of no return: each keeps its draft in the
+ * workflow's state and history, and far more than a person needs means something is wrong.
+ * Reaching it opens a rep task; beyond it, 409 until a rep lifts the cap (`lift-session-cap`).
+ * After step 8 a session only resumes service setup: it is not counted, so the order can always
+ * be finished.
  */
 export const MAX_SESSIONS_PER_ORDER = 20;
 
+/** The sessions this order may start before the point of no return: the cap, or where a rep lifted it to. */
+export const sessionLimit = (state: OrderState): number => state.sessionLimit ?? MAX_SESSIONS_PER_ORDER;
+
+/** Starting a session: who may, and what it resets. Before the point of no return the draft goes. */
 export function applyStartSession(
   state: OrderState,
   linkIssueKey: string,
@@ -457,16 +463,18 @@ export function applyStartSession(
     };
   }
   if (state.status === 'AWAITING_CONSENT') return { ok: false, refusal: { kind: 'conflict', code: 'awaiting-consent', message: awaitingConsentMessage(state.order.rep.name) } };
-  if (state.sessionsStarted >= MAX_SESSIONS_PER_ORDER) {
+  if (state.configuration) {
+    return { ok: true, state: { ...state, session: { id: sessionId, startedAt: now, linkIssueKey, draft: {} }, escalated: false } };
+  }
+  if (state.sessionsStarted >= sessionLimit(state)) {
     const message = 'This order has been opened too many times. Your Cisco account representative has been told and will contact you.';
     return { ok: false, refusal: { kind: 'conflict', code: 'too-many-sessions', message } };
   }
-  const status = state.configuration ? state.status : 'IN_PROGRESS';
   return {
     ok: true,
     state: {
       ...state,
-      status,
+      status: 'IN_PROGRESS',
       session: { id: sessionId, startedAt: now, linkIssueKey, draft: {} },
       sessionsStarted: state.sessionsStarted + 1,
       escalated: false,

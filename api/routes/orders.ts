@@ -106,7 +106,7 @@ const orders: FastifyPluginAsyncTypebox<{ service: OrderService; config: Config;
     {
       schema: {
         tags: ['reps'],
-        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, approve-consent, retry-provisioning, redeliver-webhooks',
+        summary: 'Act on an order: resend-link, change-contact {email}, reschedule {requestedStartDate}, cancel {reason}, resume, approve-consent, retry-provisioning, lift-session-cap {reason}, redeliver-webhooks',
         description: 'Refused with 409 where the order’s state makes the action meaningless (e.g. cancel after the point of no return).',
         security: [{ repToken: [] }],
         params: Type.Object({ orderId: OrderIdParam, action: Type.Enum([...REP_ACTIONS, 'redeliver-webhooks']) }),

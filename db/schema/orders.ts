@@ -59,6 +59,14 @@ export const orderEvents = pgTable(
       .references(() => orders.orderId, { onDelete: 'cascade' }),
     /** Assigned by the workflow, so an activity retried after a crash writes the same row again. */
     seq: integer('seq').notNull(),
+    /**
+     * The history branch that recorded it: '' for the order's own, the run id of a `temporal workflow
+     * reset` for the runs from that reset on (continue-as-new keeps the branch). A reset's run numbers
+     * its events again from the reset point.
+     */
+    branch: text('branch').notNull().default(''),
+    /** Set when a reset abandoned the branch that recorded it: the event did happen, but no longer counts. */
+    supersededAt: timestamp('superseded_at', { withTimezone: true }),
     type: text('type').notNull(),
     status: text('status').$type<OrderStatus>().notNull(),
     /** Who caused it: `system`, `commerce`, `rep:<id>`, `contact`. */
@@ -69,7 +77,9 @@ export const orderEvents = pgTable(
   },
   (t) => [
     // Idempotency key of the projection: one row per workflow event, whatever the retries.
-    uniqueIndex('order_events_order_seq_uq').on(t.orderId, t.seq),
+    uniqueIndex('order_events_order_branch_seq_uq').on(t.orderId, t.branch, t.seq),
+    // One live event per seq: a reset's event supersedes the abandoned branch's (activities/projection.ts).
+    uniqueIndex('order_events_order_seq_live_uq').on(t.orderId, t.seq).where(sql`${t.supersededAt} is null`),
   ],
 );
 
@@ -115,8 +125,10 @@ export const linkTokens = pgTable(
     orderId: text('order_id')
       .notNull()
       .references(() => orders.orderId, { onDelete: 'cascade' }),
-    /** Workflow-assigned (e.g. `link-3`): one link per issue, whatever the retries. */
+    /** Workflow-assigned (e.g. `link-3`): one link per issue and history branch, whatever the retries. */
     issueKey: text('issue_key').notNull(),
+    /** The history branch that issued it (order_events.branch): a reset issues its links anew. */
+    branch: text('branch').notNull().default(''),
     tokenHash: text('token_hash').notNull(),
     recipientEmail: text('recipient_email').notNull(),
     /** Who the link is for: the contact, a colleague, or the customer. */
@@ -130,7 +142,7 @@ export const linkTokens = pgTable(
   },
   (t) => [
     // Also serves revocation, which updates every link of one order.
-    uniqueIndex('link_tokens_order_issue_uq').on(t.orderId, t.issueKey),
+    uniqueIndex('link_tokens_order_issue_uq').on(t.orderId, t.issueKey, t.branch),
     // Every wizard request looks its token up by hash.
     uniqueIndex('link_tokens_hash_uq').on(t.tokenHash),
   ],

@@ -82,6 +82,8 @@ export interface TimelineEvent {
   actor: string;
   data: Record<string, unknown>;
   occurredAt: string;
+  /** Set on an event of a history branch a `temporal workflow reset` abandoned. */
+  supersededAt?: string;
 }
 
 export interface RepTask {

@@ -1,10 +1,10 @@
 // The API's answers as the pages use them: types only, taken from the one HTTP contract
 // (contract/http.ts), so a field the API changes breaks this build rather than a page.
 import type { Static } from 'typebox';
-import type * as Contract from '../../contract/http';
+import type * as Contract from '../../contract/http.js';
 
-export { ORDER_STATUSES, type OrderStatus } from '../../domain/order';
-export { REP_TASK_REASONS, type RepTaskReason } from '../../domain/desk';
+export { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
+export { REP_TASK_REASONS, type RepTaskReason } from '../../domain/desk.js';
 
 export type OrderView = Static<typeof Contract.OrderSchema>;
 export type OrderPage = Static<typeof Contract.OrderPageSchema>;

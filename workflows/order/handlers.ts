@@ -4,33 +4,37 @@
 import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
 import { consentAnswerUpdate, emailEventUpdate, getStateQuery, type OrderState, type OrderSummaryState, REFUSAL, repActionUpdate, startSessionUpdate, type StepRequest, submitStepUpdate } from '../definitions.js';
 import { applyRepAction } from '../rep-actions.js';
-import { applyConsentAnswer, applyStartSession, applyStep, MAX_SESSIONS_PER_ORDER, type StepRefusal, wizardState } from '../wizard.js';
+import { applyConsentAnswer, applyStartSession, applyStep, sessionLimit, type StepRefusal, wizardState } from '../wizard.js';
 import { activityRefusal, commitConfiguration } from './commit.js';
 import { askConsent, decideConsent } from './consent.js';
 import { database } from './activities.js';
 import { nowIso, type OrderRun } from './run.js';
 
+// Every Update goes through run.answerOnce: a client's retry with the same Idempotency-Key is
+// answered with the first answer, also after continue-as-new, and its validator lets it through.
 export function registerHandlers(run: OrderRun): void {
   setHandler(getStateQuery, () => run.state);
 
   setHandler(
     startSessionUpdate,
     ({ linkIssueKey }) =>
-      run.answer(async () => {
+      run.answerOnce(() => run.answer(async () => {
         const outcome = applyStartSession(run.state, linkIssueKey, uuid4(), nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
         const wasEscalated = run.state.escalated;
         run.state = outcome.state;
         if (wasEscalated) run.jobs.push({ kind: 'close-tasks', kinds: ['escalation'], reason: 'the wizard was opened' });
         run.record('wizard.session-started', run.linkActor(), { session: run.state.sessionsStarted });
-        if (run.state.sessionsStarted === MAX_SESSIONS_PER_ORDER) {
-          const detail = `The wizard of this order was opened ${MAX_SESSIONS_PER_ORDER} times without finishing; a further start is refused. Call the contact.`;
-          run.jobs.push({ kind: 'open-task', taskKey: 'sessions-capped', taskKind: 'sessions-capped', detail });
+        if (!run.state.configuration && run.state.sessionsStarted === sessionLimit(run.state)) {
+          const detail = `The wizard of this order was opened ${run.state.sessionsStarted} times without finishing; a further start is refused. Call the contact, then lift the cap if they need more.`;
+          // Keyed by the count: after a lifted cap is reached again, a new task opens.
+          run.jobs.push({ kind: 'open-task', taskKey: `sessions-capped/${run.state.sessionsStarted}`, taskKind: 'sessions-capped', detail });
         }
         return { sessionId: run.state.session!.id, state: wizardState(run.state) };
-      }),
+      })),
     {
       validator: ({ linkIssueKey }) => {
+        if (run.earlierAnswer()) return;
         // No uuid4() here: a validator must not draw from the workflow's random sequence.
         const outcome = applyStartSession(run.state, linkIssueKey, 'validation', nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
@@ -38,8 +42,9 @@ export function registerHandlers(run: OrderRun): void {
     },
   );
 
-  setHandler(submitStepUpdate, (request: StepRequest) => run.answer(() => submitStep(run, request)), {
+  setHandler(submitStepUpdate, (request: StepRequest) => run.answerOnce(() => run.answer(() => submitStep(run, request))), {
     validator: (request: StepRequest) => {
+      if (run.earlierAnswer()) return;
       const outcome = applyStep(run.state, request, nowIso());
       if (!outcome.ok) throw refusal(outcome.refusal);
     },
@@ -48,7 +53,7 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(
     repActionUpdate,
     (request) =>
-      run.exclusive(async () => {
+      run.answerOnce(() => run.exclusive(async () => {
         const outcome = applyRepAction(run.state, request, nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
         if (outcome.effect.kind === 'approve-consent') {
@@ -67,6 +72,8 @@ export function registerHandlers(run: OrderRun): void {
           run.jobs.push({ kind: 'revoke-links', reason: 'the order was cancelled' });
           run.jobs.push({ kind: 'close-tasks', reason: 'the order was cancelled' });
           if (withdrawnConsent) run.jobs.push({ kind: 'revoke-consent', reason: 'the order was cancelled' });
+        } else if (effect.kind === 'lift-session-cap') {
+          run.jobs.push({ kind: 'close-tasks', kinds: ['sessions-capped'], reason: 'a rep lifted the session cap' });
         } else if (effect.kind === 'retry-provisioning') {
           // A new failure opens a new task; success closes every task (order/provisioning.ts).
           run.jobs.push({ kind: 'close-tasks', kinds: ['provisioning-failed'], reason: 'a rep retried provisioning' });
@@ -95,9 +102,10 @@ export function registerHandlers(run: OrderRun): void {
           ...(request.customerOrg ? { customerOrgId: request.customerOrg.orgId, customerOrgName: request.customerOrg.name } : {}),
         });
         return listed(run.state);
-      }),
+      })),
     {
       validator: (request) => {
+        if (run.earlierAnswer()) return;
         const outcome = applyRepAction(run.state, request, nowIso());
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
@@ -107,33 +115,35 @@ export function registerHandlers(run: OrderRun): void {
   setHandler(
     consentAnswerUpdate,
     (answer) =>
-      run.exclusive(async () => {
+      run.answerOnce(() => run.exclusive(async () => {
         const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
         await decideConsent(run, outcome.decision, 'org-admin');
         return { status: run.state.status };
-      }),
+      })),
     {
       validator: (answer) => {
+        if (run.earlierAnswer()) return;
         const outcome = applyConsentAnswer(run.state, answer);
         if (!outcome.ok) throw refusal(outcome.refusal);
       },
     },
   );
 
+  // The Update id is the Svix id: a redelivery is answered by Temporal in this run, from the applied
+  // Updates after continue-as-new. The workflow decides with no database answer to lose, and the
+  // projection writes the Svix id with the event.
   setHandler(emailEventUpdate, (event) =>
-    run.exclusive(async () => {
-      const write = { svixId: event.svixId, status: event.status, providerMessageId: event.providerMessageId };
-      const { fresh } = await answerOrUnavailable(database.local.projection.recordEmailEvent(write));
-      if (!fresh) return { recorded: false };
-      run.record(`email.${event.status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) });
+    run.answerOnce(() => run.exclusive(async () => {
+      const { svixId, status, providerMessageId } = event;
+      run.record(`email.${status}`, 'resend', { purpose: event.purpose, to: event.to, ...(event.reason ? { reason: event.reason } : {}) }, { svixId, status, providerMessageId });
       // A contact, colleague or customer who cannot be reached: a rep finds out now, not at the escalation a day later.
-      if ((event.status === 'bounced' || event.status === 'complained') && event.to !== run.state.order.rep.email) {
-        const what = event.status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
+      if ((status === 'bounced' || status === 'complained') && event.to !== run.state.order.rep.email) {
+        const what = status === 'bounced' ? `bounced${event.reason ? ` (${event.reason})` : ''}` : 'was marked as spam by the recipient';
         run.jobs.push({ kind: 'open-task', taskKey: `email-bounced/${run.state.seq}`, taskKind: 'email-bounced', detail: `The ${event.purpose} email to ${event.to} ${what}. Check the address, or change the contact.` });
       }
       return { recorded: true };
-    }),
+    })),
   );
 }
 
@@ -232,15 +242,6 @@ function refusal(r: StepRefusal): ApplicationFailure {
   }
   if (r.kind === 'link-gone') return ApplicationFailure.create({ type: REFUSAL.linkGone, message: r.message, nonRetryable: true });
   return ApplicationFailure.create({ type: REFUSAL.conflict, message: r.message, details: [r.code], nonRetryable: true });
-}
-
-/** Database work a caller waits for: when the database does not answer, the caller (Svix) retries, and the lock is free. */
-async function answerOrUnavailable<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw activityRefusal(error, {});
-  }
 }
 
 /** What a step adds to the audit timeline: its choices, never a password or its hash. */

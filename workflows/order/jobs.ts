@@ -19,6 +19,7 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
           template: job.template,
           ...(job.link ? { link: { issueKey: job.link.issueKey, audience: job.link.audience, expiresAt: job.link.expiresAt } } : {}),
           ...(job.consent ? { consent: job.consent } : {}),
+          ...(run.branch ? { branch: run.branch } : {}),
         });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
@@ -37,7 +38,7 @@ export async function runJob(run: OrderRun, job: Job): Promise<void> {
       await run.databaseJob(({ projection }) => projection.revokeConsentRequests({ orderId, reason: job.reason }));
       break;
     case 'open-task':
-      await run.databaseJob(({ projection }) => projection.openRepTask({ orderId, taskKey: job.taskKey, kind: job.taskKind, detail: job.detail, openedAt: nowIso() }));
+      await run.databaseJob(({ projection }) => projection.openRepTask({ orderId, taskKey: job.taskKey, ...(run.branch ? { branch: run.branch } : {}), kind: job.taskKind, detail: job.detail, openedAt: nowIso() }));
       break;
     case 'close-tasks':
       await run.databaseJob(({ projection }) => projection.closeRepTasks({ orderId, ...(job.kinds ? { kinds: job.kinds } : {}), reason: job.reason, closedAt: nowIso() }));

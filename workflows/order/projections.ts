@@ -6,10 +6,10 @@ import { database } from './activities.js';
 import type { OrderRun } from './run.js';
 
 async function writeFirst(run: OrderRun): Promise<void> {
-  const { snapshot, event, afterAnswer } = run.projections[0]!;
+  const { afterAnswer, ...write } = run.projections[0]!;
   // Scheduled in the answer's workflow task, which does not wait for it; its retries hold no lock.
-  if (afterAnswer) await database.regular.projection.recordOrderEvent({ snapshot, event });
-  else await run.databaseWrite((projection) => projection.recordOrderEvent({ snapshot, event }));
+  if (afterAnswer) await database.regular.projection.recordOrderEvent(write);
+  else await run.databaseWrite((projection) => projection.recordOrderEvent(write));
 }
 
 /** An event stays first in the queue until it is written, so an empty queue means the read model has caught up. */

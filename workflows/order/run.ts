@@ -1,6 +1,7 @@
 // One order's live state and the few operations every part of the workflow shares: the lock that
 // keeps changes one at a time, the audit record, the queue of side-effect jobs, links and rep tasks.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, currentUpdateInfo, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { EmailEventWrite } from '../../activities/email-events.js';
 import type { OrderEventInput, ProjectionSnapshot } from '../../activities/projection.js';
 import type { StatusChange } from '../../activities/webhooks.js';
 import type { RepTaskKind } from '../../db/schema/orders.js';
@@ -31,12 +32,31 @@ export interface CarriedOver {
   webhooks: StatusChange[];
   /** Events not yet written to the read model. */
   projections: ProjectionWrite[];
+  /** The last Updates applied, with their answers (`OrderRun.answerOnce`). */
+  appliedUpdates: AppliedUpdate[];
+  /** The history branch (`OrderRun.branch`): continue-as-new keeps it. */
+  branch: string;
 }
+
+/** An Update the order applied: a client retrying with the same Idempotency-Key in a later run gets this answer. */
+export interface AppliedUpdate {
+  id: string;
+  answer: unknown;
+}
+
+/**
+ * Applied Updates kept across continue-as-new (SPEC §8.1: at least 100): Temporal answers a repeated
+ * Update id only within the run that applied it. Each answer is a few kilobytes (the wizard's view,
+ * the listed order), so the hand-over carries a few hundred kilobytes at most.
+ */
+export const APPLIED_UPDATES_KEPT = 100;
 
 /** One accepted change on its way to the read model: the event and what the read model needs of the state it left. */
 export interface ProjectionWrite {
   snapshot: ProjectionSnapshot;
   event: OrderEventInput;
+  /** A Resend event: its Svix id and the email's status are written with the timeline event. */
+  emailEvent?: EmailEventWrite;
   /**
    * Recorded while answering a wizard Update: written by a regular activity. A local activity keeps
    * its workflow task open, and the Update's answer rides on that task's completion: the answer
@@ -74,6 +94,17 @@ export class OrderRun {
    * Jobs and webhooks wait for it to be empty: their rows refer to the order's row and events.
    */
   readonly projections: ProjectionWrite[];
+  /** The last APPLIED_UPDATES_KEPT Updates applied, oldest first; carried across continue-as-new. */
+  readonly appliedUpdates: AppliedUpdate[];
+  /**
+   * The history branch this run belongs to: '' for the order's own history, the run id of a
+   * `temporal workflow reset` from that reset on. A reset's run starts from the reset point with the
+   * same seq numbers as the run it abandons: its events carry the branch, so the read model writes
+   * them and marks the abandoned branch's superseded (activities/projection.ts), and its links and
+   * rep tasks are its own (order/jobs.ts). A reset run is told apart from a run continued as new by
+   * its started event, which a reset copies from the run it resets (`originalExecutionRunId`).
+   */
+  readonly branch: string;
   /** The status the last webhook announced. */
   private announcedStatus: OrderStatus | null;
   /** Counts changes the main loop should look at again (a handler finished, a job ran). */
@@ -109,6 +140,9 @@ export class OrderRun {
     this.jobs = [...(input.carried?.jobs ?? [])];
     this.projections = [...(input.carried?.projections ?? [])];
     this.webhooks = [...(input.carried?.webhooks ?? [])];
+    this.appliedUpdates = [...(input.carried?.appliedUpdates ?? [])];
+    const info = workflowInfo();
+    this.branch = info.originalExecutionRunId !== info.runId ? info.runId : (input.carried?.branch ?? '');
     // Every status change of an earlier run was queued there: the carried status is announced already.
     this.announcedStatus = input.carried?.state.status ?? null;
     this.state = input.carried?.state ?? {
@@ -158,6 +192,26 @@ export class OrderRun {
     }
   }
 
+  /** The answer this Update's id got when it was applied, in this run or an earlier one. */
+  earlierAnswer(): AppliedUpdate | undefined {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : this.appliedUpdates.find((applied) => applied.id === id);
+  }
+
+  /**
+   * An Update applied once per id across the order's runs: a repeated id (the client's
+   * Idempotency-Key) is answered with the first answer and changes nothing. A refusal is not
+   * kept: it changed nothing, and a retry is judged again.
+   */
+  async answerOnce<T>(apply: () => Promise<T>): Promise<T> {
+    const earlier = this.earlierAnswer();
+    if (earlier) return earlier.answer as T;
+    const answer = await apply();
+    this.appliedUpdates.push({ id: currentUpdateInfo()!.id, answer });
+    if (this.appliedUpdates.length > APPLIED_UPDATES_KEPT) this.appliedUpdates.shift();
+    return answer;
+  }
+
   /** A wizard Update's work under the lock: the events it records reach the read model after its answer. */
   answer<T>(fn: () => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
@@ -198,7 +252,7 @@ export class OrderRun {
   }
 
   /** Every accepted change goes through here: history order = audit order = projection order. */
-  record(type: string, actor: string, data: Record<string, unknown> = {}): void {
+  record(type: string, actor: string, data: Record<string, unknown> = {}, emailEvent?: EmailEventWrite): void {
     this.state = { ...this.state, seq: this.state.seq + 1 };
     const { state } = this;
     if (state.status !== this.indexedStatus) {
@@ -206,8 +260,13 @@ export class OrderRun {
       this.indexedStatus = state.status;
     }
     const occurredAt = nowIso();
-    const event = { seq: state.seq, type, status: state.status, actor, data, occurredAt };
-    this.projections.push({ snapshot: projectionSnapshot(state), event, ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}) });
+    const event = { seq: state.seq, ...(this.branch ? { branch: this.branch } : {}), type, status: state.status, actor, data, occurredAt };
+    this.projections.push({
+      snapshot: projectionSnapshot(state),
+      event,
+      ...(emailEvent ? { emailEvent } : {}),
+      ...(this.answering && !this.handingOver ? { afterAnswer: true } : {}),
+    });
     // Webhook settings are fixed at intake: an order taken in without WEBHOOK_ENDPOINTS queues none.
     if (this.settings.webhooks && state.status !== this.announcedStatus) {
       this.webhooks.push({ orderId: state.orderId, status: state.status, previousStatus: this.announcedStatus, seq: state.seq, occurredAt });

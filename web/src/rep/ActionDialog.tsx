@@ -16,6 +16,7 @@ const TITLES: Record<RepAction, string> = {
   cancel: 'Cancel this order?',
   'approve-consent': 'Approve for the organization?',
   'retry-provisioning': 'Run provisioning again?',
+  'lift-session-cap': 'Let the wizard be opened again?',
 };
 
 function explanation(action: RepAction, order: OrderDetail): string {
@@ -36,6 +37,8 @@ function explanation(action: RepAction, order: OrderDetail): string {
       return 'Only when the existing customer organization has agreed: the order is set up in it (the point of no return), and its consent link stops working.';
     case 'retry-provisioning':
       return `Provisioning runs again with the saved service setup. What already exists is reused and billing starts once; ${linkHolder(order)} is emailed when the services are active.`;
+    case 'lift-session-cap':
+      return `The wizard refuses to open because it was started too many times. ${linkHolder(order)} may start it again, up to as many times more; talk to them first.`;
   }
 }
 
@@ -138,7 +141,7 @@ function ActionForm({ action, order, token, onClose, onDone, onUnauthorized }: P
         </>
       )}
       <TextArea
-        label={action === 'cancel' || action === 'resume' ? 'Reason' : 'Reason (optional)'}
+        label={action === 'cancel' || action === 'resume' || action === 'lift-session-cap' ? 'Reason' : 'Reason (optional)'}
         name="reason"
         hint="Kept in the order’s timeline."
         maxLength={1000}
@@ -179,5 +182,7 @@ function doneMessage(action: RepAction, contact: string, holder: string): string
       return `Consent is recorded; the order is configured and ${holder} can continue with the service setup.`;
     case 'retry-provisioning':
       return `Provisioning runs again; ${holder} is emailed when the services are active.`;
+    case 'lift-session-cap':
+      return `The cap is lifted; ${holder} can open the wizard again.`;
   }
 }

@@ -15,10 +15,11 @@ const ENDED: OrderStatus[] = ['PROVISIONED', 'CANCELLED', 'EXPIRED'];
 const CONFIGURED: OrderStatus[] = ['ORDER_CONFIGURED', 'SERVICE_SETUP', ...ENDED];
 
 /** The actions the workflow would accept in this status (it still has the last word). */
-export function availableActions(status: OrderStatus, provisioningFailed = false): RepAction[] {
+export function availableActions(status: OrderStatus, provisioningFailed = false, sessionsCapped = false): RepAction[] {
   if (ENDED.includes(status)) return [];
   return [
     ...(provisioningFailed ? (['retry-provisioning'] as const) : []),
+    ...(sessionsCapped ? (['lift-session-cap'] as const) : []),
     ...(status === 'ON_HOLD' ? (['resume'] as const) : []),
     ...(status === 'AWAITING_CONSENT' ? (['approve-consent'] as const) : []),
     ...(status !== 'SCHEDULED' ? (['resend-link'] as const) : []),
@@ -36,6 +37,7 @@ export const ACTION_LABELS: Record<RepAction, string> = {
   cancel: 'Cancel order',
   'approve-consent': 'Approve consent',
   'retry-provisioning': 'Retry provisioning',
+  'lift-session-cap': 'Lift session cap',
 };
 
 export function OrderPage({ orderId, session }: { orderId: string; session: RepSession }) {
@@ -92,7 +94,8 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
     );
   }
 
-  const actions = detail ? availableActions(detail.status, detail.provisioning?.state === 'failed') : [];
+  const sessionsCapped = detail?.tasks.some((task) => task.kind === 'sessions-capped' && task.status === 'open') ?? false;
+  const actions = detail ? availableActions(detail.status, detail.provisioning?.state === 'failed', sessionsCapped) : [];
   const openTasks = detail?.tasks.filter((task) => task.status === 'open') ?? [];
   return (
     <>
@@ -251,7 +254,7 @@ export function OrderPage({ orderId, session }: { orderId: string; session: RepS
             <h2 id="timeline-title">Timeline</h2>
             <ol className="timeline" reversed>
               {[...detail.timeline].reverse().map((event) => (
-                <TimelineItem key={event.seq} event={event} zone={detail.timezone} />
+                <TimelineItem key={`${event.seq}-${event.supersededAt ?? ''}`} event={event} zone={detail.timezone} />
               ))}
             </ol>
           </section>
@@ -550,9 +553,10 @@ function TimelineItem({ event, zone }: { event: TimelineEvent; zone: string }) {
   return (
     <li>
       <div className="timeline-head">
-        <span className="timeline-title">{title}</span>
+        <span className="timeline-title">{event.supersededAt ? <s>{title}</s> : title}</span>
         <StatusBadge status={event.status} />
       </div>
+      {event.supersededAt && <p className="muted">Undone by a reset of the order’s workflow; it no longer counts.</p>}
       <p className="muted">
         <time dateTime={event.occurredAt}>{formatInZone(event.occurredAt, zone)}</time>{' '}
         <span title={event.actor.startsWith('rep:') ? event.actor.slice('rep:'.length) : undefined}>{actorText(event.actor)}</span>
