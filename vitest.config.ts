@@ -6,6 +6,9 @@ export const shared: NonNullable<ViteUserConfig['test']> = {
   // Temporal workers use native threads: run test files in child processes, not worker threads.
   pool: 'forks',
   maxWorkers: 2,
+  // A passing test prints nothing: what a test logs (console, the Temporal SDK, its processes' output;
+  // test/support/test-logs.ts) is printed only for a test that failed.
+  silent: 'passed-only',
   testTimeout: 60_000,
   hookTimeout: 120_000,
 };
