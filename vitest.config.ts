@@ -1,4 +1,5 @@
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/support/sequencer.js';
 
 /** What every test run shares; the long proofs' configs (vitest.long.config.ts, vitest.cluster.config.ts) start from it. */
 export const shared: NonNullable<ViteUserConfig['test']> = {
@@ -6,6 +7,9 @@ export const shared: NonNullable<ViteUserConfig['test']> = {
   // Temporal workers use native threads: run test files in child processes, not worker threads.
   pool: 'forks',
   maxWorkers: 2,
+  // A passing test prints nothing: what a test logs (console, the Temporal SDK, its processes' output;
+  // test/support/test-logs.ts) is printed only for a test that failed.
+  silent: 'passed-only',
   testTimeout: 60_000,
   hookTimeout: 120_000,
 };
@@ -17,5 +21,9 @@ export default defineConfig({
     // Longer proofs (replicas, the cluster) have npm scripts of their own: test:replicas, test:cluster.
     exclude: ['test/long/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Most files wait (on timers, a worker's restart, a database outage) more than they compute: a
+    // third fork on 2 cores fills those waits. The slow files start first, so the forks end together.
+    maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

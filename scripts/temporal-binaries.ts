@@ -593,11 +593,16 @@ async function isDirectRun(): Promise<boolean> {
 }
 
 if (await isDirectRun()) {
+  // --quiet (npm test): print nothing unless it fails, then what it did and why it failed.
+  const quiet = process.argv.includes('--quiet');
+  const lines: string[] = [];
+  const log: Log = quiet ? (line) => void lines.push(line) : defaultLog;
   try {
-    const cli = await ensureTemporalCli();
-    const testServer = await ensureTestServer();
-    process.stdout.write(`${cli}\n${testServer}\n`);
+    const cli = await ensureTemporalCli(log);
+    const testServer = await ensureTestServer(log);
+    if (!quiet) process.stdout.write(`${cli}\n${testServer}\n`);
   } catch (err) {
+    for (const line of lines) console.error(line);
     console.error(errMessage(err));
     process.exitCode = 1;
   }

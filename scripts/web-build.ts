@@ -28,7 +28,12 @@ export async function webBuildIsStale(): Promise<boolean> {
   return Math.max(...sources) > builtAt;
 }
 
-export async function buildWeb(): Promise<void> {
+/** Vite's own output: warnings by default; the test run asks for errors only. */
+export interface WebBuildOptions {
+  logLevel?: 'warn' | 'error';
+}
+
+export async function buildWeb({ logLevel = 'warn' }: WebBuildOptions = {}): Promise<void> {
   if (!existsSync(path.join(webDir, 'src'))) throw new Error(`no web build at ${WEB_DIST} and no sources to build it from: run \`npm run build\``);
   let vite: typeof Vite;
   try {
@@ -38,13 +43,13 @@ export async function buildWeb(): Promise<void> {
       cause: error,
     });
   }
-  await vite.build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel });
 }
 
 /** Builds web/dist when it is missing or older than its sources; says so through `log`. */
-export async function ensureWebBuild(log: (line: string) => void): Promise<void> {
+export async function ensureWebBuild(log: (line: string) => void, options: WebBuildOptions = {}): Promise<void> {
   if (!(await webBuildIsStale())) return;
   log('building the web pages (web/dist is missing or older than web/src)');
-  await buildWeb();
+  await buildWeb(options);
   log('web pages built into web/dist');
 }

@@ -8,7 +8,7 @@ import { eventually, type Harness, isoDate, makeOrder, outbox, REP_TOKEN, startH
 import { detailOf, eventsOf, waitForDetail } from './support/lifecycle.js';
 import { orderInServiceSetup, saveAllSections } from './support/wizard-flow.js';
 
-const EXPIRES_AFTER_S = 45;
+const EXPIRES_AFTER_S = 30;
 let h: Harness;
 
 beforeAll(async () => {

@@ -4,7 +4,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { DrizzleQueryError } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
@@ -13,6 +12,7 @@ import { loadConfig } from '../config.js';
 import { DatabaseError } from '../db/errors.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { type Harness, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
+import { activityEnvironment } from './support/test-logs.js';
 
 const SECRET_EMAIL = 'very.private.person@secret.example';
 /** What the activities need of the configuration; nothing here reaches a real provider. */
@@ -30,7 +30,7 @@ describe('a failing insert in an activity', () => {
   it('throws a DatabaseError naming the SQLSTATE and constraint, without the query or its parameters', async () => {
     const activities = createActivities({ database, config: ACTIVITY_CONFIG });
     // A task for an order that does not exist: a foreign-key violation, with the address as a parameter.
-    const error = await new MockActivityEnvironment()
+    const error = await activityEnvironment()
       .run(activities.openRepTask, { orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
@@ -61,7 +61,7 @@ describe('an activity waiting for a database that does not answer', () => {
 
   it('ends as cancelled when cancelled (a worker shutting down does so at its grace time), not when the query gives up', async () => {
     const activities = createActivities({ database, config: ACTIVITY_CONFIG });
-    const environment = new MockActivityEnvironment();
+    const environment = activityEnvironment();
     const outcome = environment
       .run(activities.openRepTask, { orderId: 'CCW-silent', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: 'x', openedAt: new Date().toISOString() })
       .then(() => 'written', (e: unknown) => e);

@@ -19,7 +19,7 @@ import {
   waitForMailKey,
 } from './support/lifecycle.js';
 
-const ORDER_EXPIRES_AFTER_S = 40;
+const ORDER_EXPIRES_AFTER_S = 25;
 let world: MailWorld;
 
 beforeAll(async () => {

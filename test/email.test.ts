@@ -2,7 +2,6 @@
 // Resend stand-in (test/support/resend-stand-in.ts), and the dev outbox through the real API.
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EMAIL_DELIVERY_FAILED, EMAIL_NOT_CONFIGURED, EMAIL_REJECTED, INVALID_EMAIL_REQUEST, createEmailActivities, type SendEmailRequest } from '../activities/email.js';
@@ -17,6 +16,7 @@ import { type EmailTemplate, LINK_REQUIRED_PURPOSES, type OrderSummary, orderSum
 import { createEmailTransport, createResendTransport } from '../emails/transport.js';
 import { eventually, type Harness, insertOrderRow, makeOrder, openTestDatabase, startHarness } from './support/harness.js';
 import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { activityEnvironment } from './support/test-logs.js';
 
 const LINK_SECRET = 'test-link-token-secret-0123456789abcdef';
 const PUBLIC_BASE_URL = 'https://orders.example';
@@ -62,7 +62,7 @@ async function deliveryRow(database: Database, orderId: string, key: string) {
 }
 
 /** Attempt `attempt` of an activity, in the context a worker gives it (the email activity reads its attempt there). */
-const asAttempt = <T>(attempt: number, run: () => Promise<T>): Promise<T> => new MockActivityEnvironment({ attempt }).run(run);
+const asAttempt = <T>(attempt: number, run: () => Promise<T>): Promise<T> => activityEnvironment({ attempt }).run(run);
 
 /** The failure a rejected promise carries, so assertions can name its type and retryability. */
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {

@@ -16,6 +16,7 @@ import { schemaState } from '../db/migrate.js';
 import { databaseUrl } from './support/database-url.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { type ChildService, freePort, isRunning, startApiProcess, startWorkerProcess, stop } from './support/processes.js';
+import { captureOutput } from './support/test-logs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let h: Harness;
@@ -39,11 +40,9 @@ afterAll(async () => {
 async function run(script: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += String(chunk)));
-  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  const output = captureOutput(child, script);
   const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  return { code, output: output.all() };
 }
 
 /** An empty database (not from the migrated template), dropped after the file. */

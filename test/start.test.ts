@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/harness.js';
 import { freePort } from './support/processes.js';
+import { captureOutput } from './support/test-logs.js';
 
 interface Start {
   npm: ChildProcess;
@@ -47,14 +48,12 @@ const groupOf = (pgid: number) =>
 /** `npm start` in a process group of its own (as in a terminal), until it prints that it is ready or exits. */
 async function npmStart(port: number, dataDir: string): Promise<Start & { exitCode: Promise<number | null> }> {
   const npm = spawn('npm', ['start'], { cwd: path.resolve(import.meta.dirname, '..'), env: developerEnv(port, dataDir), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  npm.stdout!.on('data', (chunk) => (output += String(chunk)));
-  npm.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const { all: output } = captureOutput(npm, 'npm start');
   const exitCode = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-  const start: Start = { npm, output: () => output, port, group: [] };
+  const start: Start = { npm, output, port, group: [] };
   started.push(start);
-  await Promise.race([eventually(async () => (output.includes('[start] ready') ? true : undefined), { timeoutMs: 150_000, intervalMs: 250 }), exitCode]);
-  if (output.includes('[start] ready')) start.group = groupOf(npm.pid!);
+  await Promise.race([eventually(async () => (output().includes('[start] ready') ? true : undefined), { timeoutMs: 150_000, intervalMs: 250 }), exitCode]);
+  if (output().includes('[start] ready')) start.group = groupOf(npm.pid!);
   return { ...start, exitCode };
 }
 

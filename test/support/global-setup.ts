@@ -38,7 +38,12 @@ declare module 'vitest' {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const log = (line: string) => console.error(line);
+/**
+ * What the setup did (installs, a web build, where PostgreSQL runs), kept and printed only if the
+ * setup fails, as a test's logs are printed only if it fails: a passing run prints no log lines.
+ */
+const setupLines: string[] = [];
+const log = (line: string) => void setupLines.push(line);
 
 interface RunPostgres {
   adminUrl: string;
@@ -95,9 +100,18 @@ export default function setup(project: TestProject) {
 }
 
 export async function setupRun(project: TestProject, startTemporal: TemporalStarter) {
+  try {
+    return await setupRunQuietly(project, startTemporal);
+  } catch (error) {
+    for (const line of setupLines) console.error(line);
+    throw error;
+  }
+}
+
+async function setupRunQuietly(project: TestProject, startTemporal: TemporalStarter) {
   const testServerPath = await ensureTestServer(log);
   // The browser tests need a Chromium and the pages' production build (made only when web/ changed).
-  const [chromiumPath] = await Promise.all([ensureChromium(log), ensureWebBuild(log)]);
+  const [chromiumPath] = await Promise.all([ensureChromium(log), ensureWebBuild(log, { logLevel: 'error' })]);
   const runDatabasePrefix = `orders_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const [postgresServer, bundle] = await Promise.all([
     runPostgres(),
@@ -110,7 +124,7 @@ export async function setupRun(project: TestProject, startTemporal: TemporalStar
   const template = await openDatabase({ url: databaseUrl(postgresServer.adminUrl, templateDatabase), maxConnections: 1 });
   await template.migrate();
   await template.close();
-  console.error(`[test] PostgreSQL: ${postgresServer.description}; each test file gets its own database`);
+  log(`[test] PostgreSQL: ${postgresServer.description}; each test file gets its own database`);
 
   const bundleDir = await mkdtemp(path.join(tmpdir(), 'order-workflows-'));
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');

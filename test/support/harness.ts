@@ -48,7 +48,7 @@ export interface Harness {
   config: ReturnType<typeof loadConfig>;
   /** The variables `config` was loaded from: a worker process given them is configured alike. */
   env: Record<string, string>;
-  /** Every log line the API wrote, as parsed JSON. */
+  /** Every log line the API wrote, as parsed JSON (its warnings and errors also go to `console`, shown when a test fails). */
   logLines: Array<Record<string, unknown>>;
   postOrder(body: unknown, options?: { signature?: string | null; timestamp?: number; raw?: string }): Promise<LightMyRequestResponse>;
   repGet(url: string, token?: string | null): Promise<LightMyRequestResponse>;
@@ -116,7 +116,12 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const logLines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logLines.push(entry);
+        // Warnings and errors are shown with a failed test (test-logs.ts); request lines only here.
+        if (typeof entry.level === 'number' && entry.level >= 40) console.error(`[api] ${line}`);
+      }
       callback();
     },
   });

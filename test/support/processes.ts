@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureOutput } from './test-logs.js';
 import { WORKER_READY, WORKER_SCRIPT } from './worker-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,14 +20,12 @@ export const isRunning = (child: ChildProcess) => child.exitCode === null && chi
 
 function spawnTsx(script: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let [stdout, stderr] = ['', ''];
-  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  const output = captureOutput(child, path.basename(script));
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`${path.basename(script)} exited (${code ?? signal}) before it was ready:\n${stderr}`))),
+    child.once('exit', (code, signal) => reject(new Error(`${path.basename(script)} exited (${code ?? signal}) before it was ready:\n${output.stderr()}`))),
   );
   exited.catch(() => {});
-  return { child, stdout: () => stdout, exited };
+  return { child, stdout: output.stdout, exited };
 }
 
 /** The worker in a process of its own, polling once this resolves. `env` is its whole environment. */

@@ -1,4 +1,6 @@
-// Each test process: Temporal's SDK logs only warnings, so test output shows what matters.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+// Each test process: the Temporal SDK logs warnings and errors only, and its Rust core's lines are
+// forwarded to the same logger instead of written to stderr, so both go through test-logs.ts.
+import { Runtime } from '@temporalio/worker';
+import { testTemporalLogger } from './test-logs.js';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: testTemporalLogger(), telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } } });
