@@ -21,6 +21,9 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as 
  * the lock, the migration and the unlock run on one session.
  */
 export async function migrateWithLock(database: Database): Promise<{ before: SchemaState; after: SchemaState }> {
+  // Another deploy's migration may hold the lock for longer than the service's lock_timeout (db/client.ts).
+  await database.db.execute(sql`set lock_timeout = 0`);
+  await database.db.execute(sql`set statement_timeout = 0`);
   await database.db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
   try {
     // Read under the lock: a run that waited sees what the other one applied.
