@@ -113,6 +113,3 @@ async function runLane(run: OrderRun, lane: Lane): Promise<void> {
     if (!isCancellation(error)) throw error;
   }
 }
-
-/** Resolves when every queued job is done. */
-export const jobsDone = (run: OrderRun): Promise<void> => condition(() => run.jobs.length === 0);
