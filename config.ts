@@ -56,6 +56,8 @@ export interface Config {
   emailFrom: string;
   /** Emails per second across all workers (Resend's default account limit is 2). */
   emailRatePerSecond: number;
+  /** Provider requests in flight at once across all workers. */
+  emailMaxInFlight: number;
   publicBaseUrl: string;
   intakeHmacSecret: string;
   /** REP_API_TOKENS: plain tokens, or `name <email>=token` for a rep the audit names. */
@@ -508,6 +510,7 @@ export function loadConfig(env: Env = process.env): Config {
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])?.replace(/\/+$/, ''),
     emailFrom,
     emailRatePerSecond: positiveNumber(env, 'EMAIL_RATE_PER_SECOND', 2),
+    emailMaxInFlight: positiveInteger(env, 'EMAIL_MAX_IN_FLIGHT') ?? 4,
     publicBaseUrl,
     intakeHmacSecret,
     repApiTokens,

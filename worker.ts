@@ -126,6 +126,15 @@ export const deploymentTaskQueues = (config: Config): ExpectedTaskQueue[] => [
   { name: webhookTaskQueue(config), type: 'activity' },
 ];
 
+/**
+ * Activities a worker runs at once, by kind. Each uses at most one database connection at a time,
+ * so the worker's pool has one for each and none waits for a connection against its timeout
+ * (docs/operations.md, "Database connections").
+ */
+export const ACTIVITY_SLOTS = { local: 8, order: 16, email: 8, webhook: 8 } as const;
+/** One connection per activity slot, and one for the orders-by-status gauge. */
+export const WORKER_POOL_SIZE = ACTIVITY_SLOTS.local + ACTIVITY_SLOTS.order + ACTIVITY_SLOTS.email + ACTIVITY_SLOTS.webhook + 1;
+
 export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
   // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
   const defaultBundle = tracing ? DEFAULT_TRACED_WORKFLOW_BUNDLE : DEFAULT_WORKFLOW_BUNDLE;
@@ -154,6 +163,8 @@ export async function createOrderWorkers({ config, database, connection, workflo
         ? { workflowBundle: { codePath: bundlePath } }
         : { workflowsPath: path.join(here, 'workflows', `index${sourceExtension}`) }),
       activities,
+      maxConcurrentLocalActivityExecutions: ACTIVITY_SLOTS.local,
+      maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS.order,
       ...(config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows } : {}),
       ...shutdownTimes(config),
       ...plugins,
@@ -167,6 +178,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       activities,
       // Resend's default account limit is 2 requests/s: pace every worker's emails together.
       maxTaskQueueActivitiesPerSecond: config.emailRatePerSecond,
+      maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS.email,
       ...shutdownTimes(config),
       ...plugins,
     }),
@@ -177,6 +189,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
       dataConverter,
       workerDeploymentOptions,
       activities,
+      maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS.webhook,
       ...shutdownTimes(config),
     }),
   ];
@@ -223,7 +236,7 @@ async function main() {
     process.exit(1);
   }
   installWorkerRuntime(config, { logger: workerRuntimeLogger(config) });
-  const database = await openDatabase({ url: config.databaseUrl });
+  const database = await openDatabase({ url: config.databaseUrl, maxConnections: WORKER_POOL_SIZE });
   // Migrations are a deploy step of their own (`npm run migrate`); a process never runs against a schema it does not know.
   await assertSchemaCurrent(database);
   // `npm run migrate` refuses a contracting migration while this build (its schema version) still runs.

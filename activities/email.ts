@@ -1,5 +1,5 @@
 // The one email activity. It runs on the email task queue, whose worker limits it to Resend's
-// rate, and takes a turn from the pace all workers share (./email-pace.ts) before each request. At most one email per (order, key): the email_deliveries row is the record of
+// rate, and takes a slot and a start from the pace all workers share (./email-pace.ts) before each request. At most one email per (order, key): the email_deliveries row is the record of
 // truth, Resend's Idempotency-Key covers a crash between Resend's answer and that row's update.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -88,8 +88,7 @@ export function createEmailActivities(deps: ActivityDeps) {
   const { db } = database;
   const transport = deps.email ?? createEmailTransport(config);
 
-  // The lease outlasts a request's own timeout (emails/transport.ts), so only a dead worker's turn lapses.
-  const pace = createSendPace(db, 'resend', { ratePerSecond: config.emailRatePerSecond, leaseMs: 30_000 });
+  const pace = createSendPace(db, 'resend', { ratePerSecond: config.emailRatePerSecond, maxInFlight: config.emailMaxInFlight });
 
   async function findDelivery(idempotencyKey: string): Promise<EmailDeliveryRow | undefined> {
     const [row] = await db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, idempotencyKey));
@@ -183,7 +182,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         throw rejected(row, reason);
       }
 
-      const answered = transport.kind === 'resend' ? await pace.takeTurn() : async () => {};
+      const answered = transport.kind === 'resend' ? await pace.takeTurn(transport.requestTimeoutMs) : async () => {};
       let outcome: Awaited<ReturnType<typeof transport.send>>;
       try {
         outcome = await transport.send({

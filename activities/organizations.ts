@@ -1,11 +1,13 @@
 // Step 8 (the point of no return) and step 9 of the wizard: create or link the partner and
 // customer orgs and assign the customer admin, in one transaction keyed by the order.
 import { createHash } from 'node:crypto';
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { linkTokens, orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { configurationAttempts, linkTokens, orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
 import { postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { looksLikePasswordHash } from '../domain/password.js';
+import type { Db } from '../db/client.js';
 import type { ActivityDeps } from './deps.js';
 
 /** The customer admin's address is already a user of another org (lost a race, or changed since step 6). */
@@ -31,6 +33,8 @@ export type CustomerOrgChoice = { mode: 'new'; name: string; country: string; ad
 
 export interface CommitInput {
   orderId: string;
+  /** The workflow's id for this commit: settleConfigurationAttempt answers whether it committed. */
+  attemptId: string;
   /**
    * null when the customer configures: no partner org is touched and the customer org is not
    * partner-managed. Otherwise the partner org manages the customer org (managed_by_org_id).
@@ -55,6 +59,8 @@ export interface CommitResult {
 }
 
 const USER_EMAIL_CONSTRAINT = 'org_users_email_uq';
+
+type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The unique constraint a violation names, looking through Drizzle's wrapping. */
 function violatedUniqueConstraint(error: unknown): string | undefined {
@@ -102,6 +108,22 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
       const { orderId } = input;
       const inputHash = commitInputHash(input);
       const result = await database.db.transaction(async (tx) => {
+        // An attempt the workflow stopped waiting for (its time is up, the worker shuts down) stops
+        // in PostgreSQL too: its statement is cancelled, and the transaction rolls back.
+        const cancelled = activityContext.getStore()?.cancellationSignal;
+        const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
+        const cancel = () => void database.db.execute(sql`select pg_cancel_backend(${pid})`).catch(() => {});
+        cancelled?.addEventListener('abort', cancel);
+        try {
+          return await commitInTransaction(tx);
+        } finally {
+          cancelled?.removeEventListener('abort', cancel);
+        }
+      });
+      const [customerOrg] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, result.customerOrgId));
+      return { ...result, customerOrgName: customerOrg!.name };
+
+      async function commitInTransaction(tx: Transaction): Promise<Omit<CommitResult, 'customerOrgName'>> {
         // Serialises attempts of one order, so a duplicate attempt waits and then finds the row
         // instead of colliding with the first one's uncommitted users.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`);
@@ -216,10 +238,30 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
         // The point of no return: the order's links no longer expire with it (SPEC §7.1), in the
         // same transaction, so a configured order never has a link that runs out.
         await tx.update(linkTokens).set({ expiresAt: null }).where(and(eq(linkTokens.orderId, orderId), isNull(linkTokens.revokedAt)));
+        // Last: fails (and so rolls everything back) once the workflow has settled the attempt as
+        // abandoned; settling waits for this row while it is uncommitted.
+        await tx.insert(configurationAttempts).values({ attemptId: input.attemptId, orderId, outcome: 'committed' });
         return toResult(row!);
-      });
-      const [customerOrg] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, result.customerOrgId));
-      return { ...result, customerOrgName: customerOrg!.name };
+      }
+    },
+
+    /**
+     * Whether commit attempt `attemptId` committed, for a workflow that did not hear its answer (it
+     * timed out, or failed in a way that says nothing). Marks it abandoned unless it committed: from
+     * then on it never can, so "nothing was changed" stays true. The answer is what committed.
+     */
+    async settleConfigurationAttempt({ orderId, attemptId }: { orderId: string; attemptId: string }): Promise<{ committed: CommitResult | null }> {
+      const abandoned = await database.db
+        .insert(configurationAttempts)
+        .values({ attemptId, orderId, outcome: 'abandoned' })
+        .onConflictDoNothing({ target: configurationAttempts.attemptId })
+        .returning({ attemptId: configurationAttempts.attemptId });
+      if (abandoned.length) return { committed: null };
+      const [attempt] = await database.db.select({ outcome: configurationAttempts.outcome }).from(configurationAttempts).where(eq(configurationAttempts.attemptId, attemptId));
+      if (attempt?.outcome !== 'committed') return { committed: null };
+      const [row] = await database.db.select().from(orderConfigurations).where(eq(orderConfigurations.orderId, orderId));
+      const [customerOrg] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, row!.customerOrgId));
+      return { committed: { ...toResult(row!), customerOrgName: customerOrg!.name } };
     },
 
     /**

@@ -227,6 +227,9 @@ export interface MigrateOptions {
 export async function migrateWithLock(database: Database, options: MigrateOptions = {}): Promise<{ before: SchemaState; after: SchemaState; forcedPast?: LiveProcess[] }> {
   const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_FOLDER;
   const migrations = readMigrations(migrationsFolder);
+  // Another deploy's migration may hold the lock, and DDL may run, longer than the service's limits (db/client.ts).
+  await database.db.execute(sql`set lock_timeout = 0`);
+  await database.db.execute(sql`set statement_timeout = 0`);
   await database.db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
   try {
     // Read under the lock: a run that waited sees what the other one applied.

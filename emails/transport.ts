@@ -39,11 +39,15 @@ export type TransportOutcome =
  */
 export type FailureCause = 'recipient' | 'configuration' | 'transient';
 
-export interface EmailTransport {
-  /** `outbox` bodies are stored for the dev outbox; `resend` bodies are not (they hold live links). */
-  readonly kind: 'resend' | 'outbox';
-  send(email: OutgoingEmail): Promise<TransportOutcome>;
-}
+/** `outbox` bodies are stored for the dev outbox; `resend` bodies are not (they hold live links). */
+export type EmailTransport =
+  | { readonly kind: 'outbox'; send(email: OutgoingEmail): Promise<TransportOutcome> }
+  | {
+      readonly kind: 'resend';
+      /** How long one request may go unanswered before it is given up: the pace's lease lasts as long (activities/email-pace.ts). */
+      readonly requestTimeoutMs: number;
+      send(email: OutgoingEmail): Promise<TransportOutcome>;
+    };
 
 /** The SDK's own default, passed explicitly so the SDK never falls back to process.env. */
 export const RESEND_DEFAULT_BASE_URL = 'https://api.resend.com';
@@ -126,6 +130,7 @@ export function createResendTransport({ apiKey, baseUrl, requestTimeoutMs = DEFA
 
   return {
     kind: 'resend',
+    requestTimeoutMs,
     send: (email) =>
       // The call to Resend as a span of its own in the order's trace (a no-op without tracing).
       trace.getTracer('order-provisioning').startActiveSpan('resend.emails.send', async (span) => {

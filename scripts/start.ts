@@ -15,7 +15,7 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
-import { createOrderWorkers, installWorkerRuntime, workerRuntimeLogger } from '../worker.js';
+import { createOrderWorkers, installWorkerRuntime, WORKER_POOL_SIZE, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
 import { ensureWebBuild } from './web-build.js';
@@ -158,7 +158,8 @@ async function main() {
       cleanups.push(() => postgresServer.stop());
       databaseUrl = postgresServer.url();
     }
-    const database = await openDatabase({ url: databaseUrl });
+    // The worker's slots (worker.ts) and the API's share of 10.
+    const database = await openDatabase({ url: databaseUrl, maxConnections: WORKER_POOL_SIZE + 10 });
     cleanups.push(() => database.close());
     await database.migrate();
     say(`database: ${database.description} (migrations applied)`);

@@ -65,7 +65,7 @@ const newCustomer = (name = 'Acme Shipping') => ({ mode: 'new', name, country: '
 /** Commits a customer-configured order: a new customer org with `adminEmail` as its admin. */
 async function customerOrgWithAdmin(adminEmail: string, name = 'Acme Shipping') {
   const orderId = await insertOrder();
-  return activities.commitOrderConfiguration({ orderId, partner: null, customer: newCustomer(name), admin: { email: adminEmail } });
+  return activities.commitOrderConfiguration({ attemptId: randomUUID(), orderId, partner: null, customer: newCustomer(name), admin: { email: adminEmail } });
 }
 
 async function rowsCreatedBy(orderId: string) {
@@ -160,6 +160,7 @@ describe('classifyAdminEmail and findPartnerOrg', () => {
     expect(await findPartnerOrg(database.db, partnerId)).toBeNull();
     const orderId = await insertOrder(partnerId);
     const committed = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId,
       partner: newPartner(partnerId, partnerAdmin),
       customer: newCustomer(),
@@ -181,6 +182,7 @@ describe('classifyAdminEmail and findPartnerOrg', () => {
 /** Commits a partner-configured order: a new customer org with `adminEmail` as its admin, managed by partner `partnerId`'s org. */
 async function managedCustomerOrg(partnerId: string, adminEmail: string, name = 'Acme Shipping') {
   return activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
     orderId: await insertOrder(partnerId),
     partner: newPartner(partnerId, `partner-admin-${partnerId.toLowerCase()}@${newDomain()}`),
     customer: newCustomer(name),
@@ -223,6 +225,7 @@ describe('customerOrgCandidates', () => {
     await managedCustomerOrg(`P-${uniq()}`, `rival@${domain}`, 'Rival’s Customer');
     const partnerOfDomain = `P-${uniq()}`;
     await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(partnerOfDomain),
       partner: newPartner(partnerOfDomain, `partner-admin@${domain}`),
       customer: newCustomer(),
@@ -265,6 +268,7 @@ describe('customerOrgCandidates', () => {
     const ours = await managedCustomerOrg(partnerId, `customer@${domain}`);
     const other = `P-${uniq()}`;
     await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(other),
       partner: newPartner(other, `partner@${domain}`),
       customer: newCustomer(),
@@ -282,6 +286,7 @@ describe('commitOrderConfiguration', () => {
     const adminEmail = `Kari@${newDomain()}`;
     const partnerAdminEmail = `boss@fjord-${uniq()}.example`;
     const result = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId,
       partner: newPartner(partnerId, partnerAdminEmail),
       customer: newCustomer('Acme Shipping'),
@@ -312,6 +317,7 @@ describe('commitOrderConfiguration', () => {
     const partnerId = `P-${uniq()}`;
     const orderId = await insertOrder(partnerId);
     const input: CommitInput = {
+      attemptId: randomUUID(),
       orderId,
       partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
       customer: newCustomer(),
@@ -334,7 +340,7 @@ describe('commitOrderConfiguration', () => {
 
   it('commits once when two attempts of the same order run at the same time', async () => {
     const orderId = await insertOrder();
-    const input: CommitInput = { orderId, partner: null, customer: newCustomer(), admin: { email: `admin-${uniq()}@${newDomain()}` } };
+    const input: CommitInput = { attemptId: randomUUID(), orderId, partner: null, customer: newCustomer(), admin: { email: `admin-${uniq()}@${newDomain()}` } };
     const hold = await holdOrders([orderId]);
     const attempts = Promise.allSettled([activities.commitOrderConfiguration(input), activities.commitOrderConfiguration(input)]);
     await hold.waitForWaiters(2);
@@ -349,6 +355,7 @@ describe('commitOrderConfiguration', () => {
     const partnerId = `P-${uniq()}`;
     const domain = newDomain();
     const partnerSide = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(partnerId),
       partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
       customer: newCustomer('Earlier customer'),
@@ -362,6 +369,7 @@ describe('commitOrderConfiguration', () => {
 
     const orderId = await insertOrder(partnerId);
     const result = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId,
       partner: { mode: 'existing', orgId: partnerSide.partnerOrgId! },
       customer: { mode: 'existing', orgId: unmanaged.customerOrgId },
@@ -384,12 +392,14 @@ describe('commitOrderConfiguration', () => {
   it('leaves a customer org managed by another partner with that partner', async () => {
     const [partnerA, partnerB] = [`P-${uniq()}`, `P-${uniq()}`];
     const managedByA = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(partnerA),
       partner: newPartner(partnerA, `a-${uniq()}@fjord.example`),
       customer: newCustomer(),
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     });
     const byB = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(partnerB),
       partner: newPartner(partnerB, `b-${uniq()}@fjord.example`),
       customer: { mode: 'existing', orgId: managedByA.customerOrgId },
@@ -404,6 +414,7 @@ describe('commitOrderConfiguration', () => {
     const [first, second] = [await insertOrder(partnerId), await insertOrder(partnerId)];
     const commit = (orderId: string) =>
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId,
         partner: newPartner(partnerId, `boss-${orderId}@fjord.example`),
         customer: newCustomer(),
@@ -433,7 +444,7 @@ describe('commitOrderConfiguration', () => {
 
   it('lets the customer configure alone: no partner org, not partner-managed', async () => {
     const orderId = await insertOrder();
-    const result = await activities.commitOrderConfiguration({ orderId, partner: null, customer: newCustomer(), admin: { email: `solo-${uniq()}@${newDomain()}` } });
+    const result = await activities.commitOrderConfiguration({ attemptId: randomUUID(), orderId, partner: null, customer: newCustomer(), admin: { email: `solo-${uniq()}@${newDomain()}` } });
     expect(result).toMatchObject({ partnerOrgId: null, newPartnerOrg: false, partnerAdminUserId: null });
     expect((await orgRow(result.customerOrgId)).managedByOrgId).toBeNull();
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 1, users: 1, configurations: 1 });
@@ -446,6 +457,7 @@ describe('commitOrderConfiguration', () => {
     const orderId = await insertOrder(partnerId);
     const failure = await refusal(
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId,
         partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
         customer: newCustomer(),
@@ -463,7 +475,7 @@ describe('commitOrderConfiguration', () => {
     const orderId = await insertOrder(partnerId);
     const email = `both-${uniq()}@fjord.example`;
     const failure = await refusal(
-      activities.commitOrderConfiguration({ orderId, partner: newPartner(partnerId, email), customer: newCustomer(), admin: { email } }),
+      activities.commitOrderConfiguration({ attemptId: randomUUID(), orderId, partner: newPartner(partnerId, email), customer: newCustomer(), admin: { email } }),
     );
     expect(failure.type).toBe(ADMIN_EMAIL_TAKEN);
     expect(await rowsCreatedBy(orderId)).toEqual({ orgs: 0, users: 0, configurations: 0 });
@@ -476,6 +488,7 @@ describe('commitOrderConfiguration', () => {
     const orderId = await insertOrder(partnerId);
     const failure = await refusal(
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId,
         partner: newPartner(partnerId, takenEmail),
         customer: newCustomer(),
@@ -490,6 +503,7 @@ describe('commitOrderConfiguration', () => {
   it('refuses org ids of the wrong kind', async () => {
     const partnerId = `P-${uniq()}`;
     const withPartner = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId: await insertOrder(partnerId),
       partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
       customer: newCustomer(),
@@ -498,6 +512,7 @@ describe('commitOrderConfiguration', () => {
     const orderId = await insertOrder(partnerId);
     const notCustomer = await refusal(
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId,
         partner: null,
         customer: { mode: 'existing', orgId: withPartner.partnerOrgId! },
@@ -507,6 +522,7 @@ describe('commitOrderConfiguration', () => {
     expect(notCustomer).toMatchObject({ type: UNKNOWN_CUSTOMER_ORG, nonRetryable: true });
     const notPartner = await refusal(
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId,
         partner: { mode: 'existing', orgId: withPartner.customerOrgId },
         customer: newCustomer(),
@@ -524,12 +540,14 @@ describe('commitOrderConfiguration', () => {
     const hold = await holdOrders([orderA, orderB]);
     const racing = Promise.allSettled([
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId: orderA,
         partner: newPartner(partnerA, `boss-${uniq()}@a.example`),
         customer: newCustomer('Contested A'),
         admin: { email },
       }),
       activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
         orderId: orderB,
         partner: newPartner(partnerB, `boss-${uniq()}@b.example`),
         customer: newCustomer('Contested B'),
@@ -560,6 +578,7 @@ describe('setPartnerAdminPassword', () => {
     const partnerId = `P-${uniq()}`;
     const orderId = await insertOrder(partnerId);
     const committed = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId,
       partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
       customer: newCustomer(),
@@ -578,7 +597,7 @@ describe('setPartnerAdminPassword', () => {
   it('refuses an order that created no partner org, or has not committed', async () => {
     const passwordHash = await hashPassword('violet tractor sings under 7 moons');
     const customerOnly = await insertOrder();
-    await activities.commitOrderConfiguration({ orderId: customerOnly, partner: null, customer: newCustomer(), admin: { email: `a-${uniq()}@${newDomain()}` } });
+    await activities.commitOrderConfiguration({ attemptId: randomUUID(), orderId: customerOnly, partner: null, customer: newCustomer(), admin: { email: `a-${uniq()}@${newDomain()}` } });
     expect(await refusal(activities.setPartnerAdminPassword({ orderId: customerOnly, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
     const uncommitted = await insertOrder();
     expect(await refusal(activities.setPartnerAdminPassword({ orderId: uncommitted, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
@@ -588,6 +607,7 @@ describe('setPartnerAdminPassword', () => {
     const partnerId = `P-${uniq()}`;
     const orderId = await insertOrder(partnerId);
     const committed = await activities.commitOrderConfiguration({
+      attemptId: randomUUID(),
       orderId,
       partner: newPartner(partnerId, `boss-${uniq()}@fjord.example`),
       customer: newCustomer(),

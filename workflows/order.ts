@@ -7,11 +7,11 @@ import type { OrderState } from './definitions.js';
 import { nextDeadline, onTimers } from './order/clock.js';
 import { registerHandlers } from './order/handlers.js';
 import { whenCancelledFromTemporal } from './order/cancellation.js';
-import { jobsDone, runJobs } from './order/jobs.js';
-import { projectionsDone, runProjections } from './order/projections.js';
+import { runJobs } from './order/jobs.js';
+import { runProjections } from './order/projections.js';
 import { provision, provisioningDue } from './order/provisioning.js';
 import { OrderRun, type OrderRunInput } from './order/run.js';
-import { runWebhooks, webhooksDone } from './order/webhooks.js';
+import { runWebhooks } from './order/webhooks.js';
 import { isTerminal } from './wizard.js';
 
 export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
@@ -25,35 +25,29 @@ export async function orderWorkflow(input: OrderRunInput): Promise<OrderState> {
   void runProjections(run);
   void runJobs(run);
   void runWebhooks(run);
+  // A cancellation from Temporal is handled wherever it lands, the hand-over and the final drain included.
   try {
     await lifecycle(run);
+    if (!isTerminal(run.state)) {
+      // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
+      // (one interrupted mid-way runs again; every job is idempotent by its key). An Update's write
+      // is a regular activity scheduled beside its answer: the run hands over only once no handler
+      // runs and the read model has caught up, both seen in one activation. Updates that come
+      // meanwhile write in their own task (run.handingOver).
+      run.handingOver = true;
+      await condition(() => allHandlersFinished() && run.projections.length === 0);
+      return continueAsNew<typeof orderWorkflow>({
+        ...input,
+        carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], projections: [...run.projections], appliedUpdates: [...run.appliedUpdates], branch: run.branch },
+      });
+    }
+    // In-flight Updates (Resend's events among them) answer, and what is queued is written, sent and
+    // delivered before the workflow completes: all seen at once, in the last activation.
+    await condition(() => allHandlersFinished() && run.jobs.length === 0 && run.webhooks.length === 0 && run.projections.length === 0);
   } catch (error) {
     await whenCancelledFromTemporal(run, error);
     throw error;
   }
-  if (!isTerminal(run.state)) {
-    // Long lives stay healthy: a fresh run takes the state, its deadlines and the pending jobs
-    // (one interrupted mid-way runs again; every job is idempotent by its key). An Update's write
-    // is a regular activity scheduled beside its answer: the run hands over only once no handler
-    // runs and the read model has caught up, both seen in one activation. Updates that come
-    // meanwhile write in their own task (run.handingOver).
-    run.handingOver = true;
-    await condition(() => allHandlersFinished() && run.projections.length === 0);
-    return continueAsNew<typeof orderWorkflow>({
-      ...input,
-      carried: { state: run.state, jobs: [...run.jobs], webhooks: [...run.webhooks], projections: [...run.projections], appliedUpdates: [...run.appliedUpdates], branch: run.branch },
-    });
-  }
-  // Let in-flight Updates answer and queued jobs run before the workflow completes.
-  await condition(allHandlersFinished);
-  await jobsDone(run);
-  if (run.settings.webhooks) {
-    await webhooksDone(run);
-    // Updates that came meanwhile (Resend's events) answer, and the jobs they queued run.
-    await condition(allHandlersFinished);
-    await jobsDone(run);
-  }
-  await projectionsDone(run);
   return run.state;
 }
 

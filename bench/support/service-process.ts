@@ -16,7 +16,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
-import { createOrderWorkers } from '../../worker.js';
+import { createOrderWorkers, WORKER_POOL_SIZE } from '../../worker.js';
 
 // What worker.ts imports, no more: the API's modules are imported only where the API runs, so a
 // worker's cold start here loads what a worker process loads.
@@ -51,7 +51,7 @@ async function main() {
   const config = loadConfig();
   if (!config.databaseUrl || !config.temporal.address) throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required');
 
-  const database = await openDatabase({ url: config.databaseUrl });
+  const database = await openDatabase({ url: config.databaseUrl, ...(role === 'api' ? {} : { maxConnections: WORKER_POOL_SIZE }) });
   phases.databaseOpened = round(performance.now());
   /** Stopped first (the API, then the workers, which drain), then the connections are closed. */
   const stoppers: Array<() => Promise<unknown>> = [];

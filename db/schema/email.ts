@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Locale } from '../../domain/locale.js';
 import { orders } from './orders.js';
 
@@ -57,14 +57,29 @@ export const emailDeliveries = pgTable(
 export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;
 
 /**
- * The provider's request pace, shared by every worker process: one row per provider, locked while
- * a worker waits for its turn, so no two requests to the provider start closer than 1/rate
- * (emails/send-pace.ts). `next_allowed_at` also carries a 429's Retry-After to every worker.
+ * The provider's request pace, shared by every worker process: one row per provider, so no two
+ * requests to the provider start closer than 1/rate (activities/email-pace.ts). `next_allowed_at`
+ * also carries a 429's Retry-After to every worker.
  */
 export const emailSendPace = pgTable('email_send_pace', {
   provider: text('provider').primaryKey(),
   nextAllowedAt: timestamp('next_allowed_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The provider requests in flight across every worker process: EMAIL_MAX_IN_FLIGHT slots per
+ * provider, each held from a request's start until its answer, and at most until the request's
+ * timeout, so a hung request or a dead worker holds one slot for that long and no longer.
+ */
+export const emailSendLeases = pgTable(
+  'email_send_leases',
+  {
+    provider: text('provider').notNull(),
+    slot: integer('slot').notNull(),
+    heldUntil: timestamp('held_until', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.slot] })],
+);
 
 /**
  * Resend's webhook events already taken in, by Svix message id: Svix delivers at least once, and a

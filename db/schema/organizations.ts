@@ -80,6 +80,24 @@ export const orderConfigurations = pgTable(
   ],
 );
 
+/**
+ * How each step 8 commit attempt ended, by the attempt id the workflow gave it: `committed`, written
+ * by the commit's own transaction as its last statement, or `abandoned`, written when the workflow
+ * stopped waiting for it. Whichever is written first wins (the primary key), so an attempt the wizard
+ * was told changed nothing can never commit afterwards. No reference to the order's rows: a record
+ * of what happened, not part of the read model.
+ */
+export const configurationAttempts = pgTable(
+  'configuration_attempts',
+  {
+    attemptId: text('attempt_id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    outcome: text('outcome').$type<'committed' | 'abandoned'>().notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('configuration_attempts_outcome', sql`${t.outcome} in ('committed', 'abandoned')`)],
+);
+
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type OrgUserRow = typeof orgUsers.$inferSelect;
 export type OrderConfigurationRow = typeof orderConfigurations.$inferSelect;

@@ -81,6 +81,8 @@ export interface ResendStandIn {
   duplicates(): RecordedRequest[];
   /** How many requests the rate limit refused. */
   rateLimited(): number;
+  /** The most requests it held open at once (from arrival until answered, or given up by the client). */
+  peakInFlight(): number;
   /** The next `count` requests (after the rate limit) are answered with `status` and Resend's error body for it. */
   failNext(status: ScriptedStatus, count?: number): void;
   /**
@@ -220,8 +222,16 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
     return true;
   }
 
+  let open = 0;
+  let peak = 0;
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const at = new Date();
+    open += 1;
+    peak = Math.max(peak, open);
+    response.once('close', () => {
+      open -= 1;
+    });
     const raw = await readBody(request);
     let body: unknown = raw;
     try {
@@ -345,6 +355,7 @@ export async function startResendStandIn(options: ResendStandInOptions = {}): Pr
     deliveries: () => [...deliveries],
     duplicates: () => requests.filter((r) => r.outcome === 'duplicate'),
     rateLimited: () => requests.filter((r) => r.outcome === 'rate-limited').length,
+    peakInFlight: () => peak,
     failFor(address, status) {
       if (status === null) failingRecipients.delete(address);
       else failingRecipients.set(address, status);

@@ -1,7 +1,8 @@
 // Step 8's commit, the point of no return: the organizations and the admin are written, then the
 // order is configured. Run by the wizard's confirm step, or by an approved consent request
 // (order/consent.ts) with the draft that step 8 kept.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, uuid4 } from '@temporalio/workflow';
+import type { CommitResult } from '../../activities/organizations.js';
 import { REFUSAL, type WizardDraft } from '../definitions.js';
 import { passwordPending } from '../wizard.js';
 import { database } from './activities.js';
@@ -12,10 +13,12 @@ export type CommitOutcome = { ok: true; apply: (actor: string) => Promise<void> 
 
 export async function commitConfiguration(run: OrderRun, draft: WizardDraft): Promise<CommitOutcome> {
   const { state } = run;
-  let result;
+  const attemptId = uuid4();
+  let result: CommitResult;
   try {
     result = await database.local.interactive.commitOrderConfiguration({
       orderId: state.orderId,
+      attemptId,
       partner: state.delegatedToCustomer
         ? null
         : draft.partnerOrg!.mode === 'new'
@@ -25,16 +28,19 @@ export async function commitConfiguration(run: OrderRun, draft: WizardDraft): Pr
       admin: { email: draft.customerAdmin!.email },
     });
   } catch (error) {
-    return {
-      ok: false,
-      failure: activityRefusal(error, {
-        AdminEmailTaken: 'admin-email-taken',
-        PartnerAdminEmailTaken: 'partner-admin-email-taken',
-        UnknownPartnerOrg: 'unknown-partner-org',
-        UnknownCustomerOrg: 'unknown-customer-org',
-        ConfigurationMismatch: 'already-configured',
-      }),
-    };
+    const failure = activityRefusal(error, {
+      AdminEmailTaken: 'admin-email-taken',
+      PartnerAdminEmailTaken: 'partner-admin-email-taken',
+      UnknownPartnerOrg: 'unknown-partner-org',
+      UnknownCustomerOrg: 'unknown-customer-org',
+      ConfigurationMismatch: 'already-configured',
+    });
+    if (failure.type !== REFUSAL.unavailable) return { ok: false, failure };
+    // No answer, or one that says nothing of the transaction: it may still commit. Whether it did is
+    // read from PostgreSQL, which from then on refuses it, before anyone is told "nothing was changed".
+    const settled = await settleAttempt(state.orderId, attemptId);
+    if (!settled) return { ok: false, failure };
+    result = settled;
   }
   const committed = result;
   return { ok: true, apply: (actor) => configured(run, actor, draft, committed) };
@@ -84,6 +90,18 @@ async function configured(
   if (!passwordPending(run.state)) {
     run.state = { ...run.state, status: 'SERVICE_SETUP' };
     run.record('order.service-setup', 'system');
+  }
+}
+
+/**
+ * The commit attempt's outcome as PostgreSQL has it. One local attempt; while the database does not
+ * answer, a regular activity retried until it does: the step is answered only once it is known.
+ */
+async function settleAttempt(orderId: string, attemptId: string): Promise<CommitResult | null> {
+  try {
+    return (await database.local.interactive.settleConfigurationAttempt({ orderId, attemptId })).committed;
+  } catch {
+    return (await database.regular.projection.settleConfigurationAttempt({ orderId, attemptId })).committed;
   }
 }
 

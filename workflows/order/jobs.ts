@@ -1,5 +1,6 @@
-// The job runner: emails, link revocations and rep tasks, one at a time in the order they were
-// queued, in a coroutine of their own so the clock and provisioning never wait behind them.
+// The job runner: emails, link revocations and rep tasks, in coroutines of their own so the clock and
+// provisioning never wait behind them. Two lanes, each in the order its jobs were queued: emails,
+// which may retry for up to EMAIL_GIVE_UP_AFTER, and database jobs, which never wait behind them.
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, log } from '@temporalio/workflow';
 import { EMAIL_NOT_CONFIGURED, EMAIL_REJECTED } from '../../emails/failures.js';
 import { emailActivities } from './activities.js';
@@ -75,28 +76,41 @@ async function emailNotSent(run: OrderRun, job: EmailJob, error: ActivityFailure
   }
 }
 
-/** After a cancellation from Temporal, in a non-cancellable scope: every queued job, including those queued meanwhile. */
-export async function drainJobs(run: OrderRun): Promise<void> {
-  while (run.jobs.length) await runJob(run, run.jobs.shift()!);
+type Lane = 'email' | 'database';
+const LANES: Lane[] = ['email', 'database'];
+
+/** The lane's next job: its oldest in the one queue (`run.jobs`, carried across continue-as-new). */
+const nextJob = (run: OrderRun, lane: Lane): Job | undefined => run.jobs.find((job) => (job.kind === 'email') === (lane === 'email'));
+
+/** Runs a job and only then takes it off the queue: an empty queue means idle, and a continue-as-new carries a job that was running. */
+async function runQueued(run: OrderRun, job: Job): Promise<void> {
+  await runJob(run, job);
+  const index = run.jobs.indexOf(job);
+  if (index >= 0) run.jobs.splice(index, 1);
 }
 
-/**
- * The job coroutine: a job stays first in the queue until it is done, so an empty queue means
- * idle, and a continue-as-new carries the job that was running.
- */
+/** After a cancellation from Temporal, in a non-cancellable scope: every queued job, including those queued meanwhile, both lanes at once. */
+export async function drainJobs(run: OrderRun): Promise<void> {
+  const drainLane = async (lane: Lane) => {
+    for (let job = nextJob(run, lane); job; job = nextJob(run, lane)) await runQueued(run, job);
+  };
+  while (run.jobs.length) await Promise.all(LANES.map(drainLane));
+}
+
+/** The job coroutines, one per lane. */
 export async function runJobs(run: OrderRun): Promise<void> {
+  await Promise.all(LANES.map((lane) => runLane(run, lane)));
+}
+
+async function runLane(run: OrderRun, lane: Lane): Promise<void> {
   try {
     for (;;) {
       // A job's rows refer to the order's row and events: the read model catches up first.
-      await condition(() => run.jobs.length > 0 && run.projections.length === 0);
-      await runJob(run, run.jobs[0]!);
-      run.jobs.shift();
+      await condition(() => run.projections.length === 0 && nextJob(run, lane) !== undefined);
+      await runQueued(run, nextJob(run, lane)!);
     }
   } catch (error) {
     // Cancelled from Temporal: the main loop's cleanup runs what is left (order/cancellation.ts).
     if (!isCancellation(error)) throw error;
   }
 }
-
-/** Resolves when every queued job is done. */
-export const jobsDone = (run: OrderRun): Promise<void> => condition(() => run.jobs.length === 0);

@@ -33,6 +33,3 @@ export async function drainProjections(run: OrderRun): Promise<void> {
     run.projections.shift();
   }
 }
-
-/** Resolves when every accepted change is in the read model. */
-export const projectionsDone = (run: OrderRun): Promise<void> => condition(() => run.projections.length === 0);

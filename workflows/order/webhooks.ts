@@ -44,6 +44,3 @@ export async function drainWebhooks(run: OrderRun): Promise<void> {
     run.webhooks.shift();
   }
 }
-
-/** Resolves when every queued status change is delivered or given up. */
-export const webhooksDone = (run: OrderRun): Promise<void> => condition(() => run.webhooks.length === 0);
