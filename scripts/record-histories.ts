@@ -15,7 +15,7 @@
  * Payloads are encrypted as in production, with REPLAY_PAYLOAD_KEYS: a fixed key that is not a
  * secret, because the recorded orders are made up.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -358,6 +358,8 @@ async function main(only: string[]) {
           const continuedFrom = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
           return !continuedFrom || listed.some((run) => run.runId === continuedFrom) ? listed.sort((a, b) => a.startTime.getTime() - b.startTime.getTime()) : undefined;
         });
+        // A re-recording may hand over fewer times: no run file of an earlier recording stays.
+        for (const stale of (await readdir(directory)).filter((file) => file.startsWith(`${name}-run`))) await rm(path.join(directory, stale));
         for (const [index, run] of runs.slice(0, -1).entries()) {
           await writeFile(path.join(directory, `${name}-run${index + 1}.json`), `${historyToJSON(await client.workflow.getHandle(workflowId, run.runId).fetchHistory())}\n`);
         }
