@@ -4,3 +4,4 @@ export * from './organizations.js';
 export * from './provisioning.js';
 export * from './webhooks.js';
 export * from './consent.js';
+export * from './intake.js';
