@@ -12,15 +12,17 @@ const PROBLEM_JSON = 'application/problem+json';
  * The route's OpenAPI answers as the error handler gives them: each problem status under
  * `application/problem+json` (not the default `application/json`), and the statuses any such
  * route can answer — 400 for input that fails its schema, 413/415 for a body too large or not
- * JSON, 429 when it is rate-limited. Routes without documented answers are left alone.
+ * JSON, 403 for a rep's token without a rep role, 429 when it is rate-limited. Routes without
+ * documented answers are left alone.
  */
-export function documentProblemAnswers(route: RouteOptions, rateLimited: boolean): void {
+export function documentProblemAnswers(route: RouteOptions, { rateLimited, repAuthenticated }: { rateLimited: boolean; repAuthenticated: boolean }): void {
   const schema = route.schema as { response?: Record<string, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
   if (!schema?.response) return;
   const problem = { $ref: 'Problem' };
   const implied: number[] = [];
   if (schema.body || schema.querystring || schema.params || schema.headers) implied.push(400);
   if (schema.body) implied.push(413, 415);
+  if (repAuthenticated) implied.push(403);
   if (rateLimited) implied.push(429);
   for (const status of implied) schema.response[status] ??= problem;
   for (const [status, answer] of Object.entries(schema.response)) {
