@@ -1,10 +1,8 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { sanitizeDatabaseError } from '../../db/errors.js';
-import { unavailableDependency } from '../dependency-errors.js';
+import { dependencyUnavailable, internalProblem, unavailableDependency } from '../dependency-errors.js';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
-
-const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -46,7 +44,7 @@ declare module 'fastify' {
   }
 }
 
-interface ProblemBody {
+export interface ProblemBody {
   type: string;
   title: string;
   status: number;
@@ -73,23 +71,39 @@ function fieldErrors(error: FastifyError): FieldError[] {
   });
 }
 
+export function problemBody(error: ProblemError): ProblemBody {
+  return {
+    type: problemType(error.slug),
+    title: error.title,
+    status: error.status,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+/**
+ * Any error as the problem the caller is answered with, logged as it deserves: typed problems as
+ * they are, an unavailable Temporal or PostgreSQL as 503 with Retry-After, anything else as 500.
+ * The error handler and a bulk action's per-order slots (desk-service.ts) answer alike.
+ */
+export function problemOf(error: unknown, log: FastifyBaseLogger): ProblemError {
+  if (error instanceof ProblemError) return error;
+  // Logged without a failed query's parameters (db/errors.ts).
+  const err = sanitizeDatabaseError(error);
+  const dependency = unavailableDependency(error);
+  if (dependency) {
+    log.warn({ err, dependency }, 'dependency unavailable');
+    return dependencyUnavailable(dependency);
+  }
+  log.error({ err }, 'request failed');
+  return internalProblem();
+}
+
 /** One error handler for the whole API: typed problems pass through, 5xx internals never leak. */
 export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error instanceof ProblemError) {
-        return send(
-          reply,
-          {
-            type: problemType(error.slug),
-            title: error.title,
-            status: error.status,
-            ...(error.detail ? { detail: error.detail } : {}),
-            ...(error.errors ? { errors: error.errors } : {}),
-          },
-          error.headers,
-        );
-      }
+      if (error instanceof ProblemError) return send(reply, problemBody(error), error.headers);
       if (error.validation) {
         const errors = fieldErrors(error);
         // Wizard steps answer field errors with 422, like the workflow's own refusals.
@@ -112,30 +126,8 @@ export default fp(
           detail: error.message,
         });
       }
-      // Logged without a failed query's parameters (db/errors.ts).
-      const err = sanitizeDatabaseError(error);
-      const dependency = unavailableDependency(error);
-      if (dependency) {
-        // Temporal or PostgreSQL is down or slow: the caller may retry, and nothing was done.
-        request.log.warn({ err, dependency }, 'dependency unavailable');
-        return send(
-          reply,
-          {
-            type: problemType('unavailable'),
-            title: 'Service unavailable',
-            status: 503,
-            detail: `The ${dependency === 'temporal' ? 'order service' : 'database'} is not available just now; try again in a moment.`,
-          },
-          { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
-        );
-      }
-      request.log.error({ err }, 'request failed');
-      return send(reply, {
-        type: problemType('internal'),
-        title: 'Internal error',
-        status: 500,
-        detail: 'Something went wrong on our side. The request id is in `instance`.',
-      });
+      const problem = problemOf(error, request.log);
+      return send(reply, problemBody(problem), problem.headers);
     });
 
     app.setNotFoundHandler((request, reply) =>
