@@ -51,7 +51,7 @@ const uniq = () => randomUUID().slice(0, 8);
 /** A company domain no other test uses. */
 const newDomain = () => `corp-${uniq()}.example`;
 
-/** The read-model row the configuration's foreign keys point at. */
+/** The order in the read model, as intake's projection would write it. */
 async function insertOrder(partnerId = `P-${uniq()}`): Promise<string> {
   const order = makeOrder({ partner: { id: partnerId, name: 'Fjord Networks AS' } });
   await insertOrderRow(database, order, 'IN_PROGRESS');
@@ -88,16 +88,15 @@ async function userRow(id: string) {
 const databaseUrl = await fileDatabaseUrl();
 
 /**
- * Holds the rows of `orderIds` locked from another connection: commits of those orders then
- * stall inside their transactions at their first insert (its foreign key needs the row), so two
+ * Holds the step 8 locks of `orderIds` (the advisory lock commitOrderConfiguration takes first)
+ * from another connection: commits of those orders then stall inside their transactions, so two
  * commits started together really overlap instead of running one after the other.
  */
 async function holdOrders(orderIds: string[]) {
   // Two connections: one holds the lock, the other watches who waits for it.
   const client = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   const held = await client.reserve();
-  await held`begin`;
-  await held`select 1 from orders where order_id in ${held(orderIds)} for update`;
+  for (const orderId of orderIds) await held`select pg_advisory_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`;
   const [{ pid }] = (await held`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
   return {
     /** Waits until `count` sessions wait behind the held rows, directly or behind another waiter. */
@@ -114,7 +113,7 @@ async function holdOrders(orderIds: string[]) {
       });
     },
     async release() {
-      await held`commit`;
+      await held`select pg_advisory_unlock_all()`;
       held.release();
       await client.end({ timeout: 5 });
     },
