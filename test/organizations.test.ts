@@ -12,6 +12,7 @@ import {
   createOrganizationActivities,
   INVALID_PASSWORD_HASH,
   NO_NEW_PARTNER_ORG,
+  UNKNOWN_PASSWORD_REFERENCE,
   PARTNER_ADMIN_EMAIL_TAKEN,
   UNKNOWN_CUSTOMER_ORG,
   UNKNOWN_PARTNER_ORG,
@@ -25,6 +26,7 @@ import {
   MAX_CUSTOMER_ORG_CANDIDATES,
 } from '../db/queries/organizations.js';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { storePendingPassword } from '../db/queries/partner-passwords.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../domain/password.js';
 import { fileDatabaseUrl } from './support/database.js';
 import { eventually, insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
@@ -565,10 +567,17 @@ describe('setPartnerAdminPassword', () => {
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     });
     const passwordHash = await hashPassword('violet tractor sings under 7 moons');
-    await activities.setPartnerAdminPassword({ orderId, passwordHash });
-    await activities.setPartnerAdminPassword({ orderId, passwordHash });
+    const abandoned = await storePendingPassword(database.db, orderId, await hashPassword('an earlier try, never applied'));
+    const passwordRef = await storePendingPassword(database.db, orderId, passwordHash);
+    await activities.setPartnerAdminPassword({ orderId, passwordRef });
+    await activities.setPartnerAdminPassword({ orderId, passwordRef });
     const partnerAdmin = await userRow(committed.partnerAdminUserId!);
     expect(partnerAdmin.passwordHash).toBe(passwordHash);
+    // Only the applied hash is kept, for a retry; the abandoned one is gone.
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId, passwordRef: abandoned }))).toMatchObject({ type: UNKNOWN_PASSWORD_REFERENCE, nonRetryable: true });
+    // A reference works for its own order only.
+    const other = await insertOrder();
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: other, passwordRef }))).toMatchObject({ type: UNKNOWN_PASSWORD_REFERENCE, nonRetryable: true });
     expect(await verifyPassword('violet tractor sings under 7 moons', partnerAdmin.passwordHash!)).toBe(true);
     // The customer admin gets no password from step 9.
     expect((await userRow(committed.adminUserId)).passwordHash).toBeNull();
@@ -578,9 +587,11 @@ describe('setPartnerAdminPassword', () => {
     const passwordHash = await hashPassword('violet tractor sings under 7 moons');
     const customerOnly = await insertOrder();
     await activities.commitOrderConfiguration({ orderId: customerOnly, partner: null, customer: newCustomer(), admin: { email: `a-${uniq()}@${newDomain()}` } });
-    expect(await refusal(activities.setPartnerAdminPassword({ orderId: customerOnly, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
+    const customerOnlyRef = await storePendingPassword(database.db, customerOnly, passwordHash);
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: customerOnly, passwordRef: customerOnlyRef }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
     const uncommitted = await insertOrder();
-    expect(await refusal(activities.setPartnerAdminPassword({ orderId: uncommitted, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
+    const uncommittedRef = await storePendingPassword(database.db, uncommitted, passwordHash);
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: uncommitted, passwordRef: uncommittedRef }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
   });
 
   it('refuses to store anything that is not a password hash', async () => {
@@ -592,7 +603,8 @@ describe('setPartnerAdminPassword', () => {
       customer: newCustomer(),
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     });
-    const failure = await refusal(activities.setPartnerAdminPassword({ orderId, passwordHash: 'violet tractor sings under 7 moons' }));
+    const passwordRef = await storePendingPassword(database.db, orderId, 'violet tractor sings under 7 moons');
+    const failure = await refusal(activities.setPartnerAdminPassword({ orderId, passwordRef }));
     expect(failure).toMatchObject({ type: INVALID_PASSWORD_HASH, nonRetryable: true });
     expect(failure.message).not.toContain('violet');
     expect((await userRow(committed.partnerAdminUserId!)).passwordHash).toBeNull();
