@@ -62,8 +62,11 @@ export interface Config {
   intakeHmacSecret: string;
   /** REP_API_TOKENS: plain tokens, or `name <email>=token` for a rep the audit names. */
   repApiTokens: RepApiToken[];
-  /** REP_OIDC_ISSUER and REP_OIDC_AUDIENCE: reps may also send the issuer's access tokens (JWT). */
-  repOidc: { issuer: string; audience: string } | undefined;
+  /**
+   * REP_OIDC_ISSUER and REP_OIDC_AUDIENCE: reps may also send the issuer's access tokens (JWT);
+   * REP_OIDC_ROLES_CLAIM (default `roles`) names the claim that must hold a rep role (SPEC §8.4).
+   */
+  repOidc: { issuer: string; audience: string; rolesClaim: string } | undefined;
   /** Key from which wizard link tokens are derived (HMAC of the link id); never stored with them. */
   linkTokenSecret: string;
   /** AES-256 keys for workflow payloads; the first encrypts, all decrypt (rotation). */
@@ -384,7 +387,7 @@ function repOidcSettings(env: Env, nodeEnv: Config['nodeEnv']): Config['repOidc'
   if (!issuer && !audience) return undefined;
   if (!issuer) throw new ConfigError('REP_OIDC_ISSUER', 'is required when REP_OIDC_AUDIENCE is set');
   if (!audience) throw new ConfigError('REP_OIDC_AUDIENCE', 'is required when REP_OIDC_ISSUER is set');
-  return { issuer, audience };
+  return { issuer, audience, rolesClaim: read(env, 'REP_OIDC_ROLES_CLAIM') ?? 'roles' };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

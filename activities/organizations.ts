@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import { configurationAttempts, linkTokens, orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { configurationAttempts, linkTokens, orderConfigurations, organizations, orgUsers, pendingPartnerPasswords } from '../db/schema/index.js';
 import { postgresErrorOf, UNIQUE_VIOLATION } from '../db/queries/sites.js';
 import { looksLikePasswordHash } from '../domain/password.js';
 import type { Db } from '../db/client.js';
@@ -24,6 +24,10 @@ export const NO_NEW_PARTNER_ORG = 'NoNewPartnerOrg';
 export const CONFIGURATION_MISMATCH = 'ConfigurationMismatch';
 /** Step 9 was handed something that is not a password hash: refuse rather than store it. */
 export const INVALID_PASSWORD_HASH = 'InvalidPasswordHash';
+/** Step 9 names a password the API did not store for this order. */
+export const UNKNOWN_PASSWORD_REFERENCE = 'UnknownPasswordReference';
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type PartnerOrgChoice =
   | { mode: 'new'; partnerId: string; name: string; country: string; address: string; adminEmail: string }
@@ -265,10 +269,21 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
     },
 
     /**
-     * Step 9: the password of the admin of the partner org this order created. The hash is
-     * computed at the API edge; a retry writes the same hash again.
+     * Step 9: the password of the admin of the partner org this order created. The hash was made
+     * at the API edge and stored under `passwordRef`, so history holds only the reference. The
+     * order's other (abandoned) hashes go; this one stays, so a retry writes the same hash again.
      */
-    async setPartnerAdminPassword({ orderId, passwordHash }: { orderId: string; passwordHash: string }): Promise<void> {
+    async setPartnerAdminPassword({ orderId, passwordRef }: { orderId: string; passwordRef: string }): Promise<void> {
+      const [pending] = UUID_SHAPE.test(passwordRef)
+        ? await database.db
+            .select({ passwordHash: pendingPartnerPasswords.passwordHash })
+            .from(pendingPartnerPasswords)
+            .where(and(eq(pendingPartnerPasswords.reference, passwordRef), eq(pendingPartnerPasswords.orderId, orderId)))
+        : [];
+      if (!pending) {
+        throw ApplicationFailure.create({ type: UNKNOWN_PASSWORD_REFERENCE, message: `Order ${orderId} has no password under this reference`, nonRetryable: true });
+      }
+      const { passwordHash } = pending;
       if (!looksLikePasswordHash(passwordHash)) {
         throw ApplicationFailure.create({ type: INVALID_PASSWORD_HASH, message: 'Expected a password hash', nonRetryable: true });
       }
@@ -283,16 +298,14 @@ export function createOrganizationActivities({ database }: ActivityDeps) {
           nonRetryable: true,
         });
       }
-      await database.db
-        .update(orgUsers)
-        .set({ passwordHash })
-        .where(
-          and(
-            eq(orgUsers.id, configuration.partnerAdminUserId),
-            eq(orgUsers.orgId, configuration.partnerOrgId),
-            eq(orgUsers.createdByOrderId, orderId),
-          ),
-        );
+      const { partnerAdminUserId, partnerOrgId } = configuration;
+      await database.db.transaction(async (tx) => {
+        await tx
+          .update(orgUsers)
+          .set({ passwordHash })
+          .where(and(eq(orgUsers.id, partnerAdminUserId), eq(orgUsers.orgId, partnerOrgId), eq(orgUsers.createdByOrderId, orderId)));
+        await tx.delete(pendingPartnerPasswords).where(and(eq(pendingPartnerPasswords.orderId, orderId), ne(pendingPartnerPasswords.reference, passwordRef)));
+      });
     },
   };
 }

@@ -194,9 +194,10 @@ export async function buildApp(deps: AppDeps) {
     rep: app.rateLimit({ max: config.rateLimits.rep.max, timeWindow: config.rateLimits.rep.windowMs }),
   };
   app.addHook('onRoute', (route) => {
+    const repAuthenticated = [route.onRequest].flat().includes(app.authenticateRep as never);
     const limit = rateLimitClass(route, app.authenticateRep);
     if (limit) route.onRequest = [limiters[limit], ...[route.onRequest ?? []].flat()];
-    documentProblemAnswers(route, limit !== undefined);
+    documentProblemAnswers(route, { rateLimited: limit !== undefined, repAuthenticated });
   });
 
   const calls = createWorkflowCalls(temporal, deps.updateDeadlineMs === undefined ? {} : { updateDeadlineMs: deps.updateDeadlineMs });

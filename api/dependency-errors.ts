@@ -1,6 +1,9 @@
 // One rule for "a dependency is unavailable": Temporal or PostgreSQL could not be reached or did
 // not answer in time. The error handler answers such a request 503 with Retry-After, never 500.
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { ProblemError } from './problem.js';
+
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 /** gRPC codes that mean "not now" rather than "not so": cancelled, deadline, exhausted, unavailable. */
 const GRPC_TRANSIENT = new Set([1, 4, 8, 14]);
@@ -40,3 +43,18 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
   }
   return undefined;
 }
+
+/** The 503 problem for an unavailable dependency: the caller may retry, and nothing was done. */
+export const dependencyUnavailable = (dependency: Dependency) =>
+  new ProblemError(
+    503,
+    'unavailable',
+    'Service unavailable',
+    `The ${dependency === 'temporal' ? 'order service' : 'database'} is not available just now; try again in a moment.`,
+    undefined,
+    { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+  );
+
+/** The 500 problem for anything else: its detail names nothing of our internals. */
+export const internalProblem = () =>
+  new ProblemError(500, 'internal', 'Internal error', 'Something went wrong on our side. The request id is in `instance`.');

@@ -1,12 +1,14 @@
 // The rep's desk (SPEC §7.3): rep tasks across orders from the read model, and the rep actions
 // applied to many orders at once, one answer per order.
 import { and, asc, eq, gt, ilike, isNull, min, or, type SQL } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.js';
 import { linkTokens, orders, repTasks } from '../db/schema/index.js';
 import { readModelDeadline, type RepTaskReason } from '../domain/desk.js';
 import type { RepActionName } from '../workflows/definitions.js';
 import type { OrderService } from './order-service.js';
-import { badRequest, ProblemError, problemType } from './problem.js';
+import { problemBody, problemOf } from './plugins/errors.js';
+import { badRequest } from './problem.js';
 import type { BulkActionResult, DeskTask, RepActionBody } from './schemas.js';
 
 /** Orders a bulk action works on at the same time: enough to be quick, few enough to spare the workers. */
@@ -78,8 +80,12 @@ export function createDeskService({ database, orderService, clock }: { database:
       };
     },
 
-    /** The action on each order as if sent alone; a refusal answers in that order's slot only. */
-    async bulk(action: RepActionName, orderIds: string[], body: RepActionBody, repId: string, updateId: string): Promise<BulkActionResult> {
+    /**
+     * The action on each order as if sent alone. Every failure — a refusal, Temporal or PostgreSQL
+     * unavailable (503), anything else (500) — answers in that order's slot only, so the answer
+     * always has one result per order: no request fails after some of its orders acted.
+     */
+    async bulk(action: RepActionName, orderIds: string[], body: RepActionBody, repId: string, updateId: string, log: FastifyBaseLogger): Promise<BulkActionResult> {
       const results: BulkActionResult['results'] = new Array(orderIds.length);
       let next = 0;
       const worker = async () => {
@@ -88,18 +94,7 @@ export function createDeskService({ database, orderService, clock }: { database:
           try {
             results[index] = { orderId, ok: true, order: await orderService.act(orderId, action, body, repId, updateId) };
           } catch (error) {
-            if (!(error instanceof ProblemError)) throw error;
-            results[index] = {
-              orderId,
-              ok: false,
-              problem: {
-                type: problemType(error.slug),
-                title: error.title,
-                status: error.status,
-                ...(error.detail ? { detail: error.detail } : {}),
-                ...(error.errors ? { errors: error.errors } : {}),
-              },
-            };
+            results[index] = { orderId, ok: false, problem: problemBody(problemOf(error, log.child({ orderId }))) };
           }
         }
       };

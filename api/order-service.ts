@@ -5,7 +5,6 @@ import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
 } from '@temporalio/client';
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
@@ -19,6 +18,7 @@ import { getStateQuery, type OrderState, type RepActionName, type RepActionReque
 import type { orderWorkflow } from '../workflows/order.js';
 import type { redeliverWebhooksWorkflow } from '../workflows/webhook-redelivery.js';
 import { isTerminal } from '../workflows/wizard.js';
+import { everStarted, markStarted, recordIntake } from '../db/queries/intake-ledger.js';
 import { findOrg } from '../db/queries/organizations.js';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { orderDetailExtras } from './order-detail.js';
@@ -114,22 +114,27 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
     return row;
   }
 
-  /** The workflow's own state, or undefined when no worker answered in time. */
+  /**
+   * The workflow's own state, or undefined when no worker answered in time or Temporal no longer
+   * has the workflow (past retention, deleted): then the read model answers.
+   */
   async function queryLive(orderId: string): Promise<OrderState | undefined> {
     const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
     try {
       return await temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => handle.query(getStateQuery));
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw notFound(`There is no order ${orderId}.`);
+    } catch {
       return undefined;
     }
   }
 
   return {
     /**
-     * Starts the order's workflow. The workflow id is the business key, so a re-delivery, also a
-     * concurrent one, starts nothing new: Temporal refuses the second start, and the payload hash
-     * kept in the first one's memo tells a re-delivery (200) from a conflicting order (409).
+     * Takes an order in. The intake ledger, written before the workflow starts, answers every
+     * re-delivery for ever (SPEC §8.1): 409 for another payload, 200 for the same one — also once
+     * Temporal has forgotten the workflow (retention, `temporal workflow delete`), which therefore
+     * never starts again. Only an order whose start never went through is started, by whichever
+     * delivery comes next; the workflow id is the business key, so of concurrent deliveries one
+     * starts it (201) and Temporal refuses the others (200).
      */
     async intake(body: OrderPayload): Promise<{ created: boolean; order: OrderView }> {
       const order = normaliseOrder(body);
@@ -150,30 +155,32 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           ...(config.webhooks.endpoints.length ? { webhooks: config.webhooks.retry } : {}),
         },
       };
-      const workflowId = orderWorkflowId(order.orderId);
-      try {
-        // A deadline, so an unreachable Temporal is a quick 503 rather than the client's long retries.
-        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-          workflowId,
-          taskQueue: config.temporal.taskQueue,
-          args: [input],
-          memo: { payloadHash: hash },
-          typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
-          // An order id names one order forever, even after its workflow has ended.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        }));
-        return { created: true, order: viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
-      const description = await temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
-      if (description.memo?.payloadHash !== hash) {
-        throw conflict('order-conflict', `Order ${order.orderId} was already received with a different payload.`);
+      const received = viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false });
+      const { row: ledger } = await recordIntake(db, order.orderId, hash);
+      if (ledger.payloadHash !== hash) throw conflict('order-conflict', `Order ${order.orderId} was already received with a different payload.`);
+      if (!(await everStarted(db, ledger))) {
+        try {
+          // A deadline, so an unreachable Temporal is a quick 503 rather than the client's long retries.
+          await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+            workflowId: orderWorkflowId(order.orderId),
+            taskQueue: config.temporal.taskQueue,
+            args: [input],
+            typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
+            // An order id names one order forever, even after its workflow has ended.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          }));
+          await markStarted(db, order.orderId, clock());
+          return { created: true, order: received };
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          // A concurrent delivery started it, or an earlier one whose start was not recorded.
+          await markStarted(db, order.orderId, clock());
+        }
       }
       const live = await queryLive(order.orderId);
       if (live) return { created: false, order: viewFromState(live) };
       const row = await readRow(order.orderId);
-      return { created: false, order: row ? viewFromRow(row) : viewFromState({ ...input, orderId: order.orderId, status: 'SCHEDULED', escalated: false }) };
+      return { created: false, order: row ? viewFromRow(row) : received };
     },
 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */

@@ -28,6 +28,8 @@ export const badRequest = (detail: string, errors?: FieldError[]) =>
 export const unauthorized = (detail: string, scheme?: string) =>
   new ProblemError(401, 'unauthorized', 'Authentication required', detail, undefined, scheme ? { 'www-authenticate': scheme } : {});
 
+export const forbidden = (detail: string) => new ProblemError(403, 'forbidden', 'Forbidden', detail);
+
 /** A rep action's input refused (422), as the workflow's own field errors are. */
 export const invalidAction = (field: string, message: string) =>
   new ProblemError(422, 'invalid-step', 'The action has errors', `${field} ${message}`, [{ field, message }]);

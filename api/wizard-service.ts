@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { classifyAdminEmail, classifyAdminEmailFor, consentFacts, customerOrgCandidates, findPartnerOrg } from '../db/queries/organizations.js';
+import { storePendingPassword } from '../db/queries/partner-passwords.js';
 import { checkSubdomainAvailability, type SubdomainAvailability } from '../db/queries/sites.js';
 import { defaultCallingSettings, isKnownTimeZone } from '../domain/calling.js';
 import { orderLocale } from '../domain/locale.js';
@@ -158,7 +159,9 @@ export function createWizardService({ database, calls, clock }: { config: Config
       }
       case 'customer-admin':
         if (!state) throw new Error('the customer-admin step needs the order state');
-        return text('email') ? { adminEmail: await classifyAdminEmailFor(db, text('email'), await managerOrgId(state)) } : {};
+        return text('email')
+          ? { adminEmail: await classifyAdminEmailFor(db, text('email'), { managerOrgId: await managerOrgId(state), ownPartnerOrgId: (await partnerOrgOf(state))?.orgId ?? null }) }
+          : {};
       case 'customer-org': {
         const admin = state?.session?.draft.customerAdmin;
         if (!state || !admin || input.mode !== 'existing') return {};
@@ -193,7 +196,7 @@ export function createWizardService({ database, calls, clock }: { config: Config
 
     async submitStep(token: string, step: StepName, body: { sessionId: string } & Record<string, unknown>, updateId: string): Promise<WizardView> {
       const { link, state } = STEPS_NEEDING_STATE.has(step) ? await open(token) : { link: await validLink(token), state: undefined };
-      // A password never travels on to Temporal, whichever step it was (mis)sent with: only its hash does.
+      // A password never travels on to Temporal: only a reference to its hash does.
       const { sessionId, password: rawPassword, ...input } = body;
       let context = await contextFor(link.orderId, state, step, input);
       // Only a step 9 the workflow can accept costs a password hash (scrypt is deliberately heavy).
@@ -204,7 +207,8 @@ export function createWizardService({ database, calls, clock }: { config: Config
           email: state.configuration?.partnerAdminEmail ?? '',
         });
         if (errors.length) throw new ProblemError(422, 'invalid-step', 'The step has errors', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);
-        context = { passwordHash: await hashPassword(password) };
+        // Only a reference travels on: the hash stays in PostgreSQL, out of workflow history.
+        context = { passwordRef: await storePendingPassword(db, link.orderId, await hashPassword(password)) };
       }
       const next = await calls.submitStep(link.orderId, { sessionId, linkIssueKey: link.issueKey, step, input, context }, `step:${sessionId}:${updateId}`);
       return view(next, sessionId);

@@ -235,6 +235,25 @@ export type TaskPage = Static<typeof TaskPageSchema>;
 // ---- The wizard (SPEC §3) ----
 
 export { STEP_NAMES, type StepName };
+
+/**
+ * The fields each step's body may hold besides `sessionId` (SPEC §3); any other is refused with
+ * 400 and nothing is stored. Their values are the step rules' to check (422 with field errors).
+ */
+export const STEP_BODY_FIELDS: Record<StepName, readonly string[]> = {
+  role: ['role'],
+  configurer: ['choice', 'email'],
+  'partner-org': ['mode', 'recognised', 'name', 'country', 'address', 'adminEmail'],
+  'customer-admin': ['email'],
+  'customer-org': ['mode', 'recognised', 'orgId', 'name', 'country', 'address'],
+  confirm: ['confirmed'],
+  'partner-password': ['password'],
+  subscription: ['reviewed'],
+  calling: ['country', 'locationName', 'timeZone', 'extensionLength'],
+  meetings: ['subdomain'],
+  provision: ['confirm'],
+};
+
 export const SECTION_NAMES = ['subscription', 'calling', 'meetings'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 

@@ -1,6 +1,7 @@
 // Logs never carry query parameters (issue 14, item 8): Drizzle's errors say "Failed query: …
 // params: …" and PostgreSQL's may quote a value; what an activity throws (logged by the worker,
 // stored in history) and what the API logs keep only the SQLSTATE, constraint and table.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { CancelledFailure } from '@temporalio/common';
@@ -11,7 +12,8 @@ import { apiLoggerOptions, buildApp } from '../api/app.js';
 import { loadConfig } from '../config.js';
 import { DatabaseError } from '../db/errors.js';
 import { type Database, openDatabase } from '../db/client.js';
-import { type Harness, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
+import { orderSummary } from '../emails/templates.js';
+import { type Harness, makeOrder, openTestDatabase, REP_TOKEN, startHarness } from './support/harness.js';
 import { activityEnvironment } from './support/test-logs.js';
 
 const SECRET_EMAIL = 'very.private.person@secret.example';
@@ -29,13 +31,21 @@ describe('a failing insert in an activity', () => {
 
   it('throws a DatabaseError naming the SQLSTATE and constraint, without the query or its parameters', async () => {
     const activities = createActivities({ database, config: ACTIVITY_CONFIG });
-    // A task for an order that does not exist: a foreign-key violation, with the address as a parameter.
+    // Consent asked of an organization that does not exist: a foreign-key violation, with the address as a parameter.
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const order = orderSummary({ ...makeOrder(), timezone: 'UTC' });
     const error = await activityEnvironment()
-      .run(activities.openRepTask, { orderId: 'CCW-no-such-order', taskKey: 'email-rejected/1', kind: 'email-rejected' as const, detail: `The email to ${SECRET_EMAIL} was rejected`, openedAt: new Date().toISOString() })
+      .run(activities.sendEmail, {
+        orderId: order.orderId,
+        key: 'consent/consent-1',
+        to: SECRET_EMAIL,
+        template: { kind: 'consent-request' as const, order, newAdminEmail: 'admin@customer.example', attachPartner: true, expiresAt, reminder: false },
+        consent: { requestKey: 'consent-1', orgId: randomUUID(), expiresAt },
+      })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).not.toBeInstanceOf(DrizzleQueryError);
-    expect(error).toMatchObject({ code: '23503', table_name: 'rep_tasks' });
+    expect(error).toMatchObject({ code: '23503', table_name: 'consent_requests' });
     const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).stack);
     expect(everything).not.toContain(SECRET_EMAIL);
     expect(everything).not.toMatch(/params:|Failed query|insert into/i);

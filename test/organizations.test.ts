@@ -12,6 +12,7 @@ import {
   createOrganizationActivities,
   INVALID_PASSWORD_HASH,
   NO_NEW_PARTNER_ORG,
+  UNKNOWN_PASSWORD_REFERENCE,
   PARTNER_ADMIN_EMAIL_TAKEN,
   UNKNOWN_CUSTOMER_ORG,
   UNKNOWN_PARTNER_ORG,
@@ -25,6 +26,7 @@ import {
   MAX_CUSTOMER_ORG_CANDIDATES,
 } from '../db/queries/organizations.js';
 import { orderConfigurations, organizations, orgUsers } from '../db/schema/index.js';
+import { storePendingPassword } from '../db/queries/partner-passwords.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../domain/password.js';
 import { fileDatabaseUrl } from './support/database.js';
 import { eventually, insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
@@ -51,7 +53,7 @@ const uniq = () => randomUUID().slice(0, 8);
 /** A company domain no other test uses. */
 const newDomain = () => `corp-${uniq()}.example`;
 
-/** The read-model row the configuration's foreign keys point at. */
+/** The order in the read model, as intake's projection would write it. */
 async function insertOrder(partnerId = `P-${uniq()}`): Promise<string> {
   const order = makeOrder({ partner: { id: partnerId, name: 'Fjord Networks AS' } });
   await insertOrderRow(database, order, 'IN_PROGRESS');
@@ -88,16 +90,15 @@ async function userRow(id: string) {
 const databaseUrl = await fileDatabaseUrl();
 
 /**
- * Holds the rows of `orderIds` locked from another connection: commits of those orders then
- * stall inside their transactions at their first insert (its foreign key needs the row), so two
+ * Holds the step 8 locks of `orderIds` (the advisory lock commitOrderConfiguration takes first)
+ * from another connection: commits of those orders then stall inside their transactions, so two
  * commits started together really overlap instead of running one after the other.
  */
 async function holdOrders(orderIds: string[]) {
   // Two connections: one holds the lock, the other watches who waits for it.
   const client = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   const held = await client.reserve();
-  await held`begin`;
-  await held`select 1 from orders where order_id in ${held(orderIds)} for update`;
+  for (const orderId of orderIds) await held`select pg_advisory_lock(hashtextextended(${`order-configuration:${orderId}`}, 0))`;
   const [{ pid }] = (await held`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
   return {
     /** Waits until `count` sessions wait behind the held rows, directly or behind another waiter. */
@@ -114,7 +115,7 @@ async function holdOrders(orderIds: string[]) {
       });
     },
     async release() {
-      await held`commit`;
+      await held`select pg_advisory_unlock_all()`;
       held.release();
       await client.end({ timeout: 5 });
     },
@@ -585,10 +586,17 @@ describe('setPartnerAdminPassword', () => {
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     });
     const passwordHash = await hashPassword('violet tractor sings under 7 moons');
-    await activities.setPartnerAdminPassword({ orderId, passwordHash });
-    await activities.setPartnerAdminPassword({ orderId, passwordHash });
+    const abandoned = await storePendingPassword(database.db, orderId, await hashPassword('an earlier try, never applied'));
+    const passwordRef = await storePendingPassword(database.db, orderId, passwordHash);
+    await activities.setPartnerAdminPassword({ orderId, passwordRef });
+    await activities.setPartnerAdminPassword({ orderId, passwordRef });
     const partnerAdmin = await userRow(committed.partnerAdminUserId!);
     expect(partnerAdmin.passwordHash).toBe(passwordHash);
+    // Only the applied hash is kept, for a retry; the abandoned one is gone.
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId, passwordRef: abandoned }))).toMatchObject({ type: UNKNOWN_PASSWORD_REFERENCE, nonRetryable: true });
+    // A reference works for its own order only.
+    const other = await insertOrder();
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: other, passwordRef }))).toMatchObject({ type: UNKNOWN_PASSWORD_REFERENCE, nonRetryable: true });
     expect(await verifyPassword('violet tractor sings under 7 moons', partnerAdmin.passwordHash!)).toBe(true);
     // The customer admin gets no password from step 9.
     expect((await userRow(committed.adminUserId)).passwordHash).toBeNull();
@@ -598,9 +606,11 @@ describe('setPartnerAdminPassword', () => {
     const passwordHash = await hashPassword('violet tractor sings under 7 moons');
     const customerOnly = await insertOrder();
     await activities.commitOrderConfiguration({ attemptId: randomUUID(), orderId: customerOnly, partner: null, customer: newCustomer(), admin: { email: `a-${uniq()}@${newDomain()}` } });
-    expect(await refusal(activities.setPartnerAdminPassword({ orderId: customerOnly, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
+    const customerOnlyRef = await storePendingPassword(database.db, customerOnly, passwordHash);
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: customerOnly, passwordRef: customerOnlyRef }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
     const uncommitted = await insertOrder();
-    expect(await refusal(activities.setPartnerAdminPassword({ orderId: uncommitted, passwordHash }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
+    const uncommittedRef = await storePendingPassword(database.db, uncommitted, passwordHash);
+    expect(await refusal(activities.setPartnerAdminPassword({ orderId: uncommitted, passwordRef: uncommittedRef }))).toMatchObject({ type: NO_NEW_PARTNER_ORG, nonRetryable: true });
   });
 
   it('refuses to store anything that is not a password hash', async () => {
@@ -613,7 +623,8 @@ describe('setPartnerAdminPassword', () => {
       customer: newCustomer(),
       admin: { email: `admin-${uniq()}@${newDomain()}` },
     });
-    const failure = await refusal(activities.setPartnerAdminPassword({ orderId, passwordHash: 'violet tractor sings under 7 moons' }));
+    const passwordRef = await storePendingPassword(database.db, orderId, 'violet tractor sings under 7 moons');
+    const failure = await refusal(activities.setPartnerAdminPassword({ orderId, passwordRef }));
     expect(failure).toMatchObject({ type: INVALID_PASSWORD_HASH, nonRetryable: true });
     expect(failure.message).not.toContain('violet');
     expect((await userRow(committed.partnerAdminUserId!)).passwordHash).toBeNull();

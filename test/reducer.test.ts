@@ -353,10 +353,8 @@ describe('applyStep: steps 3–8', () => {
 
     const configured = inSession({}, { status: 'ORDER_CONFIGURED', configuration: configuration(true) });
     expect(fieldsOf(applyStep(configured, step('partner-password', { password: 'correct horse battery' }), NOW))).toEqual(['/body/password']);
-    expect(accepted(applyStep(configured, step('partner-password', {}, { passwordHash: '$scrypt$hash' }), NOW)).effect).toEqual({
-      kind: 'set-password',
-      passwordHash: '$scrypt$hash',
-    });
+    const passwordRef = '4b0f3f2e-9d7a-4c1e-8a55-0d3c6b2f7e10';
+    expect(accepted(applyStep(configured, step('partner-password', {}, { passwordRef }), NOW)).effect).toEqual({ kind: 'set-password', passwordRef });
   });
 });
 
@@ -512,7 +510,7 @@ const arbContext: fc.Arbitrary<StepContext> = fc.record(
     ),
     candidates: fc.array(arbOrg('customer'), { maxLength: 3 }),
     subdomain: fc.record({ available: fc.boolean(), reason: fc.constantFrom('taken', 'invalid', 'reserved') }),
-    passwordHash: fc.constant('$scrypt$ln=17,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5'),
+    passwordRef: fc.uuid(),
     timeZoneKnown: fc.boolean(),
   },
   { requiredKeys: [] },

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
+import { repRoleFromClaims } from '../api/plugins/rep-auth.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { eventually, type Harness, makeOrder, REP_TOKEN, repAction, startHarness } from './support/harness.js';
 
@@ -17,7 +18,7 @@ type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 interface Provider {
   issuer: string;
-  sign(claims: JWTPayload, options?: { key?: KeyLike; kid?: string; expiresIn?: string | number; issuer?: string; audience?: string }): Promise<string>;
+  sign(claims: JWTPayload, options?: { key?: KeyLike; kid?: string; expiresIn?: string | number; issuer?: string; audience?: string; typ?: string | null }): Promise<string>;
   discoveryRequests: number;
   close(): Promise<void>;
 }
@@ -47,9 +48,9 @@ async function startProvider(): Promise<Provider> {
     get discoveryRequests() {
       return discoveryRequests;
     },
-    sign: (claims, { key = privateKey, kid = 'key-1', expiresIn = '5m', issuer: iss = issuer, audience = AUDIENCE } = {}) =>
+    sign: (claims, { key = privateKey, kid = 'key-1', expiresIn = '5m', issuer: iss = issuer, audience = AUDIENCE, typ = 'at+jwt' } = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid })
+        .setProtectedHeader({ alg: 'RS256', kid, ...(typ === null ? {} : { typ }) })
         .setIssuer(iss)
         .setAudience(audience)
         .setSubject('rep-42')
@@ -88,7 +89,7 @@ async function timeline(orderId: string) {
   return response.json() as { status: string; timeline: Array<{ type: string; actor: string }> };
 }
 
-const grace = { name: 'Grace Hopper', email: 'grace@cisco.example' };
+const grace = { name: 'Grace Hopper', email: 'grace@cisco.example', roles: ['orders.operator'] };
 
 describe('REP_API_TOKENS', () => {
   it('reads named entries beside plain ones and refuses a malformed one', () => {
@@ -152,6 +153,67 @@ describe('OIDC access tokens', () => {
     const after = await timeline(orderId);
     expect(after.status).toBe('SCHEDULED');
     expect(after.timeline).toEqual(before.timeline);
+  });
+
+  it('refuses a token that names no rep role with 403, and nothing changes (SPEC §8.4)', async () => {
+    const orderId = await scheduledOrder();
+    const before = await eventually(async () => {
+      const t = await timeline(orderId);
+      return t.timeline.length > 0 ? t : undefined;
+    });
+    const { roles: _roles, ...person } = grace;
+    const refused: Record<string, string> = {
+      'no roles claim': await idp.sign(person),
+      'roles of another application': await idp.sign({ ...person, roles: ['billing.admin', 'orders'] }),
+      'a role in another claim': await idp.sign({ ...person, groups: ['orders.admin'] }),
+    };
+    for (const [what, token] of Object.entries(refused)) {
+      const response = await repAction(h, orderId, 'cancel', { reason: `should not happen (${what})` }, token);
+      expect(response.statusCode, what).toBe(403);
+      expect(response.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+      expect((await h.repGet('/api/orders?limit=1', token)).statusCode, what).toBe(403);
+    }
+    const after = await timeline(orderId);
+    expect(after.status).toBe('SCHEDULED');
+    expect(after.timeline).toEqual(before.timeline);
+    // Every rep role is a rep, as a list or as a space-separated string; the highest one is recorded.
+    for (const roles of [['orders.viewer'], 'orders.admin other', ['orders.operator']]) {
+      expect((await h.repGet('/api/orders?limit=1', await idp.sign({ ...person, roles }))).statusCode, String(roles)).toBe(200);
+    }
+    expect(repRoleFromClaims({ roles: ['orders.viewer', 'orders.admin', 'orders.operator'] }, 'roles')).toBe('admin');
+    expect(repRoleFromClaims({ roles: 'orders.viewer' }, 'roles')).toBe('viewer');
+  });
+
+  it('reads the roles from REP_OIDC_ROLES_CLAIM', async () => {
+    const config = loadConfig({ ...h.env, REP_OIDC_ROLES_CLAIM: 'groups' });
+    const app = await buildApp({ config, database: h.database, temporal: h.client, logger: false });
+    try {
+      const ask = async (claims: JWTPayload) =>
+        (await app.inject({ method: 'GET', url: '/api/orders?limit=1', headers: { authorization: `Bearer ${await idp.sign(claims)}` } })).statusCode;
+      expect(await ask({ ...grace, roles: undefined, groups: ['orders.viewer'] })).toBe(200);
+      expect(await ask(grace)).toBe(403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('takes access tokens only: an ID token, or a token typed otherwise, is refused with 401', async () => {
+    const refused: Record<string, string> = {
+      'an ID token (JWT with a nonce)': await idp.sign({ ...grace, nonce: 'n-0S6_WzA2Mj' }, { typ: 'JWT' }),
+      'an ID token (JWT with at_hash)': await idp.sign({ ...grace, at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' }, { typ: 'JWT' }),
+      'an ID token (Keycloak typ claim)': await idp.sign({ ...grace, typ: 'ID' }, { typ: 'JWT' }),
+      'no typ': await idp.sign(grace, { typ: null }),
+      'a logout token': await idp.sign(grace, { typ: 'logout+jwt' }),
+    };
+    for (const [what, token] of Object.entries(refused)) {
+      const response = await h.repGet('/api/orders?limit=1', token);
+      expect(response.statusCode, what).toBe(401);
+      expect(response.headers['www-authenticate'], what).toBe('Bearer');
+    }
+    // RFC 9068's type, and the plain JWT of issuers that predate it.
+    for (const typ of ['at+jwt', 'application/at+jwt', 'JWT']) {
+      expect((await h.repGet('/api/orders?limit=1', await idp.sign(grace, { typ }))).statusCode, typ).toBe(200);
+    }
   });
 
   it('answers 503 with Retry-After, not 401, while the identity provider cannot be reached', async () => {

@@ -64,7 +64,6 @@ async function startSleepingOrder(aheadMs: number): Promise<OrderPayload> {
     workflowId: orderWorkflowId(order.orderId),
     taskQueue: h.config.temporal.taskQueue,
     args: [input],
-    memo: { payloadHash: input.payloadHash },
     typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
   });
   return order;

@@ -317,14 +317,32 @@ describe('step 6: the customer admin', () => {
     expect((await orgsCreatedBy(order.orderId)).map((o) => o.kind)).toEqual(['partner']);
   });
 
-  it('an address in a partner org is refused with the reason', async () => {
-    const earlier = await configuredFirstOrder();
+  it('an address in another partner’s org is refused without naming that org or partner (SPEC §8.1)', async () => {
+    const stranger = { id: `P-${uniq()}`, name: 'Stranger Telecom AS' };
+    const earlier = await configuredFirstOrder(undefined, { partner: stranger });
     const { wizard } = await orderWithLink();
     await start(wizard);
     await accept(wizard, 'role', { role: 'partner' });
     await accept(wizard, 'configurer', { choice: 'self' });
     await accept(wizard, 'partner-org', newPartnerOrg(`admin@${newDomain()}`));
     const before = (await wizard.view()).json();
+    const refused = await wizard.step('customer-admin', { email: earlier.partnerAdmin });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors).toEqual([
+      { field: '/body/email', code: 'adminInOtherPartnerOrg', message: expect.stringMatching(/another partner’s Webex organization/) },
+    ]);
+    for (const secret of [PARTNER_ORG_NAME, stranger.name, stranger.id]) expect(refused.body).not.toContain(secret);
+    expect((await wizard.view()).json()).toEqual(before);
+  });
+
+  it('an address in the ordering partner’s own org is refused with that org’s name', async () => {
+    const partner = { id: `P-${uniq()}`, name: 'Fjord Networks AS' };
+    const earlier = await configuredFirstOrder(undefined, { partner });
+    const { wizard } = await orderWithLink({ partner });
+    await start(wizard);
+    await accept(wizard, 'role', { role: 'partner' });
+    await accept(wizard, 'configurer', { choice: 'self' });
+    await accept(wizard, 'partner-org', { mode: 'existing', recognised: true });
     const refused = await wizard.step('customer-admin', { email: earlier.partnerAdmin });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().errors).toEqual([
@@ -335,7 +353,6 @@ describe('step 6: the customer admin', () => {
         message: expect.stringMatching(new RegExp(`partner organization ${PARTNER_ORG_NAME}.*one Webex organization`)),
       },
     ]);
-    expect((await wizard.view()).json()).toEqual(before);
   });
 });
 
@@ -500,6 +517,28 @@ describe('leaving the wizard and coming back', () => {
 });
 
 describe('field errors of steps 3–9', () => {
+  it('refuses a field the step does not take with 400, and stores it nowhere (SPEC §8.1)', async () => {
+    const { order, wizard } = await orderWithLink();
+    await start(wizard);
+    const before = (await wizard.view()).json();
+    const marker = `smuggled-${uniq()}`;
+    const cases: Array<[string, StepInput, string]> = [
+      ['role', { role: 'partner', notes: `${marker} ${'x'.repeat(60_000)}` }, '/body/notes'],
+      ['role', { role: 'partner', password: marker }, '/body/password'],
+      ['configurer', { choice: 'self', orgId: marker }, '/body/orgId'],
+    ];
+    for (const [step, input, field] of cases) {
+      const response = await wizard.step(step, input);
+      expect(response.statusCode, `${step}: ${response.body.slice(0, 300)}`).toBe(400);
+      expect(problem(response)).toMatchObject({ status: 400, errors: [{ field, message: 'is not a field of this step' }] });
+    }
+    expect((await wizard.view()).json()).toEqual(before);
+    expect(await decodedHistoryText(h, order.orderId)).not.toContain(marker);
+    expect(JSON.stringify((await detail(order.orderId)).timeline)).not.toContain(marker);
+    // The same steps without the extra fields go through.
+    await accept(wizard, 'role', { role: 'partner' });
+  });
+
   type Case = [input: StepInput, field: string];
 
   /** Each input is refused with 422 naming its field, and neither the view nor the timeline moves. */
@@ -629,14 +668,20 @@ describe('the partner password stays in the request that carries it', () => {
     const password = `tidewater ${uniq()} lantern orchard`;
     expect((await first.wizard.step('partner-password', { password: refusedPassword })).statusCode).toBe(422);
     expect(await accept(first.wizard, 'partner-password', { password })).toMatchObject({ status: 'SERVICE_SETUP', configuration: { passwordSet: true } });
-    // Sent again along with a later step (a form that kept the field): the step counts, the password goes nowhere.
-    await accept(first.wizard, 'subscription', { reviewed: true, password });
+    // Sent again along with a later step (a form that kept the field): refused as a field the step does not take, stored nowhere.
+    const resent = await first.wizard.step('subscription', { reviewed: true, password });
+    expect(resent.statusCode).toBe(400);
+    expect(resent.json().errors).toEqual([{ field: '/body/password', message: 'is not a field of this step' }]);
+    await accept(first.wizard, 'subscription', { reviewed: true });
 
+    const [admin] = await h.database.db.select().from(orgUsers).where(eq(orgUsers.email, first.partnerAdmin));
+    expect(admin?.passwordHash).toMatch(/^\$scrypt\$/);
+    // Every payload of the history as any rep can decode it through the codec: no password, no hash (SPEC §8.1).
     const history = await decodedHistoryText(h, first.order.orderId);
     // The search can see step inputs: the partner admin's address is in there.
     expect(history).toContain(first.partnerAdmin);
-    expect(history).toContain('$scrypt$');
-    for (const secret of [password, refusedPassword]) {
+    expect(history).not.toContain('$scrypt$');
+    for (const secret of [password, refusedPassword, admin!.passwordHash!, admin!.passwordHash!.split('$').at(-1)!]) {
       expect(history).not.toContain(secret);
       expect(history).not.toContain(Buffer.from(secret).toString('base64'));
     }
@@ -652,8 +697,6 @@ describe('the partner password stays in the request that carries it', () => {
     expect(stored).toContain(first.partnerAdmin);
     expect(stored).not.toContain(password);
     expect(stored).not.toContain(refusedPassword);
-    const [admin] = await h.database.db.select().from(orgUsers).where(eq(orgUsers.email, first.partnerAdmin));
-    expect(admin?.passwordHash).toMatch(/^\$scrypt\$/);
     expect(await verifyPassword(password, admin!.passwordHash!)).toBe(true);
 
     const { timeline } = await detail(first.order.orderId);

@@ -179,8 +179,11 @@ export interface StepContext {
   candidates?: OrgSummary[];
   /** meetings: the availability check's answer. */
   subdomain?: { available: boolean; reason?: string; message?: string };
-  /** partner-password: the hash made at the API edge; the password itself never gets here. */
-  passwordHash?: string;
+  /**
+   * partner-password: the reference under which the API stored the password's hash (made at the
+   * API edge); neither the password nor its hash gets into history.
+   */
+  passwordRef?: string;
   /** calling: whether the API knows the time zone (workflow code has no tz database to trust). */
   timeZoneKnown?: boolean;
   /**

@@ -24,7 +24,7 @@ export type StepEffect =
   | { kind: 'commit' }
   /** Step 8 with an existing customer org the partner does not manage: ask the org first (SPEC §7.2). */
   | { kind: 'ask-consent' }
-  | { kind: 'set-password'; passwordHash: string }
+  | { kind: 'set-password'; passwordRef: string }
   | { kind: 'reserve-subdomain'; subdomain: string }
   | { kind: 'provision' };
 
@@ -290,6 +290,12 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
           ),
         );
       }
+      if (found.kind === 'other-partner-org') {
+        // Not named: the org is another partner's (SPEC §8.1).
+        return invalid(
+          fieldError('/body/email', 'adminInOtherPartnerOrg', 'This address belongs to another partner’s Webex organization, and a person can belong to only one. Use an address at the customer.'),
+        );
+      }
       if (draft.partnerOrg?.mode === 'new' && draft.partnerOrg.adminEmail === adminEmail) {
         return invalid(fieldError('/body/email', 'adminIsPartnerAdmin', 'You chose this address as the administrator of the new partner organization. Use an address at the customer.'));
       }
@@ -361,8 +367,8 @@ export function applyStep(state: OrderState, request: StepRequest, now: string):
     }
 
     case 'partner-password':
-      if (!context.passwordHash) return invalid(fieldError('/body/password', 'required', 'is required'));
-      return accepted(state, { kind: 'set-password', passwordHash: context.passwordHash });
+      if (!context.passwordRef) return invalid(fieldError('/body/password', 'required', 'is required'));
+      return accepted(state, { kind: 'set-password', passwordRef: context.passwordRef });
 
     case 'subscription':
       if (input.reviewed !== true) return invalid(fieldError('/body/reviewed', 'mustBeTrue', 'must be true'));

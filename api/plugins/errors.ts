@@ -1,10 +1,8 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { sanitizeDatabaseError } from '../../db/errors.js';
-import { unavailableDependency } from '../dependency-errors.js';
+import { dependencyUnavailable, internalProblem, unavailableDependency } from '../dependency-errors.js';
 import { type FieldError, ProblemError, problemType } from '../problem.js';
-
-const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -12,15 +10,17 @@ const PROBLEM_JSON = 'application/problem+json';
  * The route's OpenAPI answers as the error handler gives them: each problem status under
  * `application/problem+json` (not the default `application/json`), and the statuses any such
  * route can answer — 400 for input that fails its schema, 413/415 for a body too large or not
- * JSON, 429 when it is rate-limited. Routes without documented answers are left alone.
+ * JSON, 403 for a rep's token without a rep role, 429 when it is rate-limited. Routes without
+ * documented answers are left alone.
  */
-export function documentProblemAnswers(route: RouteOptions, rateLimited: boolean): void {
+export function documentProblemAnswers(route: RouteOptions, { rateLimited, repAuthenticated }: { rateLimited: boolean; repAuthenticated: boolean }): void {
   const schema = route.schema as { response?: Record<string, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
   if (!schema?.response) return;
   const problem = { $ref: 'Problem' };
   const implied: number[] = [];
   if (schema.body || schema.querystring || schema.params || schema.headers) implied.push(400);
   if (schema.body) implied.push(413, 415);
+  if (repAuthenticated) implied.push(403);
   if (rateLimited) implied.push(429);
   for (const status of implied) schema.response[status] ??= problem;
   for (const [status, answer] of Object.entries(schema.response)) {
@@ -44,7 +44,7 @@ declare module 'fastify' {
   }
 }
 
-interface ProblemBody {
+export interface ProblemBody {
   type: string;
   title: string;
   status: number;
@@ -71,23 +71,39 @@ function fieldErrors(error: FastifyError): FieldError[] {
   });
 }
 
+export function problemBody(error: ProblemError): ProblemBody {
+  return {
+    type: problemType(error.slug),
+    title: error.title,
+    status: error.status,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+/**
+ * Any error as the problem the caller is answered with, logged as it deserves: typed problems as
+ * they are, an unavailable Temporal or PostgreSQL as 503 with Retry-After, anything else as 500.
+ * The error handler and a bulk action's per-order slots (desk-service.ts) answer alike.
+ */
+export function problemOf(error: unknown, log: FastifyBaseLogger): ProblemError {
+  if (error instanceof ProblemError) return error;
+  // Logged without a failed query's parameters (db/errors.ts).
+  const err = sanitizeDatabaseError(error);
+  const dependency = unavailableDependency(error);
+  if (dependency) {
+    log.warn({ err, dependency }, 'dependency unavailable');
+    return dependencyUnavailable(dependency);
+  }
+  log.error({ err }, 'request failed');
+  return internalProblem();
+}
+
 /** One error handler for the whole API: typed problems pass through, 5xx internals never leak. */
 export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error instanceof ProblemError) {
-        return send(
-          reply,
-          {
-            type: problemType(error.slug),
-            title: error.title,
-            status: error.status,
-            ...(error.detail ? { detail: error.detail } : {}),
-            ...(error.errors ? { errors: error.errors } : {}),
-          },
-          error.headers,
-        );
-      }
+      if (error instanceof ProblemError) return send(reply, problemBody(error), error.headers);
       if (error.validation) {
         const errors = fieldErrors(error);
         // Wizard steps answer field errors with 422, like the workflow's own refusals.
@@ -110,30 +126,8 @@ export default fp(
           detail: error.message,
         });
       }
-      // Logged without a failed query's parameters (db/errors.ts).
-      const err = sanitizeDatabaseError(error);
-      const dependency = unavailableDependency(error);
-      if (dependency) {
-        // Temporal or PostgreSQL is down or slow: the caller may retry, and nothing was done.
-        request.log.warn({ err, dependency }, 'dependency unavailable');
-        return send(
-          reply,
-          {
-            type: problemType('unavailable'),
-            title: 'Service unavailable',
-            status: 503,
-            detail: `The ${dependency === 'temporal' ? 'order service' : 'database'} is not available just now; try again in a moment.`,
-          },
-          { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
-        );
-      }
-      request.log.error({ err }, 'request failed');
-      return send(reply, {
-        type: problemType('internal'),
-        title: 'Internal error',
-        status: 500,
-        detail: 'Something went wrong on our side. The request id is in `instance`.',
-      });
+      const problem = problemOf(error, request.log);
+      return send(reply, problemBody(problem), problem.headers);
     });
 
     app.setNotFoundHandler((request, reply) =>

@@ -1,12 +1,16 @@
 // Who a rep request comes from (SPEC §7.3): a token from REP_API_TOKENS (plain, or naming the rep
 // as `name <email>=token`), or, with REP_OIDC_ISSUER and REP_OIDC_AUDIENCE set, an access token
-// (JWT) of that issuer, checked against its published keys.
+// (JWT) of that issuer, checked against its published keys, that names a rep role (SPEC §8.4).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config.js';
-import { unauthorized, unavailable } from '../problem.js';
+import { forbidden, unauthorized, unavailable } from '../problem.js';
+
+/** SPEC §8.4's rep roles, least first: viewers read, operators act, admins also manage. */
+export const REP_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type RepRole = (typeof REP_ROLES)[number];
 
 export interface RepIdentity {
   /**
@@ -14,6 +18,8 @@ export interface RepIdentity {
    * else a stable, non-secret id derived from the token.
    */
   id: string;
+  /** An OIDC token's highest `orders.<role>`; a REP_API_TOKENS entry is an operator (SPEC §8.4's default). */
+  role: RepRole;
 }
 
 declare module 'fastify' {
@@ -39,6 +45,28 @@ const clean = (value: unknown, max: number): string | undefined =>
 
 export const namedRep = (name: string, email: string) => `${name} <${email}>`;
 
+/**
+ * The token's highest rep role in `claim` (a list, or a space-separated string as `scope` is), or
+ * undefined: any token the issuer makes for the audience is not a rep's.
+ */
+export function repRoleFromClaims(claims: JWTPayload, claim: string): RepRole | undefined {
+  const value = claims[claim];
+  const granted = new Set(Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? value.split(' ') : []);
+  return [...REP_ROLES].reverse().find((role) => granted.has(`orders.${role}`));
+}
+
+/**
+ * RFC 9068's `at+jwt`, or `JWT`, which issuers that predate it (Entra ID, Keycloak) put on access
+ * and ID tokens alike: then an ID token is told by the claims only an ID token carries. Anything
+ * else — no `typ`, `id+jwt`, `logout+jwt` — is not an access token. Checked here rather than with
+ * jwtVerify's `typ` option, which takes one value.
+ */
+function isAccessToken(typ: string | undefined, claims: JWTPayload): boolean {
+  const type = typ?.toLowerCase().replace(/^application\//, '');
+  if (type === 'at+jwt') return true;
+  return type === 'jwt' && claims.nonce === undefined && claims.at_hash === undefined && claims.typ !== 'ID';
+}
+
 /** `name <email>` from the standard claims; the subject when the issuer gives neither. */
 export function repIdFromClaims(claims: JWTPayload): string {
   const email = clean(claims.email, 254);
@@ -48,7 +76,7 @@ export function repIdFromClaims(claims: JWTPayload): string {
 }
 
 /** The issuer's key set, found through its discovery document once and kept (jose refetches on an unknown key id). */
-function oidcVerifier({ issuer, audience }: NonNullable<Config['repOidc']>) {
+function oidcVerifier({ issuer, audience, rolesClaim }: NonNullable<Config['repOidc']>) {
   let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const discover = async () => {
     const response = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
@@ -72,9 +100,9 @@ function oidcVerifier({ issuer, audience }: NonNullable<Config['repOidc']>) {
     } catch {
       throw unavailable('The identity provider could not be reached to check the token. Try again in a moment.', 5);
     }
+    let verified: Awaited<ReturnType<typeof jwtVerify>>;
     try {
-      const { payload } = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, requiredClaims: ['exp', 'sub'] });
-      return { id: repIdFromClaims(payload) };
+      verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, requiredClaims: ['exp', 'sub'] });
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
         throw unavailable('The identity provider could not be reached to check the token. Try again in a moment.', 5);
@@ -82,6 +110,11 @@ function oidcVerifier({ issuer, audience }: NonNullable<Config['repOidc']>) {
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('The access token has expired.', 'Bearer');
       throw unauthorized('The access token is not valid for this service.', 'Bearer');
     }
+    const { payload, protectedHeader } = verified;
+    if (!isAccessToken(protectedHeader.typ, payload)) throw unauthorized('Send an access token, not an ID token.', 'Bearer');
+    const role = repRoleFromClaims(payload, rolesClaim);
+    if (!role) throw forbidden(`The token names no rep role: its \`${rolesClaim}\` claim must hold orders.viewer, orders.operator or orders.admin.`);
+    return { id: repIdFromClaims(payload), role };
   };
 }
 
@@ -90,6 +123,7 @@ export default fp(
     const known = tokens.map(({ token, rep }) => ({
       digest: digest(token),
       id: rep ? namedRep(rep.name, rep.email) : `rep-${digest(token).toString('hex').slice(0, 10)}`,
+      role: 'operator' as const,
     }));
     const verifyOidc = oidc ? oidcVerifier(oidc) : undefined;
 
@@ -102,7 +136,7 @@ export default fp(
       let found: RepIdentity | undefined;
       // No early exit: the time taken does not depend on which token (if any) matched.
       for (const candidate of known) {
-        if (timingSafeEqual(candidate.digest, presented)) found = { id: candidate.id };
+        if (timingSafeEqual(candidate.digest, presented)) found = { id: candidate.id, role: candidate.role };
       }
       if (!found && verifyOidc && JWT_SHAPE.test(match[1]!)) found = await verifyOidc(match[1]!);
       if (!found) throw unauthorized('The rep token is not valid.', 'Bearer');

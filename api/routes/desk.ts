@@ -43,7 +43,8 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService; clock: () => Date 
         description:
           `Body \`{ orderIds: [1–${MAX_BULK_ORDERS} ids], reason?, email?, requestedStartDate? }\`. Each order is acted on as by ` +
           '`POST /api/orders/{orderId}/actions/{action}`; the answer holds one result per order, in the order given: ' +
-          '`{ ok: true, order }` or `{ ok: false, problem }` (404 for an unknown order, 409 where its state refuses).',
+          '`{ ok: true, order }` or `{ ok: false, problem }` (404 for an unknown order, 409 where its state refuses, 503 when ' +
+          'the order service or the database could not act on that order), in every case.',
         security: [{ repToken: [] }],
         params: Type.Object({ action: RepActionSchema }),
         body: BulkActionBodySchema,
@@ -54,7 +55,7 @@ const desk: FastifyPluginAsyncTypebox<{ service: DeskService; clock: () => Date 
     async (request) => {
       const { orderIds, ...input } = request.body;
       checkActionStartDate(input.requestedStartDate, clock());
-      return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`));
+      return service.bulk(request.params.action, orderIds, input, request.rep!.id, updateIdFor(request, `bulk-${request.params.action}`), request.log);
     },
   );
 };

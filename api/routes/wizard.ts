@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { STEP_NAMES, SubdomainAnswerSchema, WizardViewSchema } from '../schemas.js';
+import { STEP_BODY_FIELDS, STEP_NAMES, SubdomainAnswerSchema, WizardViewSchema } from '../schemas.js';
+import { badRequest } from '../problem.js';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency.js';
 import type { WizardService } from '../wizard-service.js';
 
@@ -51,7 +52,8 @@ const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app
         summary: 'Submit one wizard step',
         description:
           'Body `{ sessionId, ...input }` with the input of SPEC §3 for the step. 200 with the new view; ' +
-          '422 with field errors; 409 out of order, stale session or order ended; 404 for a link that is not valid.',
+          '400 for a field the step does not take; 422 with field errors; 409 out of order, stale session or order ended; ' +
+          '404 for a link that is not valid.',
         params: Type.Object({ token: Token, step: Type.Enum(STEP_NAMES) }),
         headers: IdempotencyHeaders,
         body: Type.Object({ sessionId: SessionId }, { additionalProperties: true, maxProperties: 16 }),
@@ -59,7 +61,18 @@ const wizard: FastifyPluginAsyncTypebox<{ service: WizardService }> = async (app
       },
       config: { validationStatus: 422 },
     },
-    async (request) => service.submitStep(request.params.token, request.params.step, request.body, updateIdFor(request, request.params.step)),
+    async (request) => {
+      const { step } = request.params;
+      const allowed = new Set(['sessionId', ...STEP_BODY_FIELDS[step]]);
+      const unknown = Object.keys(request.body).filter((field) => !allowed.has(field));
+      if (unknown.length) {
+        throw badRequest(
+          `Step ${step} takes ${STEP_BODY_FIELDS[step].join(', ')} and sessionId only; nothing was stored.`,
+          unknown.map((field) => ({ field: `/body/${field}`, message: 'is not a field of this step' })),
+        );
+      }
+      return service.submitStep(request.params.token, step, request.body, updateIdFor(request, step));
+    },
   );
 
   app.get(

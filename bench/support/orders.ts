@@ -43,7 +43,7 @@ export function signedIntake(order: OrderPayload): { body: string; headers: Reco
   return { body, headers: { 'content-type': 'application/json', 'x-signature': signIntakeBody(BENCH_SECRETS.INTAKE_HMAC_SECRET, body, Math.floor(Date.now() / 1000)) } };
 }
 
-/** Starts an order's workflow as intake does (same id, input, memo and search attribute); `settings` adds to the defaults. */
+/** Starts an order's workflow as intake does (same id, input and search attribute; no intake ledger row); `settings` adds to the defaults. */
 export async function startOrderDirectly(
   client: Client,
   taskQueue: string,
@@ -64,7 +64,6 @@ export async function startOrderDirectly(
     workflowId: orderWorkflowId(order.orderId),
     taskQueue,
     args: [input],
-    memo: { payloadHash: hash },
     typedSearchAttributes: [{ key: OrderStatusKey, value: 'SCHEDULED' }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   });

@@ -24,7 +24,9 @@ export interface OrgSummary {
 export type AdminEmailClass =
   | { kind: 'unknown' }
   | { kind: 'customer-org'; org: OrgSummary }
-  | { kind: 'partner-org'; org: OrgSummary };
+  | { kind: 'partner-org'; org: OrgSummary }
+  /** A partner org other than the ordering partner's, as a link holder may see it: nothing of it (SPEC §8.1). */
+  | { kind: 'other-partner-org' };
 
 /** Step 7 shows at most this many candidate orgs. */
 export const MAX_CUSTOMER_ORG_CANDIDATES = 20;
@@ -115,10 +117,21 @@ async function asSeenBy(db: Db, org: OrgSummary, email: string, managerOrgId: st
   return { orgId: org.orgId, kind: org.kind, name: `the organization that ${address} already belongs to`, belongsTo: address };
 }
 
-/** Step 6 for a link holder: where the address is, a customer org shown as `asSeenBy` allows. */
-export async function classifyAdminEmailFor(db: Db, email: string, managerOrgId: string | null): Promise<AdminEmailClass> {
+/** Who looks: the org that may see customer orgs in full (`asSeenBy`), and the ordering partner's own org. */
+export interface OrgViewer {
+  managerOrgId: string | null;
+  ownPartnerOrgId: string | null;
+}
+
+/**
+ * Step 6 for a link holder: where the address is, a customer org shown as `asSeenBy` allows, and
+ * a partner org named only when it is the ordering partner's own — never another partner's.
+ */
+export async function classifyAdminEmailFor(db: Db, email: string, viewer: OrgViewer): Promise<AdminEmailClass> {
   const found = await classifyAdminEmail(db, email);
-  return found.kind === 'customer-org' ? { kind: 'customer-org', org: await asSeenBy(db, found.org, email, managerOrgId) } : found;
+  if (found.kind === 'customer-org') return { kind: 'customer-org', org: await asSeenBy(db, found.org, email, viewer.managerOrgId) };
+  if (found.kind === 'partner-org' && found.org.orgId !== viewer.ownPartnerOrgId) return { kind: 'other-partner-org' };
+  return found;
 }
 
 /**
@@ -128,9 +141,9 @@ export async function classifyAdminEmailFor(db: Db, email: string, managerOrgId:
  * never another company's orgs by domain (SPEC §7.2). An address in a partner org gets none.
  */
 export async function customerOrgCandidates(db: Db, email: string, managerOrgId: string | null): Promise<OrgSummary[]> {
-  const current = await classifyAdminEmailFor(db, email, managerOrgId);
-  if (current.kind === 'customer-org') return [current.org];
-  if (current.kind === 'partner-org' || managerOrgId === null) return [];
+  const current = await classifyAdminEmail(db, email);
+  if (current.kind === 'customer-org') return [await asSeenBy(db, current.org, email, managerOrgId)];
+  if (current.kind !== 'unknown' || managerOrgId === null) return [];
   const domain = emailDomain(email);
   if (!domain || isPublicMailDomain(domain)) return [];
   const rows = await db

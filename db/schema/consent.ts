@@ -1,5 +1,4 @@
 import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { orders } from './orders.js';
 import { organizations } from './organizations.js';
 
 /**
@@ -12,9 +11,8 @@ export const consentRequests = pgTable(
   'consent_requests',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    /** No reference to the read model: rebuilding `orders` must not forget a consent request (SPEC §8.1). */
+    orderId: text('order_id').notNull(),
     /** Workflow-assigned (e.g. `consent-1`): one link per request, whatever the retries. */
     requestKey: text('request_key').notNull(),
     tokenHash: text('token_hash').notNull(),

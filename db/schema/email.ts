@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Locale } from '../../domain/locale.js';
-import { orders } from './orders.js';
 
 /**
  * `pending` until the provider accepted it (`sent`) or the dev outbox kept it (`outbox`);
@@ -21,9 +20,8 @@ export const emailDeliveries = pgTable(
   'email_deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    /** No reference to the read model: rebuilding `orders` must not forget what was sent (SPEC §8.1). */
+    orderId: text('order_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     purpose: text('purpose').notNull(),
     recipient: text('recipient').notNull(),

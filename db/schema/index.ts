@@ -5,3 +5,4 @@ export * from './provisioning.js';
 export * from './webhooks.js';
 export * from './consent.js';
 export * from './deploys.js';
+export * from './intake.js';

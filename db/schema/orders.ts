@@ -91,9 +91,8 @@ export const repTasks = pgTable(
   'rep_tasks',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    /** Not a reference to `orders`: a rebuilt read model keeps the desk's tasks (SPEC §8.1). */
+    orderId: text('order_id').notNull(),
     kind: text('kind').$type<RepTaskKind>().notNull(),
     /** Workflow-assigned key (kind + seq), so a retried activity opens the task once. */
     taskKey: text('task_key').notNull(),
@@ -122,9 +121,8 @@ export const linkTokens = pgTable(
   'link_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId, { onDelete: 'cascade' }),
+    /** Not a reference to `orders`: a rebuilt read model keeps every link and its revocation (SPEC §8.1). */
+    orderId: text('order_id').notNull(),
     /** Workflow-assigned (e.g. `link-3`): one link per issue and history branch, whatever the retries. */
     issueKey: text('issue_key').notNull(),
     /** The history branch that issued it (order_events.branch): a reset issues its links anew. */

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, check, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { orders } from './orders.js';
 
 /** Webex organizations: partner orgs (one per commerce partner) and customer orgs. */
 export const organizations = pgTable(
@@ -16,7 +15,7 @@ export const organizations = pgTable(
     /** The partner org that manages this customer org; null when the customer configured alone. */
     managedByOrgId: uuid('managed_by_org_id').references((): AnyPgColumn => organizations.id),
     /** The order whose step 8 created this org: a retried commit finds it instead of creating another. */
-    createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
+    createdByOrderId: text('created_by_order_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -41,7 +40,7 @@ export const orgUsers = pgTable(
     role: text('role').$type<'admin' | 'user'>().notNull(),
     /** scrypt hash (PHC-like string, domain/password.ts); set by step 9 for a new partner org's admin. */
     passwordHash: text('password_hash'),
-    createdByOrderId: text('created_by_order_id').references(() => orders.orderId),
+    createdByOrderId: text('created_by_order_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -54,13 +53,30 @@ export const orgUsers = pgTable(
   ],
 );
 
-/** The step 8 commit of an order: which orgs and admin it created or linked. Keyed by order. */
+/**
+ * Step 9's password hash, written by the API under a random reference that the Update carries
+ * instead of the hash, so the hash never enters workflow history (SPEC §8.1). The step's activity
+ * copies it to the partner admin and removes the order's other (abandoned) ones.
+ */
+export const pendingPartnerPasswords = pgTable(
+  'pending_partner_passwords',
+  {
+    reference: uuid('reference').primaryKey(),
+    orderId: text('order_id').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('pending_partner_passwords_order_idx').on(t.orderId)],
+);
+
+/**
+ * The step 8 commit of an order: which orgs and admin it created or linked. Keyed by the order id
+ * alone, like every record of an effect: no reference to the read model, which may be rebuilt.
+ */
 export const orderConfigurations = pgTable(
   'order_configurations',
   {
-    orderId: text('order_id')
-      .primaryKey()
-      .references(() => orders.orderId),
+    orderId: text('order_id').primaryKey(),
     /** Null when the customer configured alone: the partner gets no access. */
     partnerOrgId: uuid('partner_org_id').references(() => organizations.id),
     customerOrgId: uuid('customer_org_id')

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { orders } from './orders.js';
 import { organizations } from './organizations.js';
 
 /** Webex meeting sites. A subdomain names one site across all orders, whatever its case. */
@@ -8,9 +7,7 @@ export const meetingSites = pgTable(
   'meeting_sites',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId),
+    orderId: text('order_id').notNull(),
     subdomain: text('subdomain').notNull(),
     /** `reserved` when step 10c saves it, `active` once provisioning created the site. */
     status: text('status').$type<'reserved' | 'active'>().notNull().default('reserved'),
@@ -36,9 +33,7 @@ export const subscriptions = pgTable(
   'subscriptions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: text('order_id')
-      .notNull()
-      .references(() => orders.orderId),
+    orderId: text('order_id').notNull(),
     customerOrgId: uuid('customer_org_id')
       .notNull()
       .references(() => organizations.id),
@@ -57,9 +52,7 @@ export const subscriptions = pgTable(
 export const billingStarts = pgTable(
   'billing_starts',
   {
-    orderId: text('order_id')
-      .primaryKey()
-      .references(() => orders.orderId),
+    orderId: text('order_id').primaryKey(),
     subscriptionId: uuid('subscription_id').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),

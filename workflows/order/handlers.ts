@@ -202,7 +202,7 @@ async function submitStep(run: OrderRun, request: StepRequest) {
 
     case 'set-password':
       try {
-        await database.local.interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordHash: effect.passwordHash });
+        await database.local.interactive.setPartnerAdminPassword({ orderId: run.state.orderId, passwordRef: effect.passwordRef });
       } catch (error) {
         throw activityRefusal(error, {});
       }

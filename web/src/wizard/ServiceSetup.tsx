@@ -169,7 +169,8 @@ function CallingSection({ value, saved, onSave }: SectionProps & { value: Callin
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void form.run(async () => {
-      await onSave({ ...settings });
+      // The fields of the step only: a saved section's value also carries when it was saved.
+      await onSave(Object.fromEntries(CALLING_INPUTS.map((name) => [name, settings[name]])));
       setEditing(false);
     });
   };
