@@ -316,7 +316,8 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
       await database.ping();
       const { partnerOrgId, customerOrgId, ...input } = body;
       const request: RepActionRequest = { action, repId, ...input };
-      const scopedId = `rep:${repId}:${updateId}`;
+      // Update ids are kept in clear in the history: the rep's name and address go in as a digest.
+      const scopedId = `rep:${createHash('sha256').update(repId).digest('base64url').slice(0, 16)}:${updateId}`;
       // Here, not in the workflow's rules: recorded resumes without a reason must replay as they ran.
       if (action === 'resume' && !input.reason?.trim()) throw invalidAction('/body/reason', 'is required: the link holder is told what was decided');
       if (partnerOrgId !== undefined || customerOrgId !== undefined) {

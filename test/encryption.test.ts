@@ -61,7 +61,8 @@ async function startWorkers(config: Harness['config']) {
 }
 
 beforeAll(async () => {
-  h = await startHarness({}, { worker: false });
+  // The rep is named, as a `Name <email>=token` entry: the rep's name and address must not reach history in clear either.
+  h = await startHarness({ REP_API_TOKENS: `${NAMED_REP.name} <${NAMED_REP.email}>=${REP_TOKEN}` }, { worker: false });
   nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   await startWorkers(h.config);
 });
@@ -70,6 +71,9 @@ afterAll(async () => {
   await nativeConnection?.close();
   await h?.close();
 });
+
+/** The rep acting through REP_TOKEN in this file. */
+const NAMED_REP = { name: 'Nora Namedrep', email: 'nora.namedrep@cisco.example' };
 
 /** The history as Temporal stores it: read over gRPC, never through a codec. */
 async function rawHistory(orderId: string) {
@@ -174,7 +178,7 @@ describe('the raw workflow history', () => {
     const [partnerAdmin] = await h.database.db.select().from(orgUsers).where(eq(orgUsers.email, flow.people.partnerAdmin));
     const passwordHash = partnerAdmin?.passwordHash;
     expect(passwordHash).toMatch(/^\$scrypt\$/);
-    const secrets = { ...secretsOf(flow), newContact, passwordHash: passwordHash!, password: PASSWORD };
+    const secrets = { ...secretsOf(flow), newContact, passwordHash: passwordHash!, password: PASSWORD, actingRepName: NAMED_REP.name, actingRepEmail: NAMED_REP.email };
 
     const { events, sealed, haystack } = await rawHistory(flow.order.orderId);
     expect(events.length).toBeGreaterThan(20);
