@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailDeliveries, emailEvents } from '../db/schema/index.js';
-import type { SignedEvent } from './support/resend-stand-in.js';
+import type { SignedEvent } from '../simulator/stand-ins/resend.js';
 import { eventually } from './support/harness.js';
 import { detailOf, eventsOf, type MailWorld, orderWithLink, startMailWorld, waitForDetail } from './support/lifecycle.js';
 
