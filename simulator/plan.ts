@@ -50,8 +50,6 @@ export interface Person {
   doubleClick: { step: WizardStepName; withKey: boolean } | null;
   /** A step whose answer is given up on (client timeout) and sent again, with its key or without. */
   retryAfterTimeout: { step: WizardStepName; withKey: boolean } | null;
-  /** Switches the page's language (nb ↔ en) while in the wizard: a view reloaded in the other language. */
-  switchesLanguage: boolean;
 }
 
 export const WIZARD_STEPS = ['role', 'configurer', 'partner-org', 'customer-admin', 'customer-org', 'confirm', 'partner-password', 'subscription', 'calling', 'meetings', 'provision'] as const;
@@ -64,7 +62,7 @@ export interface PlannedOrder {
   intakeAt: number;
   product: 'A-WX' | 'A-SPK';
   services: Service[];
-  /** The start date, days before the run's today: its setup email goes at once. */
+  /** The start date, 1–3 days before the run's today: its setup email goes at once. */
   startDaysAgo: number;
   locale: 'en' | 'nb';
   contactEmail: string;
@@ -176,7 +174,6 @@ export function drawPlan(options: PlanOptions): Plan {
       subdomain: `sim${options.seed}-${racesSubdomain ? earlier : index}`,
       doubleClick: doubleClicks ? { step: draw.pick(WIZARD_STEPS), withKey: draw.chance(0.6) } : null,
       retryAfterTimeout: retries ? { step: draw.pick(WIZARD_STEPS), withKey: draw.chance(0.6) } : null,
-      switchesLanguage: draw.chance(0.2),
     };
     orders.push({
       index,
@@ -184,7 +181,7 @@ export function drawPlan(options: PlanOptions): Plan {
       intakeAt: draw.int(0, Math.floor(span / 3)),
       product: draw.pick(['A-WX', 'A-SPK'] as const),
       services,
-      startDaysAgo: draw.int(0, 3),
+      startDaysAgo: draw.int(1, 3),
       locale: draw.pick(['en', 'nb'] as const),
       contactEmail: `contact-${index}@partner${p}.s${options.seed}.sim.example`,
       partner: { id: `SIM-${options.seed}-P${p}`, name: PARTNERS[p]! },
