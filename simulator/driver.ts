@@ -30,8 +30,6 @@ interface Answer {
 
 type View = Record<string, unknown> & { status?: string; nextStep?: string | null; session?: { active: boolean } };
 
-/** A person gives up on an order after this long without getting anywhere. */
-const PERSON_BUDGET_MS = 6 * 60_000;
 const PASSWORD = 'correct horse battery staple fjord';
 const TERMINAL = new Set(['PROVISIONED', 'CANCELLED', 'EXPIRED']);
 
@@ -133,11 +131,14 @@ export class Driver {
     return undefined;
   }
 
-  /** The person behind the order's links, from the first email until the order ends or they give up. */
-  async person(order: PlannedOrder): Promise<void> {
+  /**
+   * The person behind the order's links, from the first email until the order ends, they give up,
+   * or `until` (epoch ms: the plan's end and a minute, so one waiting for a rep never holds up the run).
+   */
+  async person(order: PlannedOrder, until: number): Promise<void> {
     const { person } = order;
     if (person.opensAfter === null) return;
-    const deadline = Date.now() + PERSON_BUDGET_MS;
+    const deadline = until;
     let token = await this.waitForLink(order.orderId, 'wizard', undefined, 120_000);
     if (!token) return this.deps.log(`${order.orderId}: no setup email came`);
     await sleep(person.opensAfter * 1000);
@@ -236,7 +237,7 @@ export class Driver {
         sessionId = '';
       }
     }
-    this.deps.log(`${orderId}: the person gave up after ${PERSON_BUDGET_MS / 60_000} minutes`);
+    this.deps.log(`${orderId}: the person stopped at the end of the plan, the order still open`);
   }
 
   private submit(orderId: string, token: string, step: WizardStepName, body: Record<string, unknown>, options: { key: string | null; timeoutMs?: number }): Promise<Answer> {
