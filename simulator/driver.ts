@@ -31,6 +31,8 @@ interface Answer {
 type View = Record<string, unknown> & { status?: string; nextStep?: string | null; session?: { active: boolean } };
 
 const PASSWORD = 'correct horse battery staple fjord';
+/** How long a person takes between one answer and the next click. */
+const THINK_MS = 300;
 const TERMINAL = new Set(['PROVISIONED', 'CANCELLED', 'EXPIRED']);
 
 export class Driver {
@@ -133,7 +135,7 @@ export class Driver {
 
   /**
    * The person behind the order's links, from the first email until the order ends, they give up,
-   * or `until` (epoch ms: the plan's end and a minute, so one waiting for a rep never holds up the run).
+   * or `until` (epoch ms: a little after the plan's end, so one waiting for a rep never holds up the run).
    */
   async person(order: PlannedOrder, until: number): Promise<void> {
     const { person } = order;
@@ -182,7 +184,8 @@ export class Driver {
         await sleep(2000);
         continue;
       }
-      if (!view.session?.active && (['AWAITING_SETUP', 'ESCALATED', 'IN_PROGRESS'].includes(status) || !sessionId)) {
+      // No session of this person's (first visit, a new link, or someone else's session since): open one.
+      if (!view.session?.active) {
         const started = await this.call('POST', `/api/wizard/${token}/sessions`, { orderId, token, key: randomUUID(), recordsEvent: 'wizard.session-started' });
         if (started.status !== 201) {
           await sleep(2000);
@@ -230,6 +233,8 @@ export class Driver {
         input = await this.stepInput(order, next, view, token, handedOver, true);
         await this.submit(orderId, token, next, { sessionId, ...input }, { key: randomUUID() });
       }
+      // A person reads the answer before the next click; a refusal takes longer to take in.
+      await sleep(answer.status === 200 ? THINK_MS : 5 * THINK_MS);
       if (next === 'configurer' && input.choice !== 'self' && answer.status === 200) {
         // The session ends; the colleague or the customer carries on with the link they are sent.
         const newer = await this.waitForLink(orderId, 'wizard', token, 60_000);

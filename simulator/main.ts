@@ -25,6 +25,8 @@ const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** After the last action, how long the world may take to settle before it is checked anyway. */
 const QUIESCENCE_TIMEOUT_MS = 4 * 60_000;
+/** People keep at it this long after the plan's last action, then leave their orders as they are. */
+const PERSON_GRACE_S = 20;
 
 const log = (line: string) => process.stderr.write(`[simulate] ${line}\n`);
 
@@ -161,7 +163,7 @@ async function main(): Promise<number> {
       ...plan.orders.map(async (order) => {
         await at(order.intakeAt);
         await driver.intake(order, today);
-        await driver.person(order, started + (plan.seconds + 60) * 1000);
+        await driver.person(order, started + (plan.seconds + PERSON_GRACE_S) * 1000);
       }),
       ...plan.repActions.map(async (action) => {
         await at(action.at);
