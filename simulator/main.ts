@@ -25,6 +25,8 @@ const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** After the last action, how long the world may take to settle before it is checked anyway. */
 const QUIESCENCE_TIMEOUT_MS = 4 * 60_000;
+/** A snapshot counts when nothing changed while it was read and this long after. */
+const SETTLED_FOR_MS = 5000;
 /** People keep at it this long after the plan's last action, then leave their orders as they are. */
 const PERSON_GRACE_S = 20;
 
@@ -65,6 +67,35 @@ async function quiescent(client: Client, sql: postgres.Sql, plan: Plan): Promise
     if (pendingActivities?.length || pendingWorkflowTask || lastSeq.get(order.orderId) !== state.seq) busy.push(order.orderId);
   }
   return busy;
+}
+
+/** What changes when anything happens: each order's last seq, the emails sent, the webhooks received. */
+async function fingerprint(world: World, sql: postgres.Sql): Promise<string> {
+  const rows = await sql<Array<{ order_id: string; last_seq: number }>>`select order_id, last_seq from orders order by order_id`;
+  return `${rows.map((r) => `${r.order_id}:${r.last_seq}`).join(',')} emails=${world.resend.deliveries().length} webhooks=${world.webhooks().length}`;
+}
+
+/**
+ * Waits for quiescence, then looks at the world, and looks again if it moved meanwhile (a timer
+ * fired while the snapshot was being read): the checkers see one settled world, not a torn one.
+ */
+async function settledSnapshot(world: World, driver: Driver, client: Client, sql: postgres.Sql, plan: Plan): Promise<WorldSnapshot> {
+  const settleBy = Date.now() + QUIESCENCE_TIMEOUT_MS;
+  for (;;) {
+    let busy = plan.orders.map((order) => order.orderId);
+    for (;;) {
+      // A dependency still coming back (a fault's restart) is asked again on the next round.
+      busy = await quiescent(client, sql, plan).catch(() => busy);
+      if (busy.length === 0 || Date.now() > settleBy) break;
+      await sleep(2000);
+    }
+    if (busy.length) log(`not quiescent after ${QUIESCENCE_TIMEOUT_MS / 60_000} minutes: ${busy.join(', ')} still busy; checking anyway`);
+    const before = await fingerprint(world, sql);
+    const taken = await snapshot(world, driver, client, sql, plan);
+    await sleep(SETTLED_FOR_MS);
+    if ((await fingerprint(world, sql)) === before || Date.now() > settleBy) return taken;
+    log('the world moved while it was being looked at: looking again');
+  }
 }
 
 /** Every string and byte string in a raw history, as text: what someone reading the history would see. */
@@ -176,16 +207,7 @@ async function main(): Promise<number> {
     const client = new Client({ connection, dataConverter: orderDataConverter(loadConfig(world.env)) });
     const sql = postgres(world.postgresUrl(), { max: 2, onnotice: () => {} });
     try {
-      const settleBy = Date.now() + QUIESCENCE_TIMEOUT_MS;
-      let busy = plan.orders.map((order) => order.orderId);
-      for (;;) {
-        // A dependency still coming back (a fault's restart) is asked again on the next round.
-        busy = await quiescent(client, sql, plan).catch(() => busy);
-        if (busy.length === 0 || Date.now() > settleBy) break;
-        await sleep(2000);
-      }
-      if (busy.length) log(`not quiescent after ${QUIESCENCE_TIMEOUT_MS / 60_000} minutes: ${busy.join(', ')} still busy; checking anyway`);
-      const world_ = await snapshot(world, driver, client, sql, plan);
+      const world_ = await settledSnapshot(world, driver, client, sql, plan);
       const verdicts = checkAll(world_);
       const byStatus = new Map<string, number>();
       for (const order of world_.orders) byStatus.set(order.workflowStatus ?? 'unknown', (byStatus.get(order.workflowStatus ?? 'unknown') ?? 0) + 1);
