@@ -212,6 +212,9 @@ async function main(): Promise<number> {
       const byStatus = new Map<string, number>();
       for (const order of world_.orders) byStatus.set(order.workflowStatus ?? 'unknown', (byStatus.get(order.workflowStatus ?? 'unknown') ?? 0) + 1);
       console.log(`orders: ${[...byStatus].map(([status, count]) => `${status} ${count}`).join(', ')}; requests: ${driver.requests.length}; emails: ${world_.emails.length}; webhooks: ${world_.webhooks.length}`);
+      const answers = new Map<string, number>();
+      for (const request of driver.requests) answers.set(String(request.status ?? 'none'), (answers.get(String(request.status ?? 'none')) ?? 0) + 1);
+      console.log(`answers: ${[...answers].sort().map(([status, count]) => `${status} ${count}`).join(', ')}`);
       for (const fault of faults.injected) console.log(`fault at ${fault.at}s: ${fault.kind} (${fault.detail})`);
       for (const verdict of verdicts) for (const line of describeVerdict(verdict)) console.log(line);
       for (const exit of world.unexpectedExits()) console.log(`note: ${exit}`);
