@@ -35,6 +35,12 @@ const PASSWORD = 'correct horse battery staple fjord';
 const THINK_MS = 300;
 const TERMINAL = new Set(['PROVISIONED', 'CANCELLED', 'EXPIRED']);
 
+/** The addresses a person types beside the plan's: the new partner org's admin, and the admin address tried after losing a race. */
+export const typedAddresses = (order: PlannedOrder) => ({
+  partnerAdmin: `admin-${order.index}@partner.c${order.index}.sim.example`,
+  otherCustomerAdmin: `it-${order.index}-b@c${order.index}.sim.example`,
+});
+
 export class Driver {
   readonly requests: RequestRecord[] = [];
   constructor(private readonly deps: DriverDeps) {}
@@ -269,7 +275,7 @@ export class Driver {
 
   private async stepInput(order: PlannedOrder, step: WizardStepName, view: View, token: string, handedOver: boolean, otherWay = false): Promise<Record<string, unknown>> {
     const { person } = order;
-    const domain = `c${order.index}.sim.example`;
+    const typed = typedAddresses(order);
     switch (step) {
       case 'role':
         return { role: view.delegatedToCustomer && view.audience === 'customer' ? 'customer' : 'partner' };
@@ -280,10 +286,10 @@ export class Driver {
         const useExisting = existing && (person.partnerOrg === 'existing') !== otherWay;
         return useExisting
           ? { mode: 'existing', recognised: true }
-          : { mode: 'new', name: order.partner.name, country: 'NO', address: 'Kaigata 1, Bergen', adminEmail: `admin-${order.index}@partner.${domain}` };
+          : { mode: 'new', name: order.partner.name, country: 'NO', address: 'Kaigata 1, Bergen', adminEmail: typed.partnerAdmin };
       }
       case 'customer-admin':
-        return { email: otherWay ? `it-${order.index}-b@${domain}` : person.customerAdminEmail };
+        return { email: otherWay ? typed.otherCustomerAdmin : person.customerAdminEmail };
       case 'customer-org': {
         const candidates = ((view.customerOrg as { candidates?: Array<{ orgId: string }> } | undefined)?.candidates ?? []);
         if (!otherWay && candidates.length && person.customerOrg === 'existing') return { mode: 'existing', orgId: candidates[0]!.orgId, recognised: true };

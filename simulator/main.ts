@@ -15,7 +15,7 @@ import { loadConfig } from '../config.js';
 import { orderWorkflowId } from '../domain/order.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { getStateQuery, type OrderState } from '../workflows/definitions.js';
-import { Driver } from './driver.js';
+import { Driver, typedAddresses } from './driver.js';
 import { FaultInjector } from './faults.js';
 import { checkAll, describeVerdict, type OrderSnapshot, type WorldSnapshot } from './invariants.js';
 import { describePlan, drawPlan, parseFaults, type Plan, planHash } from './plan.js';
@@ -163,6 +163,7 @@ function personalData(plan: Plan, index: number): string[] {
   return [
     order.contactEmail,
     order.person.customerAdminEmail,
+    ...Object.values(typedAddresses(order)),
     ...(order.person.handOver ? [order.person.handOver.email] : []),
     ...plan.repActions.filter((a) => a.email && a.orderIndexes.includes(index)).map((a) => a.email!),
     'sim.rep@cisco.example',
