@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/email-throughput.ts [--quick] [--emails N] [--rate N]
 import { parseArgs } from 'node:util';
-import { startResendStandIn } from '../test/support/resend-stand-in.js';
+import { startResendStandIn } from '../simulator/stand-ins/resend.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
 import { startOrdersAtOneMoment } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, printResult, ratio, round, table, waitFor, writeResult } from './support/report.js';

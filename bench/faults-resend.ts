@@ -2,7 +2,7 @@
 // Each round takes orders in over HTTP with their start date passed, so their setup emails are due
 // at once, and has other orders, walked through the wizard beforehand, ask for provisioning. In the
 // outage round every email of those orders (setup and provisioned to the contact, escalation to the
-// rep) is answered 500 by the Resend stand-in (test/support/resend-stand-in.ts) from before intake
+// rep) is answered 500 by the Resend stand-in (simulator/stand-ins/resend.ts) from before intake
 // until the outage is over. Neither the clock nor provisioning may wait for them: reports each
 // order's escalation lateness (the `order.escalated` event against its setup email +
 // ESCALATION_AFTER) and each provisioning's time (the `provision` step's request to the
@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { and, inArray } from 'drizzle-orm';
 import { orderEvents } from '../db/schema/index.js';
-import { startResendStandIn } from '../test/support/resend-stand-in.js';
+import { startResendStandIn } from '../simulator/stand-ins/resend.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
 import { benchOrder, inParallel, signedIntake, type WizardUser, wizardUsers } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, percentiles, printResult, ratio, round, sleep, table, waitFor, writeResult } from './support/report.js';

@@ -1,6 +1,6 @@
 // Bench 5: a timer burst. 1 000 orders share one start moment; when it comes, every order's timer
 // fires at once and each sends its setup email through the rate-limited email task queue to the
-// Resend stand-in (test/support/resend-stand-in.ts), the real Resend SDK talking to it over HTTP.
+// Resend stand-in (simulator/stand-ins/resend.ts), the real Resend SDK talking to it over HTTP.
 //
 //   npx tsx bench/timer-burst.ts [--quick] [--orders N] [--rate N] [--lead-seconds N]
 //
@@ -8,7 +8,7 @@
 // run at --rate (20/s). The n-th email cannot leave before n/rate seconds: that floor is the
 // baseline, and lateness is reported over it.
 import { parseArgs } from 'node:util';
-import { startResendStandIn } from '../test/support/resend-stand-in.js';
+import { startResendStandIn } from '../simulator/stand-ins/resend.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
 import { startOrdersAtOneMoment } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, percentiles, percentilesTable, printResult, ratio, round, sleep, waitFor, writeResult } from './support/report.js';

@@ -1,7 +1,7 @@
 // Bench 7: webhook lag. 1 000 orders share one start moment; when it comes, every order changes
 // status at once (SCHEDULED → AWAITING_SETUP) and each change is POSTed, signed, to a local
 // receiver that verifies every request with the standardwebhooks package, as a partner's would
-// (test/support/webhook-receiver.ts). Lag is the receipt time minus the change's `occurredAt`.
+// (simulator/stand-ins/webhook-receiver.ts). Lag is the receipt time minus the change's `occurredAt`.
 //
 //   npx tsx bench/webhook-lag.ts [--quick] [--orders N] [--lead-seconds N]
 //
@@ -10,7 +10,7 @@
 // order's changes in seq order.
 import { parseArgs } from 'node:util';
 import type { WebhookRetrySettings } from '../domain/order.js';
-import { startReceiver, WEBHOOK_TEST_SECRET, type Received } from '../test/support/webhook-receiver.js';
+import { startReceiver, WEBHOOK_TEST_SECRET, type Received } from '../simulator/stand-ins/webhook-receiver.js';
 import { BENCH_OPTIONS, intArg, startEnvironment } from './support/environment.js';
 import { benchOrder, startOrderDirectly, startOrdersAtOneMoment } from './support/orders.js';
 import { type BenchResult, type Headline, machineInfo, percentiles, percentilesTable, printResult, ratio, round, sleep, waitFor, writeResult } from './support/report.js';

@@ -10,7 +10,7 @@ import { billingStarts, emailDeliveries, orderConfigurations, organizations, org
 import type { OrderPayload } from '../domain/order.js';
 import { eventually, type Harness, isoDate, makeOrder, startHarness } from './support/harness.js';
 import { type ChildService, freePort, kill, startApiProcess, startWorkerProcess, stop } from './support/processes.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 
 /** A retried email activity waits out its 30 s start-to-close timeout: the killed attempt never reports back. */
 const AFTER_RESTART_MS = 90_000;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailDeliveries, emailEvents } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
 import { emailEventUpdate } from '../workflows/definitions.js';
-import type { SignedEvent } from './support/resend-stand-in.js';
+import type { SignedEvent } from '../simulator/stand-ins/resend.js';
 import { eventually } from './support/harness.js';
 import { detailOf, eventsOf, type MailWorld, orderWithLink, startMailWorld, waitForDetail } from './support/lifecycle.js';
 

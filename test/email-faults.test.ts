@@ -7,7 +7,7 @@ import { emailDeliveries, orderEvents } from '../db/schema/index.js';
 import type { OrderPayload } from '../domain/order.js';
 import { createResendTransport } from '../emails/transport.js';
 import { eventually, type Harness, isoDate, makeOrder, startHarness } from './support/harness.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 
 /** Short, so a timed-out attempt costs a second, not the production 15 s. */
 const REQUEST_TIMEOUT_MS = 1_000;

@@ -1,5 +1,5 @@
 // Emails and wizard links against the real database, with the real Resend SDK talking to a local
-// Resend stand-in (test/support/resend-stand-in.ts), and the dev outbox through the real API.
+// Resend stand-in (simulator/stand-ins/resend.ts), and the dev outbox through the real API.
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
@@ -15,7 +15,7 @@ import { deriveLinkToken, hashLinkToken, LINK_TOKEN_PATTERN, linkUrl } from '../
 import { type EmailTemplate, LINK_REQUIRED_PURPOSES, type OrderSummary, orderSummary, renderEmail } from '../emails/templates.js';
 import { createEmailTransport, createResendTransport } from '../emails/transport.js';
 import { eventually, type Harness, insertOrderRow, makeOrder, openTestDatabase, startHarness } from './support/harness.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 import { activityEnvironment } from './support/test-logs.js';
 
 const LINK_SECRET = 'test-link-token-secret-0123456789abcdef';

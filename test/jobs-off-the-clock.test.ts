@@ -8,7 +8,7 @@ import { emailDeliveries } from '../db/schema/index.js';
 import { createResendTransport } from '../emails/transport.js';
 import { type Harness, isoDate, makeOrder, startHarness } from './support/harness.js';
 import { eventsOf, type MailWorld, mailsOf, startMailWorld, waitForDetail, waitForMail } from './support/lifecycle.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 
 const GIVE_UP_MS = 15_000;
 

@@ -11,7 +11,7 @@ import type { Database } from '../db/client.js';
 import { emailDeliveries, linkTokens, orderEvents, orders } from '../db/schema/index.js';
 import { orderSummary } from '../emails/templates.js';
 import { insertOrderRow, makeOrder, openTestDatabase } from './support/harness.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 
 let database: Database;
 let standIn: ResendStandIn;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, type Harness, makeOrder, startHarness } from './support/harness.js';
-import { WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
+import { WEBHOOK_TEST_SECRET } from '../simulator/stand-ins/webhook-receiver.js';
 
 type Handler = (req: { body: Buffer; headers: Record<string, string> }, res: { sendStatus(code: number): void }) => void;
 

@@ -8,7 +8,7 @@ import { orderWorkflowId } from '../domain/order.js';
 import { ensureReconcileSchedule, reconcileScheduleId } from '../temporal/reconcile-schedule.js';
 import { eventually, type Harness, isoDate, makeOrder, startHarness, tokenOf, waitForEmail } from './support/harness.js';
 import { detailOf, eventsOf, waitForDetail } from './support/lifecycle.js';
-import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../simulator/stand-ins/webhook-receiver.js';
 
 let h: Harness;
 let receiver: Receiver;

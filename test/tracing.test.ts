@@ -9,7 +9,7 @@ import { signIntakeBody } from '../api/signature.js';
 import { eventually, type Harness, HMAC_SECRET, isoDate, makeOrder, startHarness } from './support/harness.js';
 import { waitForMail } from './support/lifecycle.js';
 import { freePort, startApiProcess, startWorkerProcess, stop } from './support/processes.js';
-import { type ResendStandIn, startResendStandIn } from './support/resend-stand-in.js';
+import { type ResendStandIn, startResendStandIn } from '../simulator/stand-ins/resend.js';
 
 interface ReceivedSpan {
   service: string;

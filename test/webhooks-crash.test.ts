@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { eventually, type Harness, isoDate, makeOrder, startHarness } from './support/harness.js';
 import { freePort, kill, startWorkerProcess, stop } from './support/processes.js';
-import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../simulator/stand-ins/webhook-receiver.js';
 
 let h: Harness;
 let port: number;

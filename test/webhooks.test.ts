@@ -8,7 +8,7 @@ import { listWebhookDeliveries } from '../db/queries/webhook-deliveries.js';
 import { isPublicAddress } from '../domain/network-address.js';
 import { eventually, type Harness, isoDate, makeOrder, repAction, startHarness } from './support/harness.js';
 import { waitForDetail } from './support/lifecycle.js';
-import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET as SECRET } from './support/webhook-receiver.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET as SECRET } from '../simulator/stand-ins/webhook-receiver.js';
 
 const FAST_RETRIES = { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_INITIAL: '100ms', WEBHOOK_RETRY_MAX: '200ms' };
 

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserStand, checkPage, startBrowserStand, type TestBrowser } from './support/browser.js';
 import { eventually, type Harness, isoDate, makeOrder, REP_TOKEN, waitForEmail } from './support/harness.js';
-import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from './support/webhook-receiver.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../simulator/stand-ins/webhook-receiver.js';
 
 const SCREENSHOTS = path.resolve('test-results/browser-nb');
 

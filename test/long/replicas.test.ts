@@ -11,8 +11,8 @@ import { signIntakeBody } from '../../api/signature.js';
 import type { OrderPayload } from '../../domain/order.js';
 import { eventually, HMAC_SECRET, isoDate, makeOrder, REP_TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { freePort, isRunning, kill, startApiProcess, startWorkerProcess, stop, type ChildService } from '../support/processes.js';
-import { type ResendStandIn, startResendStandIn } from '../support/resend-stand-in.js';
-import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../support/webhook-receiver.js';
+import { type ResendStandIn, startResendStandIn } from '../../simulator/stand-ins/resend.js';
+import { type Receiver, startReceiver, WEBHOOK_TEST_SECRET } from '../../simulator/stand-ins/webhook-receiver.js';
 
 const ORDERS = 300;
 /** Every third order is never opened: it must escalate. The others are configured to PROVISIONED. */

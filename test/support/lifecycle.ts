@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { OrderStatus } from '../../domain/order.js';
 import { eventually, type Harness, type HarnessOptions, isoDate, makeOrder, projectionCaughtUp, REP_TOKEN, startHarness, type wizardClient } from './harness.js';
-import { type Delivery, type ResendStandIn, type ResendStandInOptions, startResendStandIn } from './resend-stand-in.js';
+import { type Delivery, type ResendStandIn, type ResendStandInOptions, startResendStandIn } from '../../simulator/stand-ins/resend.js';
 
 export const PUBLIC_BASE_URL = 'https://orders.example';
 

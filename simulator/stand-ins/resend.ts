@@ -1,4 +1,5 @@
-// A local stand-in for Resend's `POST /emails`, for tests that run the real Resend SDK against it
+// A local stand-in for Resend's `POST /emails`, for tests and the simulator (npm run simulate) that
+// run the real Resend SDK against it
 // (RESEND_BASE_URL = standIn.url, RESEND_API_KEY = standIn.apiKey). It speaks what SDK 6 sends
 // and expects:
 //   request:  POST /emails, `Authorization: Bearer <key>`, `Content-Type: application/json`,

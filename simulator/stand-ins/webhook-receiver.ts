@@ -1,11 +1,11 @@
-// A partner's webhook receiver for tests: verifies every request with the standardwebhooks package,
+// A partner's webhook receiver, for the tests and the simulator (npm run simulate): verifies every request with the standardwebhooks package,
 // as docs/http-api.md tells partners to, and keeps what it accepted.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
-/** The WEBHOOK_SECRET of the tests' services and receivers. */
+/** The WEBHOOK_SECRET of the tests' services and receivers, unless a receiver is given its own. */
 export const WEBHOOK_TEST_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 export interface Received {
@@ -28,8 +28,8 @@ export interface Receiver {
 }
 
 /** Answers 500 to the first `failFirst` requests, then verifies and accepts (400 when verification fails). */
-export async function startReceiver({ failFirst = 0, port = 0 }: { failFirst?: number; port?: number } = {}): Promise<Receiver> {
-  const verifier = new Webhook(WEBHOOK_TEST_SECRET);
+export async function startReceiver({ failFirst = 0, port = 0, secret = WEBHOOK_TEST_SECRET }: { failFirst?: number; port?: number; secret?: string } = {}): Promise<Receiver> {
+  const verifier = new Webhook(secret);
   const accepted: Received[] = [];
   let requests = 0;
   let refusing = failFirst;
