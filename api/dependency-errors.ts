@@ -5,8 +5,12 @@ import { ProblemError } from './problem.js';
 
 const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
-/** gRPC codes that mean "not now" rather than "not so": cancelled, deadline, exhausted, unavailable. */
-const GRPC_TRANSIENT = new Set([1, 4, 8, 14]);
+/**
+ * gRPC codes that mean "not now" rather than "not so": cancelled, deadline, exhausted, internal,
+ * unavailable. A Temporal frontend that is restarting answers INTERNAL "something went wrong,
+ * please retry" (found by the simulator, seed 111014447).
+ */
+const GRPC_TRANSIENT = new Set([1, 4, 8, 13, 14]);
 
 /** postgres.js and Node socket codes for a connection that failed, broke or timed out. */
 const CONNECTION_CODES = new Set([
@@ -24,8 +28,11 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_DESTROYED',
 ]);
 
-/** SQLSTATEs of a server that cannot take the query now: connection exceptions, shutting down, too many clients. */
-const isUnavailableSqlState = (code: string) => code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '53400'].includes(code);
+/**
+ * SQLSTATEs of a server that cannot take the query now: connection exceptions, shutting down, too
+ * many clients, and a statement or lock wait past the session's limits (db/client.ts).
+ */
+const isUnavailableSqlState = (code: string) => code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '53400', '57014', '55P03'].includes(code);
 
 export type Dependency = 'temporal' | 'database';
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { unavailableDependency } from '../api/dependency-errors.js';
 import { signIntakeBody, verifyIntakeSignature } from '../api/signature.js';
 import { linkGone, problemFromUpdateError } from '../api/workflow-calls.js';
 import { ConfigError, loadConfig, parseDuration } from '../config.js';
@@ -237,5 +238,17 @@ describe('a refused Update as an HTTP answer', () => {
     for (const reason of ['This link is no longer valid. Use the newest link you were sent.', 'This order has expired.']) {
       expect(refused(reason)).toEqual(linkGone());
     }
+  });
+});
+
+describe('an unavailable dependency', () => {
+  const grpcError = (code: number) => Object.assign(new Error('something went wrong, please retry'), { code, metadata: {}, details: 'x' });
+  it('is Temporal for a transient gRPC code, INTERNAL of a restarting frontend included, and nothing for a refusal', () => {
+    for (const code of [1, 4, 8, 13, 14]) expect(unavailableDependency(grpcError(code)), `code ${code}`).toBe('temporal');
+    for (const code of [3, 5, 6, 9]) expect(unavailableDependency(grpcError(code)), `code ${code}`).toBeUndefined();
+  });
+  it('is the database for a refused connection or a statement or lock wait past the session limits, not for a constraint', () => {
+    for (const code of ['ECONNREFUSED', '57P01', '57014', '55P03']) expect(unavailableDependency(Object.assign(new Error('x'), { code })), code).toBe('database');
+    expect(unavailableDependency(Object.assign(new Error('x'), { code: '23505' }))).toBeUndefined();
   });
 });
