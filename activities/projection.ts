@@ -1,4 +1,4 @@
-import { and, eq, gte, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { OrderStatus } from '../domain/order.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import type { OrderState } from '../workflows/definitions.js';
@@ -45,7 +45,10 @@ export function createProjectionActivities({ database, metrics = createBusinessM
     /**
      * Projects one workflow event: appends it to the timeline and moves the read model forward.
      * Idempotent: a retry (or a replayed activity after a worker crash) finds its row by
-     * (order_id, branch, seq) and changes nothing; an older event never overwrites a newer status.
+     * (order_id, branch, seq) and writes the same again; an older event never overwrites a newer
+     * status. The same seq with other content is the history's own event replacing one a local
+     * activity wrote in a workflow task that never completed (its worker was killed): the history
+     * is the truth, so it wins (found by the simulator, seed 1, worker SIGKILL).
      * A Resend event's Svix id and the email's new status are written in the same transaction.
      *
      * After `temporal workflow reset` the new branch numbers its events again from the reset
@@ -85,7 +88,7 @@ export function createProjectionActivities({ database, metrics = createBusinessM
           await tx
             .insert(orders)
             .values(row)
-            .onConflictDoUpdate({ target: orders.orderId, set: changes, ...(superseded.length ? {} : { setWhere: lt(orders.lastSeq, event.seq) }) });
+            .onConflictDoUpdate({ target: orders.orderId, set: changes, ...(superseded.length ? {} : { setWhere: lte(orders.lastSeq, event.seq) }) });
         }
         const inserted = await tx
           .insert(orderEvents)
@@ -100,10 +103,14 @@ export function createProjectionActivities({ database, metrics = createBusinessM
             occurredAt: new Date(event.occurredAt),
             ...(abandoned ? { supersededAt: sql`now()` } : {}),
           })
-          .onConflictDoNothing({ target: [orderEvents.orderId, orderEvents.branch, orderEvents.seq] })
-          .returning({ seq: orderEvents.seq });
+          .onConflictDoUpdate({
+            target: [orderEvents.orderId, orderEvents.branch, orderEvents.seq],
+            set: { type: event.type, status: event.status, actor: event.actor, data: event.data, occurredAt: new Date(event.occurredAt) },
+          })
+          // xmax is 0 for a row this statement inserted, not for one it updated.
+          .returning({ fresh: sql<boolean>`(xmax = 0)` });
         if (emailEvent) await takeInEmailEvent(tx, emailEvent);
-        return inserted.length > 0 && !abandoned;
+        return inserted[0]?.fresh === true && !abandoned;
       });
       // Counted once: a retry finds the event already there.
       if (firstTime) metrics.orderEvent(event.type, event.data, event.occurredAt, snapshot.setupEmailSentAt);

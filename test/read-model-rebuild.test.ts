@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEmailActivities, type SendEmailRequest } from '../activities/email.js';
+import { createProjectionActivities } from '../activities/projection.js';
 import { resolveLinkToken } from '../api/link-lookup.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -64,4 +65,24 @@ it('a rebuilt read model sends no email twice and keeps the order’s link', asy
   expect(await database.db.select().from(emailDeliveries).where(eq(emailDeliveries.orderId, order.orderId))).toHaveLength(1);
   expect(await database.db.select().from(linkTokens).where(eq(linkTokens.orderId, order.orderId))).toHaveLength(1);
   expect(await resolveLinkToken(database.db, token, new Date())).toMatchObject({ state: 'valid', orderId: order.orderId, issueKey: 'link-1' });
+});
+
+it('takes the history’s event over one a workflow task that never completed wrote at the same seq', async () => {
+  const projection = createProjectionActivities({ database, config: loadConfig({ NODE_ENV: 'test', INTAKE_HMAC_SECRET: 'test-intake-secret-0123456789', REP_API_TOKENS: 'test-rep-token-0123456789abcdef', DATA_DIR: '/tmp/read-model-rebuild-unused' }) });
+  const order = { ...makeOrder(), timezone: 'UTC' };
+  const now = new Date().toISOString();
+  const snapshot = { orderId: order.orderId, order, startAt: now, escalated: false, payloadHash: 'hash', receivedAt: now };
+  const event = (seq: number, type: string, status: 'AWAITING_SETUP' | 'IN_PROGRESS' | 'CANCELLED') => ({ seq, type, status, actor: 'system', data: {}, occurredAt: now });
+  await projection.recordOrderEvent({ snapshot, event: event(1, 'order.received', 'AWAITING_SETUP') });
+  // Written by a local activity whose workflow task died with its worker: history never had it.
+  await projection.recordOrderEvent({ snapshot, event: event(2, 'rep.cancel', 'CANCELLED') });
+  // The history's own seq 2, recorded by the task that ran instead.
+  await projection.recordOrderEvent({ snapshot, event: event(2, 'wizard.session-started', 'IN_PROGRESS') });
+  // And its retry changes nothing more.
+  await projection.recordOrderEvent({ snapshot, event: event(2, 'wizard.session-started', 'IN_PROGRESS') });
+
+  const timeline = await database.db.select().from(orderEvents).where(eq(orderEvents.orderId, order.orderId));
+  expect(timeline.map((e) => [e.seq, e.type]).sort()).toEqual([[1, 'order.received'], [2, 'wizard.session-started']]);
+  const [row] = await database.db.select().from(orders).where(eq(orders.orderId, order.orderId));
+  expect(row?.status).toBe('IN_PROGRESS');
 });
