@@ -141,6 +141,9 @@ export function createProvisioningActivities(deps: ActivityDeps) {
       } catch (error) {
         const violation = postgresErrorOf(error);
         if (violation?.code === UNIQUE_VIOLATION && violation.constraint === 'meeting_sites_subdomain_uq') {
+          // A concurrent reservation of the same name by this very order (a retried Update) won the
+          // insert: the name is the order's, which is what was asked. ON CONFLICT guards only the order's key.
+          if ((await findOrderSite(db, orderId))?.subdomain === name) return { subdomain: name };
           throw ApplicationFailure.create({
             type: SUBDOMAIN_TAKEN,
             message: `${name} is already taken by another site.`,
