@@ -18,6 +18,7 @@ import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
 import { createOrderWorkers, installWorkerRuntime, WORKER_POOL_SIZE, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
+import { freePort, isPortFree } from './ports.js';
 import { ensureWebBuild } from './web-build.js';
 
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -25,27 +26,6 @@ const say = (line: string) => console.log(`[start] ${line}`);
 /** The dev server's usual ports: what Temporal users type by habit. */
 const TEMPORAL_DEV_PORT = 7233;
 const TEMPORAL_DEV_UI_PORT = 8233;
-
-/** Whether nothing listens on host:port just now (a listen that is closed again at once). */
-function isFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
-  });
-}
-
-/** A port nothing listens on just now, on host. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The parent of `pid`, or undefined once it has exited. */
 function parentOf(pid: number): number | undefined {
@@ -104,14 +84,14 @@ async function main() {
 
   try {
     const listenHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    if (!(await isFree(config.host, config.port))) {
+    if (!(await isPortFree(config.host, config.port))) {
       say(`port ${config.port} (PORT) is taken on ${config.host}: another \`npm start\` or server is running there.`);
       say(`stop it, or run this one beside it with its own port and data: PORT=${config.port + 1} DATA_DIR=.data-${config.port + 1} npm start`);
       return await stop(1);
     }
     // The worker's metrics as worker.ts serves them. Taken (a second `npm start`): a free port, printed below.
     let workerMetricsPort = config.workerMetricsPort;
-    if (workerMetricsPort !== 0 && !(await isFree(config.host, workerMetricsPort))) {
+    if (workerMetricsPort !== 0 && !(await isPortFree(config.host, workerMetricsPort))) {
       say(`port ${workerMetricsPort} (WORKER_METRICS_PORT) is taken: the worker serves its metrics on a free port, printed below.`);
       workerMetricsPort = await freePort(config.host);
     }
@@ -124,7 +104,7 @@ async function main() {
       const cliPath = await ensureTemporalCli((line) => say(line));
       say(`starting the Temporal dev server (state in ${path.join(config.dataDir, 'temporal.db')})`);
       // Taken (often by a Temporal dev server of the user's own): run on free ports and say so.
-      const [portFree, uiPortFree] = [await isFree('127.0.0.1', TEMPORAL_DEV_PORT), await isFree('127.0.0.1', TEMPORAL_DEV_UI_PORT)];
+      const [portFree, uiPortFree] = [await isPortFree('127.0.0.1', TEMPORAL_DEV_PORT), await isPortFree('127.0.0.1', TEMPORAL_DEV_UI_PORT)];
       if (!portFree) {
         say(`port ${TEMPORAL_DEV_PORT} is taken (another Temporal dev server?): this start runs its own on a free port, printed below.`);
         say(`to use the running server instead: TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_DEV_PORT} npm start`);

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +17,7 @@ import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/embedd
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { REPLAY_PAYLOAD_KEYS } from '../scripts/record-histories.js';
 import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
+import { freePort } from '../scripts/ports.js';
 import { type DevServer, startTemporalDevServer } from '../scripts/temporal-dev-server.js';
 import { type ResendStandIn, startResendStandIn } from './stand-ins/resend.js';
 import { type Received, type Receiver, startReceiver } from './stand-ins/webhook-receiver.js';
@@ -101,17 +101,6 @@ async function signal(child: ChildProcess | undefined, name: NodeJS.Signals, kil
   const timer = killAfterMs ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined;
   await exited;
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface World {

@@ -1,11 +1,10 @@
 // The first slice through HTTP and the real worker: signed intake → order workflow → live state.
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIntakeBody } from '../api/signature.js';
 import { orderEvents, orders } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
-import { eventually, HMAC_SECRET, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness } from './support/harness.js';
+import { eventually, HMAC_SECRET, type Harness, isoDate, makeOrder, REP_TOKEN, startHarness, workflowExists } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,16 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function workflowExists(orderId: string): Promise<boolean> {
-  try {
-    await h.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
 
 describe('POST /api/orders', () => {
   it('accepts a signed order, starts its workflow and shows it SCHEDULED in the read model and live', async () => {
@@ -137,7 +126,7 @@ describe('POST /api/orders', () => {
       const response = await h.postOrder(order, { raw, ...sign(raw) });
       expect(response.statusCode).toBe(401);
       expect(response.json()).toMatchObject({ status: 401, title: 'Authentication required' });
-      expect(await workflowExists(order.orderId)).toBe(false);
+      expect(await workflowExists(h, order.orderId)).toBe(false);
     });
 
     it('accepts a signature 299 s old', async () => {
@@ -181,7 +170,7 @@ describe('POST /api/orders', () => {
       const problem = response.json();
       expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
       if (typeof (body as { orderId?: unknown }).orderId === 'string' && (body as { orderId: string }).orderId) {
-        expect(await workflowExists((body as { orderId: string }).orderId).catch(() => false)).toBe(false);
+        expect(await workflowExists(h, (body as { orderId: string }).orderId).catch(() => false)).toBe(false);
       }
     });
 

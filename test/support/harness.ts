@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { LightMyRequestResponse } from 'fastify';
 import { NativeConnection } from '@temporalio/worker';
@@ -326,4 +326,15 @@ export async function decodedHistoryText(h: Harness, orderId: string): Promise<s
     texts.push(Buffer.from(decoded[0]!.data ?? []).toString('utf8'));
   }
   return texts.join('\n');
+}
+
+/** Whether Temporal still knows the order's workflow (a deleted or never started one: no). */
+export async function workflowExists(h: Harness, orderId: string): Promise<boolean> {
+  try {
+    await h.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }
