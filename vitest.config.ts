@@ -24,6 +24,9 @@ export default defineConfig({
     // Most files wait (on timers, a worker's restart, a database outage) more than they compute: a
     // third fork on 2 cores fills those waits. The slow files start first, so the forks end together.
     maxWorkers: 3,
+    // A fork runs file after file with its modules loaded once (a quarter less CPU than a process per
+    // file): each file still builds its own world (harness, database, task queue), nothing module-wide.
+    isolate: false,
     sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -31,8 +31,9 @@ it('a cancelled order’s tasks close and its links are revoked while its setup 
   expect(detail.tasks.map((t) => t.kind)).toContain('escalation');
   const live = await world.h.database.db.select().from(linkTokens).where(and(eq(linkTokens.orderId, order.orderId), isNull(linkTokens.revokedAt)));
   expect(live).toEqual([]);
-  // All of it while the setup email is still retrying: nothing waited for it.
+  // All of it while the setup email never went: nothing waited for it. It is still retrying, or its
+  // next attempt (on a busy machine, after the revocation) found its link revoked and gave up.
   const [setup] = await world.h.database.db.select().from(emailDeliveries).where(eq(emailDeliveries.idempotencyKey, `${order.orderId}/setup/link-1`));
-  expect(setup).toMatchObject({ status: 'pending' });
+  expect(['pending', 'skipped']).toContain(setup?.status);
   expect(world.standIn.requests.filter((r) => r.idempotencyKey === `${order.orderId}/setup/link-1`).length).toBeGreaterThan(0);
 });

@@ -2,16 +2,19 @@
 // files never see each other's orders, and a child process of the file (a worker to kill) shares it.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type Database, openDatabase } from '../../db/client.js';
 import { databaseUrl } from './database-url.js';
 
-let fileDatabase: Promise<string> | undefined;
+/** By test file: a fork runs several files one after another (vitest.config.ts, `isolate: false`). */
+const fileDatabases = new Map<string, Promise<string>>();
 
 /** This test file's database URL, created on first use. */
 export function fileDatabaseUrl(): Promise<string> {
-  fileDatabase ??= createDatabase('file');
-  return fileDatabase;
+  const file = expect.getState().testPath ?? '';
+  let url = fileDatabases.get(file);
+  if (!url) fileDatabases.set(file, (url = createDatabase('file')));
+  return url;
 }
 
 /** Another database of the file's own (a test that must not share the file's read model). */

@@ -3,4 +3,8 @@
 import { Runtime } from '@temporalio/worker';
 import { testTemporalLogger } from './test-logs.js';
 
-Runtime.install({ logger: testTemporalLogger(), telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } } });
+// A fork that runs several files (isolate: false) installs the runtime once.
+if (!(globalThis as { __temporalRuntimeInstalled?: boolean }).__temporalRuntimeInstalled) {
+  (globalThis as { __temporalRuntimeInstalled?: boolean }).__temporalRuntimeInstalled = true;
+  Runtime.install({ logger: testTemporalLogger(), telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } } });
+}
