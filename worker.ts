@@ -20,6 +20,7 @@ import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import { deploymentVersion, type ExpectedTaskQueue, setCurrentVersion } from './temporal/deployment.js';
 import { ensureReconcileSchedule } from './temporal/reconcile-schedule.js';
+import { ensurePersonalDataSchedule } from './temporal/personal-data-schedule.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -245,7 +246,10 @@ async function main() {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // Terminated orders are cleaned up by a scheduled workflow (workflows/reconcile-terminated.ts).
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  await ensureReconcileSchedule(new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) }), config.temporal.taskQueue);
+  const scheduler = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  await ensureReconcileSchedule(scheduler, config.temporal.taskQueue);
+  // Personal data past PERSONAL_DATA_RETENTION is erased by a scheduled workflow (workflows/personal-data-sweep.ts).
+  await ensurePersonalDataSchedule(scheduler, config.temporal.taskQueue, config.personalDataSweepEveryMs);
   await clientConnection.close();
   const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.

@@ -16,6 +16,7 @@ import { logOptions } from '../logging.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
+import { createPrivacyService } from './privacy-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
 import { tooManyRequests } from './problem.js';
@@ -27,6 +28,7 @@ import devOutbox from './routes/dev-outbox.js';
 import emailEvents from './routes/email-events.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
+import privacy from './routes/privacy.js';
 import webPages from './routes/web-pages.js';
 import wizard from './routes/wizard.js';
 import consent from './routes/consent.js';
@@ -89,8 +91,8 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
-function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
-  if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
+function rateLimitClass(route: RouteOptions, repAuthenticated: boolean): keyof Config['rateLimits'] | undefined {
+  if (repAuthenticated) return 'rep';
   // The codec authenticates reps its own way (routes/codec.ts) and shares their budget.
   if (route.url.startsWith('/codec/') && [route.method].flat().includes('POST')) return 'rep';
   if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
@@ -180,7 +182,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   // After swagger, so GET /metrics is documented; its hook times every route.
   await app.register(metrics);
-  await app.register(repAuth, { tokens: config.repApiTokens, oidc: config.repOidc });
+  await app.register(repAuth, { tokens: config.repApiTokens, adminTokens: config.repAdminTokens, oidc: config.repOidc });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,
   // so guessing rep tokens is limited too. Routes registered after this hook are classified.
@@ -194,8 +196,8 @@ export async function buildApp(deps: AppDeps) {
     rep: app.rateLimit({ max: config.rateLimits.rep.max, timeWindow: config.rateLimits.rep.windowMs }),
   };
   app.addHook('onRoute', (route) => {
-    const repAuthenticated = [route.onRequest].flat().includes(app.authenticateRep as never);
-    const limit = rateLimitClass(route, app.authenticateRep);
+    const repAuthenticated = [route.onRequest].flat().some((hook) => hook === app.authenticateRep || hook === app.authenticateAdmin);
+    const limit = rateLimitClass(route, repAuthenticated);
     if (limit) route.onRequest = [limiters[limit], ...[route.onRequest ?? []].flat()];
     documentProblemAnswers(route, { rateLimited: limit !== undefined, repAuthenticated });
   });
@@ -212,6 +214,7 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(orders, { service, config, clock });
   await app.register(desk, { service: createDeskService({ database, orderService: service, clock }), clock });
+  await app.register(privacy, { service: createPrivacyService({ database, orderService: service, temporal, clock }) });
   await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(consent, { service: createConsentService({ database, calls, clock }) });

