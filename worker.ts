@@ -16,6 +16,7 @@ import { assertSchemaCurrent, buildSchemaVersion } from './db/migrate.js';
 import { registerProcess } from './db/processes.js';
 import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { createOrderDataKeys } from './privacy/data-keys.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import { deploymentVersion, type ExpectedTaskQueue, setCurrentVersion } from './temporal/deployment.js';
@@ -36,6 +37,11 @@ export interface WorkerDeps {
   email?: EmailTransport;
   /** Set: workflow and activity spans join the trace of the request that started or updated the order. */
   tracing?: Tracing | undefined;
+  /**
+   * false: every payload is encrypted with PAYLOAD_ENCRYPTION_KEYS alone, none with its order's data
+   * key (scripts/record-histories.ts: recorded histories replay without the database). Default true.
+   */
+  orderDataKeys?: boolean;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +142,7 @@ export const ACTIVITY_SLOTS = { local: 8, order: 16, email: 8, webhook: 8 } as c
 /** One connection per activity slot, and one for the orders-by-status gauge. */
 export const WORKER_POOL_SIZE = ACTIVITY_SLOTS.local + ACTIVITY_SLOTS.order + ACTIVITY_SLOTS.email + ACTIVITY_SLOTS.webhook + 1;
 
-export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing, orderDataKeys = true }: WorkerDeps): Promise<OrderWorkers> {
   // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
   const defaultBundle = tracing ? DEFAULT_TRACED_WORKFLOW_BUNDLE : DEFAULT_WORKFLOW_BUNDLE;
   const bundlePath = workflowBundlePath ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
@@ -144,7 +150,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
   const metrics = createBusinessMetrics();
   const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Every worker, or the email and webhook activities' results would reach the history in clear.
-  const dataConverter = orderDataConverter(config);
+  const dataConverter = orderDataConverter(config, orderDataKeys ? createOrderDataKeys(database.db, config.payloadEncryptionKeys) : undefined);
   // One version for the three queues: an order's activities run the code of the build its workflow
   // runs on, while that build polls. Orders follow the current version at their next task
   // (AUTO_UPGRADE; docs/workflow-versions.md); the email and webhook workers run no workflows.

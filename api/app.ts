@@ -13,6 +13,7 @@ import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOpti
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { logOptions } from '../logging.js';
+import { createOrderDataKeys, type OrderDataKeys } from '../privacy/data-keys.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How long a request waits for an Update before answering 503; tests shorten it. */
   updateDeadlineMs?: number;
+  /** The orders' data keys, shared with `temporal`'s data converter; unset → the app's own. */
+  dataKeys?: OrderDataKeys;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -104,6 +107,7 @@ function rateLimitClass(route: RouteOptions, repAuthenticated: boolean): keyof C
 export async function buildApp(deps: AppDeps) {
   const { config, database, temporal } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const dataKeys = deps.dataKeys ?? createOrderDataKeys(database.db, config.payloadEncryptionKeys);
 
   const app = Fastify({
     logger: deps.logger ?? apiLoggerOptions(config),
@@ -214,12 +218,12 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(orders, { service, config, clock });
   await app.register(desk, { service: createDeskService({ database, orderService: service, clock }), clock });
-  await app.register(privacy, { service: createPrivacyService({ database, orderService: service, temporal, clock }) });
+  await app.register(privacy, { service: createPrivacyService({ database, orderService: service, temporal, dataKeys, clock }) });
   await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(consent, { service: createConsentService({ database, calls, clock }) });
   await app.register(codec, {
-    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
+    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys, dataKeys),
     temporalUiUrl: deps.temporalUiUrl,
     openToLocalTemporalUi: config.nodeEnv === 'development' && deps.codecOpenToLocalTemporalUi === true,
   });

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import { privacyRequests } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
+import type { OrderDataKeys } from '../privacy/data-keys.js';
 import { eraseOrders, eraseOrgUsers } from '../privacy/erasure.js';
 import { exportPersonalData, type PersonalDataExport } from '../privacy/export.js';
 import { hasEnded, ordersHolding } from '../privacy/holdings.js';
@@ -18,10 +19,12 @@ export interface PrivacyServiceDeps {
   database: Database;
   orderService: OrderService;
   temporal: Client;
+  /** This process's cache of data keys: an erased order's is dropped at once. */
+  dataKeys: OrderDataKeys;
   clock: () => Date;
 }
 
-export function createPrivacyService({ database, orderService, temporal, clock }: PrivacyServiceDeps) {
+export function createPrivacyService({ database, orderService, temporal, dataKeys, clock }: PrivacyServiceDeps) {
   const { db } = database;
   const ids = (orderIds: string[]) => orderIds.join(', ');
 
@@ -65,6 +68,7 @@ export function createPrivacyService({ database, orderService, temporal, clock }
       }
       const erasedOrders = held.map((order) => order.orderId);
       await eraseOrders(db, erasedOrders, clock());
+      dataKeys.forget(erasedOrders);
       const webexUsers = await eraseOrgUsers(db, email);
       await db.insert(privacyRequests).values({ kind: 'erasure', actor: `rep:${repId}`, reason, orderIds: erasedOrders, at: clock() });
       return { erasedOrders, cancelledOrders: open, webexUsers };

@@ -13,6 +13,7 @@ import { openDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
+import { createOrderDataKeys } from '../privacy/data-keys.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
 import { ensurePersonalDataSchedule } from '../temporal/personal-data-schedule.js';
@@ -168,10 +169,11 @@ async function main() {
 
     const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+    const dataKeys = createOrderDataKeys(database.db, config.payloadEncryptionKeys);
+    const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config, dataKeys) });
     await ensureReconcileSchedule(temporal, config.temporal.taskQueue);
     await ensurePersonalDataSchedule(temporal, config.temporal.taskQueue, config.personalDataSweepEveryMs);
-    const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });
+    const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address, dataKeys });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
 

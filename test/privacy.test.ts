@@ -1,17 +1,21 @@
 // Personal data has an end (SPEC §8.5): an admin erases an address wherever it is held and exports
 // everything held about it; an ended order's personal data goes by itself after the retention,
 // erased by the Schedule's sweep, which counts what it erased. After erasure the database holds the
-// address nowhere, while the order still answers its status. The worker runs in a process of its
-// own, serving its metrics as in production.
+// address nowhere, the order's history can no longer be decrypted (its data key is destroyed), and
+// the order still answers its status. The worker runs in a process of its own, serving its metrics
+// as in production.
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orders, privacyRequests } from '../db/schema/index.js';
+import type { Payload } from '@temporalio/common';
+import { orderDataKeys, orders, privacyRequests } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
-import { ERASED } from '../privacy/erasure.js';
+import { createOrderDataKeys, dataKeyId, OrderDataErasedError } from '../privacy/data-keys.js';
+import { ERASED, eraseOrders } from '../privacy/erasure.js';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, isEncrypted, KEY_ID_METADATA } from '../temporal/payload-codec.js';
 import { ensurePersonalDataSchedule, personalDataScheduleId } from '../temporal/personal-data-schedule.js';
-import { eventually, type Harness, makeOrder, REP_TOKEN, repAction, startHarness } from './support/harness.js';
+import { decodedHistoryText, eventually, type Harness, makeOrder, REP_TOKEN, repAction, startHarness, TEST_PAYLOAD_KEYS } from './support/harness.js';
 import { freePort, startWorkerProcess, stop } from './support/processes.js';
 
 const ADMIN_TOKEN = 'privacy-admin-token-0123456789abcdef';
@@ -53,6 +57,9 @@ async function databaseDump(): Promise<string> {
   return dumps.join('\n');
 }
 
+/** Erases orders as the sweep and the erasure do. */
+const eraseOrdersNow = (orderIds: string[]) => eraseOrders(h.database.db, orderIds, new Date());
+
 const admin = (method: 'GET' | 'POST', url: string, payload?: unknown, token = ADMIN_TOKEN) =>
   h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
@@ -64,6 +71,21 @@ async function endedOrder(contact: string): Promise<string> {
   await h.client.workflow.getHandle(orderWorkflowId(order.orderId)).result();
   return order.orderId;
 }
+
+/** Every payload of the order's history, as Temporal stores it. */
+async function historyPayloads(orderId: string): Promise<Payload[]> {
+  const history = await h.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+  const payloads: Payload[] = [];
+  const collect = (value: unknown): void => {
+    if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+    if ('data' in value && value.data instanceof Uint8Array && 'metadata' in value) payloads.push(value as Payload);
+    for (const inner of Object.values(value)) collect(inner);
+  };
+  collect(history);
+  return payloads;
+}
+
+const keyIdOf = (payload: Payload) => Buffer.from(payload.metadata?.[KEY_ID_METADATA] ?? []).toString();
 
 async function statusOf(orderId: string): Promise<string> {
   const response = await h.repGet(`/api/orders/${orderId}`);
@@ -83,6 +105,12 @@ describe('erasure and export by address', () => {
     expect(exported.json().orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(erasedIds);
     expect(exported.json().orders[0].timeline.length).toBeGreaterThan(0);
     expect((await databaseDump()).toLowerCase()).toContain(address);
+    // Each order's history is sealed with the order's own data key (what is not sealed — the status
+    // search attribute, the SDK's markers — test/encryption.test.ts checks), and decrypts to the address.
+    for (const orderId of erasedIds) {
+      expect(new Set((await historyPayloads(orderId)).filter(isEncrypted).map(keyIdOf))).toEqual(new Set([dataKeyId(orderId)]));
+      expect((await decodedHistoryText(h, orderId)).toLowerCase()).toContain(address);
+    }
 
     const erasure = await admin('POST', '/api/privacy/erasure', { email: address, reason: 'data subject request DSR-17' });
     expect(erasure.statusCode).toBe(200);
@@ -94,6 +122,24 @@ describe('erasure and export by address', () => {
     expect(dump).toContain(other.provisioningContactEmail);
     for (const orderId of erasedIds) {
       expect(await statusOf(orderId)).toBe('CANCELLED');
+      // Its data key is destroyed: the history, through the codec, stays sealed — for the CLI and the Web UI too.
+      expect((await decodedHistoryText(h, orderId)).toLowerCase()).not.toContain(address);
+      const [key] = await h.database.db.select().from(orderDataKeys).where(eq(orderDataKeys.orderId, orderId));
+      expect(key).toMatchObject({ wrappedKey: null, wrappingKeyId: null });
+      const payloads = (await historyPayloads(orderId)).filter(isEncrypted).slice(0, 3);
+      const decoded = await h.app.inject({
+        method: 'POST',
+        url: '/codec/decode',
+        headers: { authorization: `Bearer ${REP_TOKEN}` },
+        payload: {
+          payloads: payloads.map((p) => ({
+            metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+            data: Buffer.from(p.data ?? []).toString('base64'),
+          })),
+        },
+      });
+      expect(decoded.statusCode).toBe(200);
+      for (const p of decoded.json().payloads) expect(Buffer.from(p.metadata.encoding, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
       const [row] = await h.database.db.select().from(orders).where(eq(orders.orderId, orderId));
       expect(row).toMatchObject({ contactEmail: ERASED, customerName: ERASED, partnerName: ERASED, repEmail: ERASED });
       expect(row!.payload).toMatchObject({ orderId, product: 'A-WX', customer: { country: 'NO' } });
@@ -148,6 +194,29 @@ describe('erasure and export by address', () => {
   });
 });
 
+describe('data keys', () => {
+  const payload = (text: string): Payload => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(text)) });
+  const { current: CURRENT, next: NEXT } = TEST_PAYLOAD_KEYS;
+
+  it("seal an order's payloads with its own key, any other workflow's or context-free ones with PAYLOAD_ENCRYPTION_KEYS, and refuse to write for an erased order", async () => {
+    const orderId = `CCW-keys-${randomUUID().slice(0, 8)}`;
+    const codec = new AesGcmPayloadCodec([CURRENT, NEXT], createOrderDataKeys(h.database.db, [CURRENT, NEXT]));
+    const context = (workflowId: string) => ({ type: 'workflow' as const, namespace: 'default', workflowId });
+    const [ofOrder] = await codec.encode([payload('kari@kunde.example')], context(orderWorkflowId(orderId)));
+    const [ofRedelivery] = await codec.encode([payload('x')], context(`webhooks-${orderId}`));
+    const [withoutContext] = await codec.encode([payload('y')]);
+    expect([ofOrder, ofRedelivery, withoutContext].map((p) => keyIdOf(p!))).toEqual([dataKeyId(orderId), CURRENT.id, CURRENT.id]);
+    // The codec endpoint's side: another process, no context, the key id alone.
+    const elsewhere = new AesGcmPayloadCodec([NEXT, CURRENT], createOrderDataKeys(h.database.db, [NEXT, CURRENT]));
+    expect(Buffer.from((await elsewhere.decode([ofOrder!]))[0]!.data!).toString()).toBe('"kari@kunde.example"');
+
+    await eraseOrdersNow([orderId]);
+    const fresh = new AesGcmPayloadCodec([CURRENT], createOrderDataKeys(h.database.db, [CURRENT]));
+    expect((await fresh.decode([ofOrder!]))[0]).toBe(ofOrder);
+    await expect(fresh.encode([payload('z')], context(orderWorkflowId(orderId)))).rejects.toThrow(OrderDataErasedError);
+  });
+});
+
 describe('retention', () => {
   it('erases an ended order past PERSONAL_DATA_RETENTION by the Schedule, leaves an open one, and counts what it erased', async () => {
     const ended = freshAddress('ended');
@@ -168,6 +237,10 @@ describe('retention', () => {
     expect(dump).not.toContain(ended);
     expect(dump).toContain(stillOpen);
     expect(await statusOf(endedId)).toBe('CANCELLED');
+    // Its data key went with it (this process may keep its cached copy for up to a minute).
+    const [key] = await h.database.db.select().from(orderDataKeys).where(eq(orderDataKeys.orderId, endedId));
+    expect(key).toMatchObject({ wrappedKey: null, wrappingKeyId: null });
+    expect(key!.destroyedAt).not.toBeNull();
 
     const metrics = await (await fetch(metricsUrl)).text();
     const erased = /^orders_personal_data_erased_total(?:\{[^}]*\})? (\d+)/m.exec(metrics);
