@@ -6,11 +6,16 @@
 // as in production.
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { orderDataKeys, orders, privacyRequests } from '../db/schema/index.js';
 import { orderWorkflowId } from '../domain/order.js';
+import { logOptions } from '../logging.js';
 import { createOrderDataKeys, dataKeyId, OrderDataErasedError } from '../privacy/data-keys.js';
 import { ERASED, eraseOrders } from '../privacy/erasure.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, isEncrypted, KEY_ID_METADATA } from '../temporal/payload-codec.js';
@@ -23,9 +28,32 @@ const ADMIN_TOKEN = 'privacy-admin-token-0123456789abcdef';
 let h: Harness;
 let worker: ChildProcess | undefined;
 let metricsUrl: string;
+/** Every status webhook body the file's orders sent. */
+const webhookBodies: string[] = [];
+let receiver: Server;
+/** Every address this file gives an order: none may leak sideways. */
+const addresses: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ REP_ADMIN_TOKENS: `Ada Admin <ada.admin@cisco.example>=${ADMIN_TOKEN}`, PERSONAL_DATA_RETENTION: '2s' }, { worker: false });
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += String(chunk)));
+    request.on('end', () => {
+      webhookBodies.push(body);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  h = await startHarness(
+    {
+      REP_ADMIN_TOKENS: `Ada Admin <ada.admin@cisco.example>=${ADMIN_TOKEN}`,
+      PERSONAL_DATA_RETENTION: '2s',
+      WEBHOOK_ENDPOINTS: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+    },
+    { worker: false },
+  );
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
   worker = (await startWorkerProcess({ ...h.env, WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn' }, inject('workflowBundlePath'))).child;
@@ -34,10 +62,15 @@ afterAll(async () => {
   await h?.client.schedule.getHandle(personalDataScheduleId(h.config.temporal.taskQueue)).delete().catch(() => {});
   if (worker) await stop(worker);
   await h?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 /** An address no other order of the run has. */
-const freshAddress = (name: string) => `${name}.${randomUUID().slice(0, 8)}@kunde.example`;
+function freshAddress(name: string): string {
+  const address = `${name}.${randomUUID().slice(0, 8)}@kunde.example`;
+  addresses.push(address);
+  return address;
+}
 
 /**
  * Every row of every table the service's database holds, as text: what `pg_dump --data-only`
@@ -247,5 +280,45 @@ describe('retention', () => {
     expect(Number(erased?.[1])).toBeGreaterThanOrEqual(1);
     // No label of any series names a person.
     expect(metrics.toLowerCase()).not.toContain('@kunde.example');
+  });
+});
+
+describe('nothing personal sideways', () => {
+  it('webhook payloads, metrics and log lines carry no address or name', async () => {
+    // Every order of this file has ended or is open; each sent its status changes.
+    await eventually(async () => (webhookBodies.some((body) => body.includes('"CANCELLED"')) ? true : undefined));
+    const order = makeOrder();
+    const people = [...addresses, order.rep.email, order.rep.name, order.partner.name, order.customer.name, 'ada.admin@cisco.example'];
+    const sideways = {
+      webhooks: webhookBodies.join('\n'),
+      apiMetrics: (await h.app.inject({ method: 'GET', url: '/metrics' })).body,
+      workerMetrics: await (await fetch(metricsUrl)).text(),
+      apiLogs: h.logLines.map((line) => JSON.stringify(line)).join('\n'),
+    };
+    for (const [where, text] of Object.entries(sideways)) {
+      expect(text.length, where).toBeGreaterThan(0);
+      for (const person of people) expect(text.toLowerCase(), `${person} in ${where}`).not.toContain(person.toLowerCase());
+    }
+  });
+
+  it('keeps an address a failure names out of the log line (API and worker share the format)', () => {
+    const lines: string[] = [];
+    const logger = pino(
+      logOptions({ nodeEnv: 'production', logLevel: 'info' }),
+      new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(String(chunk));
+          callback();
+        },
+      }),
+    );
+    // As the email job logs a provider's refusal, and the API a failed request.
+    logger.error({ orderId: 'CCW-1', reason: 'You can only send testing emails to your own email address (ops.lead@fjord.example).' }, 'An email could not be sent');
+    logger.error({ err: new Error('kari.nordmann@kunde.example already belongs to another Webex organization') }, 'request failed');
+    const text = lines.join('');
+    expect(text).not.toContain('@fjord.example');
+    expect(text).not.toContain('@kunde.example');
+    expect(text).toContain('own email address ([address])');
+    expect(lines.map((line) => JSON.parse(line).orderId)).toEqual(['CCW-1', undefined]);
   });
 });
