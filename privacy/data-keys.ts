@@ -16,8 +16,8 @@ const KEY_ID_PREFIX = 'order:';
 export const dataKeyId = (orderId: string): string => `${KEY_ID_PREFIX}${orderId}`;
 
 /**
- * How long a process keeps a key it read: an erasure elsewhere reaches this process's cache at most
- * this late (the erasing process forgets at once). Bounded, oldest out first.
+ * How long a process trusts a key it read before reading it again: an erasure elsewhere reaches this
+ * process at most this late (the erasing process forgets at once). Bounded, oldest out first.
  */
 const CACHE_MS = 60_000;
 const CACHE_ENTRIES = 20_000;
@@ -71,7 +71,15 @@ export function createOrderDataKeys(db: Db, wrappingKeys: readonly PayloadEncryp
     if (cached && cached.until > Date.now()) return cached.key;
     const pending = loading.get(orderId) ?? read(orderId, create).finally(() => loading.delete(orderId));
     loading.set(orderId, pending);
-    const key = await pending;
+    let key: Buffer | null | undefined;
+    try {
+      key = await pending;
+    } catch (error) {
+      // PostgreSQL down: a key is never replaced, only destroyed, so the one read before still serves
+      // and workflows go on; its destruction is noticed once the database answers again.
+      if (cached) return cached.key;
+      throw error;
+    }
     if (key !== undefined) {
       cache.delete(orderId);
       cache.set(orderId, { key, until: Date.now() + CACHE_MS });
