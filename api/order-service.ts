@@ -177,9 +177,10 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           await markStarted(db, order.orderId, clock());
         }
       }
-      const live = await queryLive(order.orderId);
-      if (live) return { created: false, order: viewFromState(live) };
       const row = await readRow(order.orderId);
+      // An erased order's history can no longer be read (privacy/data-keys.ts): its read model answers.
+      const live = row?.personalDataErasedAt ? undefined : await queryLive(order.orderId);
+      if (live) return { created: false, order: viewFromState(live) };
       return { created: false, order: row ? viewFromRow(row) : received };
     },
 
