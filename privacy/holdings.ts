@@ -15,8 +15,17 @@ import {
 } from '../db/schema/index.js';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/order.js';
 
-/** The text of a column (any type) contains the address, whatever its case. */
-const mentions = (column: SQL | Parameters<typeof sql>[1], email: string) => sql`strpos(lower(${column}::text), ${email.toLowerCase()}) > 0`;
+/**
+ * The address as a whole, whatever its case: not inside a longer one (`ola@x.no` is not in
+ * `kari.ola@x.no` or `ola@x.no.example`), though a sentence's full stop may follow it.
+ */
+function addressPattern(email: string): string {
+  const escaped = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `(^|[^a-z0-9._%+-])${escaped}($|[^a-z0-9.-]|\\.($|[^a-z0-9]))`;
+}
+
+/** The text of a column (any type) names the address. */
+const mentions = (column: SQL | Parameters<typeof sql>[1], email: string) => sql`${column}::text ~* ${addressPattern(email)}`;
 
 export interface HeldOrder {
   orderId: string;
@@ -70,7 +79,7 @@ export const hasEnded = (order: HeldOrder): boolean => order.status === null || 
 /** Webex users with the address, and their organization. */
 export function orgUsersWith(db: Db, email: string) {
   return db
-    .select({ userId: orgUsers.id, email: orgUsers.email, role: orgUsers.role, hasPassword: sql<boolean>`${orgUsers.passwordHash} is not null`, organization: organizations.name, organizationKind: organizations.kind, createdAt: orgUsers.createdAt })
+    .select({ email: orgUsers.email, role: orgUsers.role, hasPassword: sql<boolean>`${orgUsers.passwordHash} is not null`, organization: organizations.name, organizationKind: organizations.kind, createdAt: orgUsers.createdAt })
     .from(orgUsers)
     .innerJoin(organizations, eq(organizations.id, orgUsers.orgId))
     .where(sql`lower(${orgUsers.email}) = ${email.toLowerCase()}`)

@@ -224,6 +224,16 @@ describe('erasure and export by address', () => {
     expect((await admin('POST', '/api/privacy/erasure', { email: address })).statusCode).toBe(400);
     expect((await admin('GET', '/api/privacy/export')).statusCode).toBe(400);
     expect((await databaseDump()).toLowerCase()).toContain(address);
+
+    // An address is found whole, in any case: a longer one that contains it is another person's.
+    const longer = `kari.${address}`;
+    addresses.push(longer);
+    const theirs = await endedOrder(longer);
+    const mine = await endedOrder(address.toUpperCase());
+    const exported = await admin('GET', `/api/privacy/export?email=${encodeURIComponent(address)}`);
+    const listed = exported.json().orders.map((o: { orderId: string }) => o.orderId);
+    expect(listed).toContain(mine);
+    expect(listed).not.toContain(theirs);
   });
 });
 
