@@ -63,6 +63,11 @@ export interface Config {
   /** REP_API_TOKENS: plain tokens, or `name <email>=token` for a rep the audit names. */
   repApiTokens: RepApiToken[];
   /**
+   * REP_ADMIN_TOKENS, in REP_API_TOKENS' format: reps with the admin role (SPEC §8.4), who may also
+   * erase and export personal data. A token listed in both is an admin.
+   */
+  repAdminTokens: RepApiToken[];
+  /**
    * REP_OIDC_ISSUER and REP_OIDC_AUDIENCE: reps may also send the issuer's access tokens (JWT);
    * REP_OIDC_ROLES_CLAIM (default `roles`) names the claim that must hold a rep role (SPEC §8.4).
    */
@@ -87,6 +92,10 @@ export interface Config {
   continueAsNewAfterEvents: number | undefined;
   /** `HH:MM`, local to the order's time zone. */
   setupEmailLocalTime: string;
+  /** After an order ends, its personal data is kept this long, then erased (SPEC §8.5). */
+  personalDataRetentionMs: number;
+  /** How often the Schedule's sweep erases what is past retention. */
+  personalDataSweepEveryMs: number;
   /** Status webhooks out (SPEC §7.4); no endpoints → none are sent. */
   webhooks: WebhookConfig;
   /** Svix signing secret of Resend's webhooks (`whsec_…`); unset → POST /api/email-events refuses every event. */
@@ -363,7 +372,7 @@ function trustProxy(env: Env): boolean | number | string[] {
 /** A named entry, `Ada Lovelace <ada@example.com>=token`; anything else is a plain token. */
 const NAMED_REP_TOKEN = /^([^<>=,]*[^<>=,\s])\s*<([^<>\s@]+@[^<>\s@]+)>\s*=\s*(\S+)$/;
 
-function parseRepApiTokens(raw: string): RepApiToken[] {
+function parseRepApiTokens(raw: string, variable = 'REP_API_TOKENS'): RepApiToken[] {
   return raw
     .split(',')
     .map((entry) => entry.trim())
@@ -373,7 +382,7 @@ function parseRepApiTokens(raw: string): RepApiToken[] {
       const parsed: RepApiToken = named ? { token: named[3]!, rep: { name: named[1]!.trim(), email: named[2]!.toLowerCase() } } : { token: entry };
       if (parsed.token.length < 16 || /\s/.test(parsed.token)) {
         throw new ConfigError(
-          'REP_API_TOKENS',
+          variable,
           `must be comma-separated tokens of at least 16 characters each, plain or as "name <email>=token" (entry ${index + 1} is not)`,
         );
       }
@@ -517,6 +526,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl,
     intakeHmacSecret,
     repApiTokens,
+    repAdminTokens: parseRepApiTokens(read(env, 'REP_ADMIN_TOKENS') ?? '', 'REP_ADMIN_TOKENS'),
     repOidc,
     linkTokenSecret,
     payloadEncryptionKeys,
@@ -534,6 +544,8 @@ export function loadConfig(env: Env = process.env): Config {
     ...setupFollowUp(env),
     continueAsNewAfterEvents: positiveInteger(env, 'CONTINUE_AS_NEW_AFTER_EVENTS'),
     setupEmailLocalTime,
+    personalDataRetentionMs: duration(env, 'PERSONAL_DATA_RETENTION', '90d'),
+    personalDataSweepEveryMs: duration(env, 'PERSONAL_DATA_SWEEP_EVERY', '1d'),
     webhooks: parseWebhooks(env),
     resendWebhookSecret: read(env, 'RESEND_WEBHOOK_SECRET'),
     dataDir,

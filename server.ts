@@ -11,6 +11,7 @@ import { openDatabase } from './db/client.js';
 import { assertSchemaCurrent, buildSchemaVersion } from './db/migrate.js';
 import { registerProcess } from './db/processes.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { createOrderDataKeys } from './privacy/data-keys.js';
 import { startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 
@@ -30,14 +31,16 @@ async function main() {
   const registration = await registerProcess(database, { role: 'api', buildId: config.temporal.deployment.buildId, schemaVersion: buildSchemaVersion() });
   const tracing = startTracing(config, 'order-provisioning-api');
   const connection = await Connection.connect(temporalConnectionOptions(config));
+  // The orders' data keys: this process starts and updates orders, so it encrypts their payloads too.
+  const dataKeys = createOrderDataKeys(database.db, config.payloadEncryptionKeys);
   const temporal = new Client({
     connection,
     namespace: config.temporal.namespace,
-    dataConverter: orderDataConverter(config),
+    dataConverter: orderDataConverter(config, dataKeys),
     // The request's trace context travels to the workflow in the start's and the Update's headers.
     ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
-  const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl });
+  const app = await buildApp({ config, database, temporal, temporalUiUrl: config.temporal.uiUrl, dataKeys });
 
   const connections = trackConnections(app.server);
   let closing = false;

@@ -16,10 +16,12 @@ import { assertSchemaCurrent, buildSchemaVersion } from './db/migrate.js';
 import { registerProcess } from './db/processes.js';
 import { logOptions } from './logging.js';
 import { orderDataConverter } from './temporal/data-converter.js';
+import { createOrderDataKeys } from './privacy/data-keys.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import { deploymentVersion, type ExpectedTaskQueue, setCurrentVersion } from './temporal/deployment.js';
 import { ensureReconcileSchedule } from './temporal/reconcile-schedule.js';
+import { ensurePersonalDataSchedule } from './temporal/personal-data-schedule.js';
 import type { EmailTransport } from './emails/transport.js';
 
 export interface WorkerDeps {
@@ -35,6 +37,11 @@ export interface WorkerDeps {
   email?: EmailTransport;
   /** Set: workflow and activity spans join the trace of the request that started or updated the order. */
   tracing?: Tracing | undefined;
+  /**
+   * false: every payload is encrypted with PAYLOAD_ENCRYPTION_KEYS alone, none with its order's data
+   * key (scripts/record-histories.ts: recorded histories replay without the database). Default true.
+   */
+  orderDataKeys?: boolean;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -135,7 +142,7 @@ export const ACTIVITY_SLOTS = { local: 8, order: 16, email: 8, webhook: 8 } as c
 /** One connection per activity slot, and one for the orders-by-status gauge. */
 export const WORKER_POOL_SIZE = ACTIVITY_SLOTS.local + ACTIVITY_SLOTS.order + ACTIVITY_SLOTS.email + ACTIVITY_SLOTS.webhook + 1;
 
-export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing }: WorkerDeps): Promise<OrderWorkers> {
+export async function createOrderWorkers({ config, database, connection, workflowBundlePath, clock, webex, email, tracing, orderDataKeys = true }: WorkerDeps): Promise<OrderWorkers> {
   // A prebuilt bundle cannot take interceptors later: a tracing worker uses the traced one, or bundles at start.
   const defaultBundle = tracing ? DEFAULT_TRACED_WORKFLOW_BUNDLE : DEFAULT_WORKFLOW_BUNDLE;
   const bundlePath = workflowBundlePath ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
@@ -143,7 +150,7 @@ export async function createOrderWorkers({ config, database, connection, workflo
   const metrics = createBusinessMetrics();
   const activities = createActivities({ database, config, metrics, ...(clock ? { clock } : {}), ...(webex ? { webex } : {}), ...(email ? { email } : {}) });
   // Every worker, or the email and webhook activities' results would reach the history in clear.
-  const dataConverter = orderDataConverter(config);
+  const dataConverter = orderDataConverter(config, orderDataKeys ? createOrderDataKeys(database.db, config.payloadEncryptionKeys) : undefined);
   // One version for the three queues: an order's activities run the code of the build its workflow
   // runs on, while that build polls. Orders follow the current version at their next task
   // (AUTO_UPGRADE; docs/workflow-versions.md); the email and webhook workers run no workflows.
@@ -245,7 +252,10 @@ async function main() {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // Terminated orders are cleaned up by a scheduled workflow (workflows/reconcile-terminated.ts).
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  await ensureReconcileSchedule(new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) }), config.temporal.taskQueue);
+  const scheduler = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  await ensureReconcileSchedule(scheduler, config.temporal.taskQueue);
+  // Personal data past PERSONAL_DATA_RETENTION is erased by a scheduled workflow (workflows/personal-data-sweep.ts).
+  await ensurePersonalDataSchedule(scheduler, config.temporal.taskQueue, config.personalDataSweepEveryMs);
   await clientConnection.close();
   const workers = await createOrderWorkers({ config, database, connection, tracing });
   // Worker.run() installs its own SIGINT/SIGTERM handling: it drains, then resolves.

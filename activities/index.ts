@@ -8,6 +8,7 @@ import { createEmailActivities } from './email.js';
 import { createLinkActivities } from './links.js';
 import { createBusinessMetrics } from './metrics.js';
 import { createOrganizationActivities } from './organizations.js';
+import { createPrivacyActivities } from './privacy.js';
 import { createProjectionActivities } from './projection.js';
 import { createProvisioningActivities } from './provisioning.js';
 import { createRepTaskActivities } from './rep-tasks.js';
@@ -28,6 +29,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     ...createConsentActivities(deps),
     ...createWebhookActivities(deps),
     ...createTerminatedOrderActivities(deps),
+    ...createPrivacyActivities(deps),
   });
 }
 

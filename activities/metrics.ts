@@ -16,6 +16,7 @@ export const METRIC = {
   emailToProvisioned: 'orders_email_to_provisioned_seconds',
   emails: 'orders_emails',
   webhookDeliveries: 'orders_webhook_deliveries',
+  personalDataErased: 'orders_personal_data_erased',
 } as const;
 
 /** From minutes to the 30-day expiry: a person configures an order in hours or days. */
@@ -29,9 +30,11 @@ export function createBusinessMetrics(meter: MetricMeter = Runtime.instance().me
   const emailToProvisioned = meter.createHistogram(METRIC.emailToProvisioned, 'float', 's', 'From the setup email to PROVISIONED');
   const emails = meter.createCounter(METRIC.emails, 'emails', 'Email send attempts by outcome (retry: a retryable failure)');
   const webhookDeliveries = meter.createCounter(METRIC.webhookDeliveries, 'deliveries', 'Status webhook delivery attempts by outcome');
+  const personalDataErased = meter.createCounter(METRIC.personalDataErased, 'orders', 'Orders whose personal data the retention sweep erased');
   const ordersByStatus = meter.createGauge(METRIC.ordersByStatus, 'int', 'orders', 'Orders in the read model by status');
   // Present from the start, so a dashboard shows 0 rather than "no data".
   for (const outcome of ['delivered', 'failed', 'refused']) webhookDeliveries.add(0, { outcome });
+  personalDataErased.add(0);
   return {
     /** A timeline event the projection inserted for the first time. */
     orderEvent(type: string, data: Record<string, unknown>, occurredAt: string, setupEmailSentAt: string | undefined) {
@@ -47,6 +50,10 @@ export function createBusinessMetrics(meter: MetricMeter = Runtime.instance().me
     /** One attempt to deliver one status change to one endpoint (activities/webhooks.ts). */
     webhook(outcome: 'delivered' | 'failed' | 'refused') {
       webhookDeliveries.add(1, { outcome });
+    },
+    /** Orders the retention sweep erased (activities/privacy.ts); no label names an order or a person. */
+    personalDataErased(orders: number) {
+      personalDataErased.add(orders);
     },
     /** Sets the status gauge from the read model (every worker replica reports the same counts). */
     async refreshOrdersByStatus(database: Database) {

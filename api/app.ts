@@ -13,9 +13,11 @@ import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOpti
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { logOptions } from '../logging.js';
+import { createOrderDataKeys, type OrderDataKeys } from '../privacy/data-keys.js';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec.js';
 import { createDeskService } from './desk-service.js';
 import { createOrderService } from './order-service.js';
+import { createPrivacyService } from './privacy-service.js';
 import errors, { documentProblemAnswers, frameworkProblem } from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
 import { tooManyRequests } from './problem.js';
@@ -27,6 +29,7 @@ import devOutbox from './routes/dev-outbox.js';
 import emailEvents from './routes/email-events.js';
 import health from './routes/health.js';
 import orders from './routes/orders.js';
+import privacy from './routes/privacy.js';
 import webPages from './routes/web-pages.js';
 import wizard from './routes/wizard.js';
 import consent from './routes/consent.js';
@@ -48,6 +51,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How long a request waits for an Update before answering 503; tests shorten it. */
   updateDeadlineMs?: number;
+  /** The orders' data keys, shared with `temporal`'s data converter; unset → the app's own. */
+  dataKeys?: OrderDataKeys;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -89,8 +94,8 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Which rate limit a route counts against (config.rateLimits); undefined → none. */
-function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Config['rateLimits'] | undefined {
-  if ([route.onRequest].flat().includes(authenticateRep as never)) return 'rep';
+function rateLimitClass(route: RouteOptions, repAuthenticated: boolean): keyof Config['rateLimits'] | undefined {
+  if (repAuthenticated) return 'rep';
   // The codec authenticates reps its own way (routes/codec.ts) and shares their budget.
   if (route.url.startsWith('/codec/') && [route.method].flat().includes('POST')) return 'rep';
   if (route.url === '/api/orders' && [route.method].flat().includes('POST')) return 'intake';
@@ -102,6 +107,7 @@ function rateLimitClass(route: RouteOptions, authenticateRep: unknown): keyof Co
 export async function buildApp(deps: AppDeps) {
   const { config, database, temporal } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const dataKeys = deps.dataKeys ?? createOrderDataKeys(database.db, config.payloadEncryptionKeys);
 
   const app = Fastify({
     logger: deps.logger ?? apiLoggerOptions(config),
@@ -180,7 +186,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   // After swagger, so GET /metrics is documented; its hook times every route.
   await app.register(metrics);
-  await app.register(repAuth, { tokens: config.repApiTokens, oidc: config.repOidc });
+  await app.register(repAuth, { tokens: config.repApiTokens, adminTokens: config.repAdminTokens, oidc: config.repOidc });
 
   // Per client IP; each class shares one budget across its routes. Counted before authentication,
   // so guessing rep tokens is limited too. Routes registered after this hook are classified.
@@ -194,8 +200,8 @@ export async function buildApp(deps: AppDeps) {
     rep: app.rateLimit({ max: config.rateLimits.rep.max, timeWindow: config.rateLimits.rep.windowMs }),
   };
   app.addHook('onRoute', (route) => {
-    const repAuthenticated = [route.onRequest].flat().includes(app.authenticateRep as never);
-    const limit = rateLimitClass(route, app.authenticateRep);
+    const repAuthenticated = [route.onRequest].flat().some((hook) => hook === app.authenticateRep || hook === app.authenticateAdmin);
+    const limit = rateLimitClass(route, repAuthenticated);
     if (limit) route.onRequest = [limiters[limit], ...[route.onRequest ?? []].flat()];
     documentProblemAnswers(route, { rateLimited: limit !== undefined, repAuthenticated });
   });
@@ -212,11 +218,12 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(orders, { service, config, clock });
   await app.register(desk, { service: createDeskService({ database, orderService: service, clock }), clock });
+  await app.register(privacy, { service: createPrivacyService({ database, orderService: service, temporal, dataKeys, clock }) });
   await app.register(emailEvents, { database, calls, webhookSecret: config.resendWebhookSecret });
   await app.register(wizard, { service: createWizardService({ config, database, calls, clock }) });
   await app.register(consent, { service: createConsentService({ database, calls, clock }) });
   await app.register(codec, {
-    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys),
+    codec: new AesGcmPayloadCodec(config.payloadEncryptionKeys, dataKeys),
     temporalUiUrl: deps.temporalUiUrl,
     openToLocalTemporalUi: config.nodeEnv === 'development' && deps.codecOpenToLocalTemporalUi === true,
   });

@@ -177,18 +177,21 @@ export function createOrderService({ config, database, temporal, temporalUiUrl, 
           await markStarted(db, order.orderId, clock());
         }
       }
-      const live = await queryLive(order.orderId);
-      if (live) return { created: false, order: viewFromState(live) };
       const row = await readRow(order.orderId);
+      // An erased order's history can no longer be read (privacy/data-keys.ts): its read model answers.
+      const live = row?.personalDataErasedAt ? undefined : await queryLive(order.orderId);
+      if (live) return { created: false, order: viewFromState(live) };
       return { created: false, order: row ? viewFromRow(row) : received };
     },
 
     /** Live state from the workflow (read model when no worker answers) plus the audit timeline. */
     async get(orderId: string): Promise<OrderDetail> {
       const now = clock();
+      const rowRead = readRow(orderId);
       const [state, row, events, tasks, emails, [currentLink], webhooks] = await Promise.all([
-        queryLive(orderId),
-        readRow(orderId),
+        // An erased order's history can no longer be read (privacy/data-keys.ts): its read model answers.
+        rowRead.then((row) => (row?.personalDataErasedAt ? undefined : queryLive(orderId))),
+        rowRead,
         // In seq order; after a reset an abandoned event comes before the event that replaced it.
         db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.seq), asc(orderEvents.id)),
         db.select().from(repTasks).where(eq(repTasks.orderId, orderId)).orderBy(asc(repTasks.openedAt)),

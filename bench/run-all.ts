@@ -11,7 +11,7 @@ import path from 'node:path';
 import { BENCH_OPTIONS, bundleOrderWorkflows, intArg, ROOT } from './support/environment.js';
 import { type BenchResult, headlineTable, machineInfo, RESULTS_DIR, writeResult } from './support/report.js';
 
-const BENCHES = ['cold-start', 'wizard-latency', 'update-floor', 'update-vs-signal', 'intake-throughput', 'timer-burst', 'webhook-lag', 'scale'] as const;
+const BENCHES = ['cold-start', 'wizard-latency', 'update-floor', 'update-vs-signal', 'intake-throughput', 'timer-burst', 'webhook-lag', 'personal-data-sweep', 'scale'] as const;
 type BenchName = (typeof BENCHES)[number];
 /** Setup, teardown and reporting of the scale bench around its own time budget. */
 const SCALE_OVERHEAD_SECONDS = 75;

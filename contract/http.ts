@@ -395,3 +395,49 @@ export type ConsentView = Static<typeof ConsentViewSchema>;
 export const ConsentAnswerSchema = Type.Object({ decision: Type.Enum(['approve', 'decline']) }, { additionalProperties: false });
 export const ConsentOutcomeSchema = Type.Object({ decision: Type.Enum(['approve', 'decline']), orderStatus: OrderStatusSchema });
 export type ConsentOutcome = Static<typeof ConsentOutcomeSchema>;
+
+/** SPEC §8.5: erasure by address (admin). */
+export const PrivacyErasureBodySchema = Type.Object(
+  {
+    email: Email,
+    reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Why: kept in the audit (the address is not)' }),
+    cancelOpenOrders: Type.Optional(Type.Boolean({ description: 'Cancel the open orders that hold the address first (before the point of no return only); without it they are a 409' })),
+  },
+  { additionalProperties: false },
+);
+export type PrivacyErasureBody = Static<typeof PrivacyErasureBodySchema>;
+
+export const PrivacyErasureResultSchema = Type.Object({
+  erasedOrders: Type.Array(Type.String(), { description: 'The orders whose personal data was erased (all of it, not only the address), their Temporal history with it' }),
+  cancelledOrders: Type.Array(Type.String(), { description: 'Open orders cancelled first (cancelOpenOrders)' }),
+  webexUsers: Type.Integer({ description: 'Webex users whose address was erased' }),
+});
+export type PrivacyErasureResult = Static<typeof PrivacyErasureResultSchema>;
+
+export const PrivacyExportQuerySchema = Type.Object({ email: Email }, { additionalProperties: false });
+
+const Json = Type.Unknown();
+export const PrivacyExportSchema = Type.Object({
+  email: Type.String(),
+  generatedAt: Instant,
+  orders: Type.Array(
+    Type.Object({
+      orderId: Type.String(),
+      status: Nullable(OrderStatusSchema),
+      receivedAt: Nullable(Instant),
+      updatedAt: Nullable(Instant),
+      order: Json,
+      timeline: Type.Array(Type.Object({ seq: Type.Integer(), type: Type.String(), status: Type.String(), actor: Type.String(), data: Json, occurredAt: Instant })),
+      emails: Type.Array(
+        Type.Object({ purpose: Type.String(), recipient: Type.String(), subject: Type.String(), status: Type.String(), createdAt: Instant, sentAt: Nullable(Instant) }),
+      ),
+      links: Type.Array(Type.Object({ recipient: Type.String(), audience: Type.String(), createdAt: Instant, expiresAt: Nullable(Instant), revokedAt: Nullable(Instant) })),
+      consentRequests: Type.Array(Type.Object({ recipient: Type.String(), createdAt: Instant, expiresAt: Instant, revokedAt: Nullable(Instant) })),
+      repTasks: Type.Array(Type.Object({ kind: Type.String(), status: Type.String(), detail: Type.String(), openedAt: Instant, closedAt: Nullable(Instant) })),
+    }),
+  ),
+  webexUsers: Type.Array(
+    Type.Object({ email: Type.String(), role: Type.String(), hasPassword: Type.Boolean(), organization: Type.String(), organizationKind: Type.String(), createdAt: Instant }),
+  ),
+});
+export type PrivacyExport = Static<typeof PrivacyExportSchema>;

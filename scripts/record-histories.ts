@@ -322,7 +322,8 @@ async function main(only: string[]) {
     };
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     cleanups.unshift(() => nativeConnection.close());
-    const workers = await createOrderWorkers({ config: configs.normal, database, connection: nativeConnection, webex });
+    // Payloads with the test keys alone, not the orders' data keys: the recorded histories replay without this database.
+    const workers = await createOrderWorkers({ config: configs.normal, database, connection: nativeConnection, webex, orderDataKeys: false });
     const running = workers.run();
     cleanups.unshift(async () => {
       workers.shutdown();

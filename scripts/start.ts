@@ -13,8 +13,10 @@ import { openDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
+import { createOrderDataKeys } from '../privacy/data-keys.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule.js';
+import { ensurePersonalDataSchedule } from '../temporal/personal-data-schedule.js';
 import { createOrderWorkers, installWorkerRuntime, WORKER_POOL_SIZE, workerRuntimeLogger } from '../worker.js';
 import { ensureTemporalCli } from './temporal-binaries.js';
 import { type DevServer, ensureSearchAttributes, startTemporalDevServer } from './temporal-dev-server.js';
@@ -167,9 +169,11 @@ async function main() {
 
     const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
     cleanups.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+    const dataKeys = createOrderDataKeys(database.db, config.payloadEncryptionKeys);
+    const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config, dataKeys) });
     await ensureReconcileSchedule(temporal, config.temporal.taskQueue);
-    const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address });
+    await ensurePersonalDataSchedule(temporal, config.temporal.taskQueue, config.personalDataSweepEveryMs);
+    const app = await buildApp({ config, database, temporal, temporalUiUrl, codecOpenToLocalTemporalUi: !config.temporal.address, dataKeys });
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
 

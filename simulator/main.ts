@@ -12,7 +12,9 @@ import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
 import { orderWorkflowId } from '../domain/order.js';
+import { createOrderDataKeys } from '../privacy/data-keys.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { getStateQuery, type OrderState } from '../workflows/definitions.js';
 import { Driver, typedAddresses } from './driver.js';
@@ -205,7 +207,10 @@ async function main(): Promise<number> {
     log(`plan played in ${Math.round(elapsed())}s; waiting for quiescence`);
 
     const connection = await Connection.connect({ address: world.temporalAddress });
-    const client = new Client({ connection, dataConverter: orderDataConverter(loadConfig(world.env)) });
+    const config = loadConfig(world.env);
+    // An order's payloads are sealed with its own data key, kept in the service's database.
+    const keys = await openDatabase({ url: world.postgresUrl(), maxConnections: 2 });
+    const client = new Client({ connection, dataConverter: orderDataConverter(config, createOrderDataKeys(keys.db, config.payloadEncryptionKeys)) });
     const sql = postgres(world.postgresUrl(), { max: 2, onnotice: () => {} });
     try {
       const world_ = await settledSnapshot(world, driver, client, sql, plan);
@@ -238,6 +243,7 @@ async function main(): Promise<number> {
       return held === verdicts.length ? 0 : 1;
     } finally {
       await sql.end({ timeout: 2 });
+      await keys.close();
       await connection.close();
     }
   } finally {

@@ -1,6 +1,6 @@
-// Workflow payloads are encrypted (AES-256-GCM) before they reach Temporal: the raw history holds
-// no email address, name or password hash; keys rotate without losing old workflows; the codec
-// endpoint shows payloads in clear to reps only.
+// Workflow payloads are encrypted (AES-256-GCM) before they reach Temporal, an order's with its own
+// data key: the raw history holds no email address, name or password hash; the keys that wrap the
+// data keys rotate without losing old workflows; the codec endpoint shows payloads in clear to reps only.
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { buildApp } from '../api/app.js';
 import { ConfigError, loadConfig, type PayloadEncryptionKey } from '../config.js';
 import { orgUsers } from '../db/schema/index.js';
 import { orderWorkflowId, type OrderPayload } from '../domain/order.js';
+import { createOrderDataKeys, dataKeyId, rewrapDataKeys } from '../privacy/data-keys.js';
 import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
 import { orderDataConverter } from '../temporal/data-converter.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadDecryptionError } from '../temporal/payload-codec.js';
@@ -185,14 +186,14 @@ describe('the raw workflow history', () => {
     expect(sealed.length).toBeGreaterThan(20);
     for (const { path: at, payload } of sealed) {
       expect(Buffer.from(payload.metadata?.encoding ?? []).toString(), at).toBe(ENCRYPTED_ENCODING);
-      expect(keyIdOf(payload), at).toBe(CURRENT.id);
+      expect(keyIdOf(payload), at).toBe(dataKeyId(flow.order.orderId));
     }
     for (const [name, value] of Object.entries(secrets)) {
       expect(haystack.includes(value), `${name} in clear in the history`).toBe(false);
     }
 
     // The search above would have found them: the same payloads, decrypted, hold every one.
-    const decrypted = await new AesGcmPayloadCodec([CURRENT]).decode(sealed.map((s) => s.payload));
+    const decrypted = await new AesGcmPayloadCodec([CURRENT], createOrderDataKeys(h.database.db, [CURRENT])).decode(sealed.map((s) => s.payload));
     const clear = decrypted.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
     for (const name of ['contact', 'repEmail', 'partnerName', 'customerName', 'partnerAdmin', 'customerAdmin', 'newContact'] as const) {
       expect(clear, name).toContain(secrets[name]);
@@ -218,7 +219,7 @@ describe('the raw workflow history', () => {
     expect(failures.length).toBeGreaterThan(0);
     expect(new Set(failures)).toEqual(new Set(['"message":"Encoded failure"']));
     expect(haystack).not.toContain(winner.people.customerAdmin);
-    const clear = (await new AesGcmPayloadCodec([CURRENT]).decode(sealed.map((s) => s.payload)))
+    const clear = (await new AesGcmPayloadCodec([CURRENT], createOrderDataKeys(h.database.db, [CURRENT])).decode(sealed.map((s) => s.payload)))
       .map((p) => Buffer.from(p.data ?? []).toString('utf8'))
       .join('\n');
     expect(clear).toContain(`${winner.people.customerAdmin} already belongs to another Webex organization`);
@@ -470,7 +471,7 @@ describe('the codec endpoint for the Temporal Web UI', () => {
 });
 
 describe('key rotation', () => {
-  it('continues an open order after the workers and the API move to a new key', async () => {
+  it('continues an open order after the workers and the API move to a new key, and re-wraps its data key for the old one to go', async () => {
     const flow = await orderWithLink();
     await step(flow.wizard, 'role', { role: 'partner' });
     await step(flow.wizard, 'configurer', { choice: 'self' });
@@ -487,8 +488,9 @@ describe('key rotation', () => {
       return raw.pendingActivities?.length || raw.pendingWorkflowTask ? undefined : true;
     });
     await startWorkers(rotatedConfig);
-    const rotatedClient = new Client({ connection: h.client.connection, namespace: h.config.temporal.namespace, dataConverter: orderDataConverter(rotatedConfig) });
-    const rotatedApp = await buildApp({ config: rotatedConfig, database: h.database, temporal: rotatedClient, logger: false });
+    const dataKeys = createOrderDataKeys(h.database.db, rotatedConfig.payloadEncryptionKeys);
+    const rotatedClient = new Client({ connection: h.client.connection, namespace: h.config.temporal.namespace, dataConverter: orderDataConverter(rotatedConfig, dataKeys) });
+    const rotatedApp = await buildApp({ config: rotatedConfig, database: h.database, temporal: rotatedClient, dataKeys, logger: false });
     try {
       const rotated: Harness = { ...h, app: rotatedApp, client: rotatedClient, config: rotatedConfig };
       const wizard = wizardClient(rotated, flow.token);
@@ -499,15 +501,19 @@ describe('key rotation', () => {
       expect(view).toMatchObject({ nextStep: 'confirm', draft: { partnerOrg: { mode: 'new' } } });
 
       const { sealed } = await rawHistory(flow.order.orderId);
-      const keyIds = sealed.map(({ payload }) => keyIdOf(payload));
-      expect(new Set(keyIds)).toEqual(new Set([CURRENT.id, NEXT.id]));
-      // Everything written after the rotation uses the new key.
-      expect(keyIds.slice(keyIds.indexOf(NEXT.id)).every((id) => id === NEXT.id)).toBe(true);
+      // Before and after the rotation, the order's own data key, wrapped by the old key since it was made.
+      expect(new Set(sealed.map(({ payload }) => keyIdOf(payload)))).toEqual(new Set([dataKeyId(flow.order.orderId)]));
+      const withNextOnly = () => new AesGcmPayloadCodec([NEXT], createOrderDataKeys(h.database.db, [NEXT])).decode(sealed.map((s) => s.payload));
 
       // Dropping the old key too early is an explicit error naming it, not garbage.
-      const error = await new AesGcmPayloadCodec([NEXT]).decode(sealed.map((s) => s.payload)).catch((e: unknown) => e);
+      const error = await withNextOnly().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PayloadDecryptionError);
       expect((error as Error).message).toContain(`"${CURRENT.id}"`);
+
+      // The sweep's re-wrap moves the data keys to the new key; then the old one can go.
+      expect(await rewrapDataKeys(h.database.db, rotatedConfig.payloadEncryptionKeys)).toBeGreaterThan(0);
+      const clear = (await withNextOnly()).map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+      expect(clear).toContain(flow.people.customerAdmin);
     } finally {
       await rotatedApp.close();
     }

@@ -119,6 +119,9 @@ const REP_OPERATIONS = [
   'POST /api/orders/{orderId}/actions/{action}',
   'POST /api/orders/actions/{action}',
   'GET /api/tasks',
+  // Admins only (403 for other reps).
+  'POST /api/privacy/erasure',
+  'GET /api/privacy/export',
   'POST /codec/decode',
   'POST /codec/encode',
 ];

@@ -18,13 +18,15 @@ export interface RepIdentity {
    * else a stable, non-secret id derived from the token.
    */
   id: string;
-  /** An OIDC token's highest `orders.<role>`; a REP_API_TOKENS entry is an operator (SPEC §8.4's default). */
+  /** An OIDC token's highest `orders.<role>`; a REP_API_TOKENS entry is an operator (SPEC §8.4's default), a REP_ADMIN_TOKENS entry an admin. */
   role: RepRole;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     authenticateRep: (request: FastifyRequest) => Promise<void>;
+    /** authenticateRep, then 403 unless the rep is an admin. */
+    authenticateAdmin: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     rep?: RepIdentity;
@@ -119,12 +121,17 @@ function oidcVerifier({ issuer, audience, rolesClaim }: NonNullable<Config['repO
 }
 
 export default fp(
-  async function repAuth(app: FastifyInstance, { tokens, oidc }: { tokens: Config['repApiTokens']; oidc: Config['repOidc'] }) {
-    const known = tokens.map(({ token, rep }) => ({
+  async function repAuth(
+    app: FastifyInstance,
+    { tokens, adminTokens, oidc }: { tokens: Config['repApiTokens']; adminTokens: Config['repAdminTokens']; oidc: Config['repOidc'] },
+  ) {
+    const entry = (role: RepRole) => ({ token, rep }: Config['repApiTokens'][number]) => ({
       digest: digest(token),
       id: rep ? namedRep(rep.name, rep.email) : `rep-${digest(token).toString('hex').slice(0, 10)}`,
-      role: 'operator' as const,
-    }));
+      role,
+    });
+    // Admins last: a token listed in both lists is an admin.
+    const known = [...tokens.map(entry('operator')), ...adminTokens.map(entry('admin'))];
     const verifyOidc = oidc ? oidcVerifier(oidc) : undefined;
 
     app.decorateRequest('rep', undefined);
@@ -141,6 +148,10 @@ export default fp(
       if (!found && verifyOidc && JWT_SHAPE.test(match[1]!)) found = await verifyOidc(match[1]!);
       if (!found) throw unauthorized('The rep token is not valid.', 'Bearer');
       request.rep = found;
+    });
+    app.decorate('authenticateAdmin', async (request: FastifyRequest) => {
+      await app.authenticateRep(request);
+      if (request.rep!.role !== 'admin') throw forbidden('This needs an admin: a token of REP_ADMIN_TOKENS, or an access token with orders.admin.');
     });
   },
   { name: 'rep-auth' },

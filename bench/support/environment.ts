@@ -16,6 +16,7 @@ import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { ensureTemporalCli } from '../../scripts/temporal-binaries.js';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server.js';
 import { FAILURE_CONVERTER_PATH, orderDataConverter } from '../../temporal/data-converter.js';
+import { createOrderDataKeys } from '../../privacy/data-keys.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -110,7 +111,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Ben
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: scratch, ...BENCH_SECRETS });
-    const client = new Client({ connection, namespace: server.namespace, dataConverter: orderDataConverter(config) });
+    const client = new Client({ connection, namespace: server.namespace, dataConverter: orderDataConverter(config, createOrderDataKeys(database.db, config.payloadEncryptionKeys)) });
     const temporalPid = await findDevServerPid(server.address);
     log(`Temporal dev server ${server.address} (pid ${temporalPid ?? '?'}), database ${runDatabase.name}`);
     return { temporalAddress: server.address, temporalPid, databaseUrl: runDatabase.url, database, client, workflowBundlePath, scratch, close };

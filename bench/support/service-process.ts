@@ -16,6 +16,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/client.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
+import { createOrderDataKeys } from '../../privacy/data-keys.js';
 import { createOrderWorkers, WORKER_POOL_SIZE } from '../../worker.js';
 
 // What worker.ts imports, no more: the API's modules are imported only where the API runs, so a
@@ -71,7 +72,7 @@ async function main() {
         connection,
         namespace: config.temporal.namespace,
         taskQueue: `${config.temporal.taskQueue}-bench`,
-        dataConverter: orderDataConverter(config),
+        dataConverter: orderDataConverter(config, createOrderDataKeys(database.db, config.payloadEncryptionKeys)),
         workflowBundle: { codePath: values['bench-workflow-bundle'] },
         activities: createActivities({ database, config }),
       });
@@ -84,7 +85,8 @@ async function main() {
     const [{ Client, Connection }, { buildApp }] = await Promise.all([import('@temporalio/client'), import('../../api/app.js')]);
     const connection = await Connection.connect({ address: config.temporal.address });
     connections.push(() => connection.close());
-    const app = await buildApp({ config, database, temporal: new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) }) });
+    const dataKeys = createOrderDataKeys(database.db, config.payloadEncryptionKeys);
+    const app = await buildApp({ config, database, dataKeys, temporal: new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config, dataKeys) }) });
     await app.listen({ port: config.port, host: config.host });
     stoppers.unshift(() => app.close());
     const address = app.server.address();

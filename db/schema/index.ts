@@ -6,3 +6,4 @@ export * from './webhooks.js';
 export * from './consent.js';
 export * from './deploys.js';
 export * from './intake.js';
+export * from './privacy.js';

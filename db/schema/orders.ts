@@ -39,6 +39,8 @@ export const orders = pgTable(
     payloadHash: text('payload_hash').notNull(),
     /** Sequence of the last event projected here: an older event arriving late never wins. */
     lastSeq: integer('last_seq').notNull(),
+    /** Set when the order's personal data was erased (privacy/erasure.ts): its names and addresses are markers since. */
+    personalDataErasedAt: timestamp('personal_data_erased_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -47,6 +49,8 @@ export const orders = pgTable(
     index('orders_created_idx').on(t.createdAt.desc(), t.orderId.desc()),
     index('orders_escalated_idx').on(t.escalated).where(sql`${t.escalated}`),
     check('orders_last_seq_positive', sql`${t.lastSeq} > 0`),
+    // The retention sweep: ended orders whose personal data is still there, oldest first.
+    index('orders_retention_idx').on(t.updatedAt).where(sql`${t.personalDataErasedAt} is null and ${t.status} in ('PROVISIONED', 'CANCELLED', 'EXPIRED')`),
   ],
 );
 

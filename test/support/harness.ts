@@ -24,6 +24,7 @@ import { readModelRow } from '../../activities/projection.js';
 import { linkTokens, orders } from '../../db/schema/index.js';
 import { temporalConnectionOptions } from '../../temporal/connection.js';
 import { orderDataConverter } from '../../temporal/data-converter.js';
+import { createOrderDataKeys } from '../../privacy/data-keys.js';
 import { getStateQuery } from '../../workflows/definitions.js';
 import { createOrderWorkers } from '../../worker.js';
 
@@ -110,8 +111,9 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   // The workers' version becomes current meanwhile (WORKER_SET_CURRENT): awaited below.
   const madeCurrent = workers?.makeCurrent();
   const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
-  // Payloads encrypted as in production.
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config) });
+  // Payloads encrypted as in production: the client and the API share the orders' data keys, as in server.ts.
+  const dataKeys = createOrderDataKeys(database.db, config.payloadEncryptionKeys);
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: orderDataConverter(config, dataKeys) });
 
   const logLines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
@@ -130,6 +132,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     database,
     temporal: client,
     temporalUiUrl: config.temporal.uiUrl,
+    dataKeys,
     // The production log settings (redaction included), written where the tests can read them.
     logger: { ...apiLoggerOptions({ nodeEnv: 'test', logLevel: 'info' }), stream },
   });
